@@ -1,0 +1,38 @@
+"""Shared CLI output helpers: JSON lines on stdout, one-line errors on stderr."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import UTC, datetime
+from typing import Any
+
+from s1harness.spec.errors import InputError
+
+
+def emit(obj: dict[str, Any]) -> None:
+    """Print one JSON object as a line."""
+    sys.stdout.write(json.dumps(obj, sort_keys=False) + "\n")
+
+
+def warn(message: str) -> None:
+    """Print one line to standard error."""
+    sys.stderr.write(f"s1harness: {message}\n")
+
+
+def iso(moment: datetime) -> str:
+    """ISO 8601 in UTC with a ``Z``."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_time(text: str) -> datetime:
+    """An ISO 8601 date or date-time; without an offset it is taken as UTC.
+
+    Raises:
+        InputError: when the text is not ISO 8601.
+    """
+    try:
+        moment = datetime.fromisoformat(text.strip().replace("z", "Z"))
+    except ValueError:
+        raise InputError(f"not an ISO 8601 time: {text!r}") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
