@@ -37,9 +37,9 @@ class Fields:
 
 
 class Template:
-    """A TBSCertificate with four patchable fields."""
+    """A TBSCertificate with four patchable fields, kept as the fixed runs between them."""
 
-    __slots__ = ("_offsets", "_tbs")
+    __slots__ = ("_order", "_runs", "_sizes")
 
     def __init__(self, build_sample: Callable[[Fields], bytes], sample: Fields) -> None:
         """Build the sample certificate and record where each field sits in its TBS."""
@@ -47,29 +47,43 @@ class Template:
         outer = _der.read_tlv(der)
         tbs_tlv = _der.read_tlv(der, outer.start)
         tbs = der[outer.start : tbs_tlv.end]
-        offsets = []
-        for value in (sample.serial, sample.eui, sample.point, sample.ski):
+        located = []
+        for index, value in enumerate(_values(sample)):
             first = tbs.find(value)
             if first < 0 or tbs.find(value, first + 1) >= 0:
                 raise AssertionError("template field not found exactly once in the sample TBS")
-            offsets.append((first, len(value)))
-        self._tbs = tbs
-        self._offsets = tuple(offsets)
+            located.append((first, len(value), index))
+        located.sort()
+        runs, previous = [], 0
+        for offset, size, _ in located:
+            runs.append(tbs[previous:offset])
+            previous = offset + size
+        runs.append(tbs[previous:])
+        self._runs = tuple(runs)
+        self._order = tuple(index for _, _, index in located)
+        self._sizes = tuple(size for _, size, _ in sorted(located, key=lambda item: item[2]))
 
     def tbs(self, fields: Fields) -> bytes:
         """The TBSCertificate with ``fields`` patched in."""
-        out = bytearray(self._tbs)
-        for (offset, size), value in zip(
-            self._offsets, (fields.serial, fields.eui, fields.point, fields.ski), strict=True
-        ):
-            if len(value) != size:
-                raise ValueError(f"template field is {size} octets, got {len(value)}")
-            out[offset : offset + size] = value
-        return bytes(out)
+        values = _values(fields)
+        if tuple(map(len, values)) != self._sizes:
+            raise ValueError(f"template fields must be {self._sizes} octets long")
+        runs, order = self._runs, self._order
+        return b"".join(
+            (
+                runs[0], values[order[0]], runs[1], values[order[1]],
+                runs[2], values[order[2]], runs[3], values[order[3]], runs[4],
+            )
+        )  # fmt: skip
+
+
+def _values(fields: Fields) -> tuple[bytes, bytes, bytes, bytes]:
+    return fields.serial, fields.eui, fields.point, fields.ski
 
 
 def sign_tbs(tbs: bytes, issuer_key: PrivateKey) -> tuple[bytes, bytes]:
     """Sign a TBSCertificate; returns ``(certificate DER, signature DER)``."""
     signature = issuer_key.sign(tbs, _DETERMINISTIC_ECDSA)
-    body = tbs + SIGNATURE_ALGORITHM_DER + _der.tlv(0x03, b"\x00" + signature)
-    return _der.tlv(0x30, body), signature
+    bit_string = b"\x03" + bytes([len(signature) + 1, 0]) + signature  # at most 73 octets
+    body = b"".join((tbs, SIGNATURE_ALGORITHM_DER, bit_string))
+    return b"\x30" + _der.encode_length(len(body)) + body, signature

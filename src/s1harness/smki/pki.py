@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import cached_property
+from functools import cache, cached_property
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -387,9 +387,15 @@ def _x509_name(cert: SmkiCertificate) -> x509.Name:
 def _organisation_subject(
     eui: Eui64, role: RemotePartyRole, common_name: str | None
 ) -> DistinguishedName:
-    pairs = [(COMMON_NAME, common_name)] if common_name is not None else []
-    pairs += [
-        (ORGANIZATIONAL_UNIT, role.ou),
-        (X500_UNIQUE_IDENTIFIER, "#030900" + eui.octets.hex()),
-    ]
-    return DistinguishedName(tuple(pairs))
+    return DistinguishedName(
+        (
+            *_subject_prefix(role, common_name),
+            (X500_UNIQUE_IDENTIFIER, "#030900" + eui.octets.hex()),
+        )
+    )
+
+
+@cache
+def _subject_prefix(role: RemotePartyRole, common_name: str | None) -> tuple[tuple[str, str], ...]:
+    head = ((COMMON_NAME, common_name),) if common_name is not None else ()
+    return (*head, (ORGANIZATIONAL_UNIT, role.ou))
