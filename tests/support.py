@@ -61,3 +61,12 @@ def rtds_embedded_certificates() -> dict[bytes, tuple[str, ...]]:
                 continue
             found.setdefault(der, []).append(path.name)
     return {der: tuple(files) for der, files in found.items()}
+
+
+@cache
+def rtds_frames() -> tuple[tuple[Path, bytes], ...]:
+    """Every RTDS frame under the vectors, as (path, octets), in path order."""
+    return tuple(
+        (path, bytes.fromhex(path.read_text().strip()))
+        for path in sorted((VECTORS / "rtds").glob("*/*.HEX"))
+    )

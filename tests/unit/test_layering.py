@@ -1,5 +1,6 @@
-"""Imports flow one way (DESIGN §4): spec <- smki/gbcs/duis/registry <- roles <- services <-
-testing/cli; the sans-IO layers never import asyncio, aiomqtt, pytest or allure."""
+"""Imports flow one way (DESIGN §4): spec <- smki <- gbcs/duis/registry <- roles <- services <-
+testing/cli (smki sits below the other codecs: they verify with its certificates); the sans-IO
+layers never import asyncio, aiomqtt, pytest or allure."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parents[2] / "src" / "s1harness"
 ORDER = [
     "spec",
-    "smki|gbcs|duis|registry",
+    "smki",
+    "gbcs|duis|registry",
     "roles",
     "estate|remediation",
     "services",

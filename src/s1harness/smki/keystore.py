@@ -38,6 +38,7 @@ class Keystore:
 
     def __init__(self, entries: Iterable[KeystoreEntry] = ()) -> None:
         self._entries: dict[bytes, KeystoreEntry] = {}
+        self._by_eui: dict[str | None, list[bytes]] = {}
         for entry in entries:
             self.add(entry)
 
@@ -68,9 +69,11 @@ class Keystore:
 
     def add(self, entry: KeystoreEntry) -> None:
         """Add an entry; a certificate already present keeps its first source and gains a key."""
-        known = self._entries.get(entry.certificate.der)
+        der = entry.certificate.der
+        known = self._entries.get(der)
         if known is None:
-            self._entries[entry.certificate.der] = entry
+            self._entries[der] = entry
+            self._by_eui.setdefault(entry.certificate.eui, []).append(der)
         elif known.private_key is None and entry.private_key is not None:
             self._entries[entry.certificate.der] = replace(known, private_key=entry.private_key)
 
@@ -89,12 +92,14 @@ class Keystore:
         kind: CertificateKind | None = None,
     ) -> list[KeystoreEntry]:
         """Every entry matching all the given criteria, newest notBefore first."""
-        wanted = Eui64(eui) if eui is not None else None
+        if eui is not None:
+            candidates = [self._entries[d] for d in self._by_eui.get(Eui64(eui), [])]
+        else:
+            candidates = list(self._entries.values())
         hits = [
             e
-            for e in self._entries.values()
-            if (wanted is None or e.certificate.eui == wanted)
-            and (key_usage is None or key_usage in e.certificate.key_usages)
+            for e in candidates
+            if (key_usage is None or key_usage in e.certificate.key_usages)
             and (role is None or e.certificate.role == role)
             and (kind is None or e.certificate.kind == kind)
         ]
