@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -9,8 +11,13 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
+from s1harness.bench import gbcs as gbcs_bench
 from s1harness.bench import smki as smki_bench
 from s1harness.cli._output import emit
+from s1harness.gbcs.errors import GbcsError
+from s1harness.gbcs.frames import MacEnvelope, decode, frame_octets
+from s1harness.smki.keystore import Keystore
+from s1harness.spec.errors import InputError
 
 app = typer.Typer(help="Benchmarks (rates and ratios to a same-run bound).", no_args_is_help=True)
 
@@ -22,27 +29,73 @@ RoundsOption = Annotated[int, typer.Option("--rounds", min=1, help="Alternating 
 @app.command("smki")
 def smki(json: JsonOption = False, count: CountOption = 500, rounds: RoundsOption = 5) -> int:
     """Certificates issued and parsed+verified per second, as ratios to raw ECDSA P-256."""
+    return _report(
+        lambda p: smki_bench.run(count=count, rounds=rounds, progress=p), 2 * rounds, json
+    )
+
+
+@app.command("gbcs")
+def gbcs(
+    json: JsonOption = False,
+    count: CountOption = 1000,
+    rounds: RoundsOption = 5,
+    vectors: Annotated[
+        Path | None,
+        typer.Option("--vectors", help="An RTDS folder (with keystore/) to take frames from."),
+    ] = None,
+) -> int:
+    """Frames decoded, signatures verified, and full inspection against raw ECDSA verify."""
+    frames, keystore = _rtds_frames(vectors) if vectors else (None, None)
+    return _report(
+        lambda p: gbcs_bench.run(
+            frames=frames, keystore=keystore, count=count, rounds=rounds, progress=p
+        ),
+        2 * rounds,
+        json,
+    )
+
+
+def _rtds_frames(folder: Path) -> tuple[list[bytes], Keystore]:
+    """Every signed frame under ``folder`` whose originator the folder's keystore knows."""
+    if not (folder / "keystore").is_dir():
+        raise InputError(f"{folder}: expected an RTDS folder with a keystore/ sub-folder")
+    keystore = Keystore.load(folder / "keystore")
+    frames = []
+    for path in sorted(folder.rglob("*.HEX")):
+        try:
+            data = frame_octets(path.read_bytes())
+            frame = decode(data)
+        except GbcsError:
+            continue
+        apdu = frame.apdu if isinstance(frame, MacEnvelope) else frame
+        if apdu.signature is not None and keystore.find(eui=apdu.originator):
+            frames.append(data)
+    if not frames:
+        raise InputError(f"{folder}: no signed frame with a known signer")
+    return frames, keystore
+
+
+def _report(run: Callable[[Callable[[], None]], dict[str, Any]], steps: int, json: bool) -> int:
     if json:
-        result = smki_bench.run(count=count, rounds=rounds)
-        emit(result)
+        emit(run(lambda: None))
         return 0
-    console = Console(stderr=True)
-    with Progress(console=console, transient=True) as progress:
-        task = progress.add_task("bench smki", total=2 * rounds)
-        result = smki_bench.run(count=count, rounds=rounds, progress=lambda: progress.advance(task))
+    with Progress(console=Console(stderr=True), transient=True) as progress:
+        task = progress.add_task("benchmark", total=steps)
+        result = run(lambda: progress.advance(task))
     _table(result)
     return 0
 
 
 def _table(result: dict[str, Any]) -> None:
-    table = Table(
-        title=f"bench {result['benchmark']} ({result['rounds']} rounds x {result['count']})"
-    )
+    title = f"bench {result['benchmark']} ({result['rounds']} rounds x {result['count']})"
+    table = Table(title=title)
     table.add_column("measure")
     table.add_column("per second (median)", justify="right")
     table.add_column("range", justify="right")
     for name, rate in result["rates"].items():
-        table.add_row(name, f"{rate['per_second']:,.0f}", f"{rate['low']:,.0f}-{rate['high']:,.0f}")
-    Console().print(table)
+        low, high = rate["low"], rate["high"]
+        table.add_row(name, f"{rate['per_second']:,.0f}", f"{low:,.0f}-{high:,.0f}")
+    console = Console()
+    console.print(table)
     for name, value in result["ratios"].items():
-        Console().print(f"ratio {name}: {value:.3f} (target >= {result['target']})")
+        console.print(f"ratio {name}: {value:.3f} (target >= {result['target']})")

@@ -257,3 +257,22 @@ def test_frame_files_may_be_hex_text_or_binary() -> None:
     text = data.hex().upper().encode()
     assert frame_octets(text) == data
     assert frame_octets(b"  " + text[:10] + b"\n" + text[10:] + b"\r\n") == data
+
+
+def test_the_message_code_table_agrees_with_the_replacement_modes() -> None:
+    from s1harness.gbcs.message_codes import MESSAGE_CODES, for_replacement_mode, lookup
+    from s1harness.gbcs.payloads import MODELLED_MESSAGE_CODES, ReplacementMode
+
+    for mode in ReplacementMode:
+        assert for_replacement_mode(mode).code == mode.message_code
+        assert lookup(mode.message_code) is not None
+    assert MESSAGE_CODES.keys() >= MODELLED_MESSAGE_CODES
+
+
+@pytest.mark.vectors
+def test_the_message_code_table_covers_every_code_in_the_vectors(vectors: Path) -> None:
+    from s1harness.gbcs.message_codes import lookup
+
+    codes = {_apdu(decode(data)).message_code for _, data in rtds_frames()}
+    assert len(codes) == 27
+    assert all(lookup(code) is not None for code in codes)
