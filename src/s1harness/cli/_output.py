@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from s1harness.spec.errors import InputError
@@ -36,3 +37,17 @@ def parse_time(text: str) -> datetime:
     except ValueError:
         raise InputError(f"not an ISO 8601 time: {text!r}") from None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def read_file(path: Path) -> bytes:
+    """A file's bytes, or a one-line :class:`InputError`.
+
+    Raises:
+        InputError: when the file is missing or unreadable.
+    """
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror})") from None

@@ -11,13 +11,18 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
+from s1harness.bench import duis as duis_bench
 from s1harness.bench import gbcs as gbcs_bench
 from s1harness.bench import smki as smki_bench
 from s1harness.cli._output import emit
+from s1harness.duis import xml
+from s1harness.duis.signature import sign
+from s1harness.duis.verifying import originator
 from s1harness.gbcs.errors import GbcsError
 from s1harness.gbcs.frames import MacEnvelope, decode, frame_octets
 from s1harness.smki.keystore import Keystore
 from s1harness.spec.errors import InputError
+from s1harness.spec.roles import RemotePartyRole
 
 app = typer.Typer(help="Benchmarks (rates and ratios to a same-run bound).", no_args_is_help=True)
 
@@ -53,6 +58,42 @@ def gbcs(
         2 * rounds,
         json,
     )
+
+
+@app.command("duis")
+def duis(
+    json: JsonOption = False,
+    count: CountOption = 300,
+    rounds: RoundsOption = 5,
+    vectors: Annotated[
+        Path | None,
+        typer.Option("--vectors", help="A vectors folder: sign its DUIS templates with ZAZ1 keys."),
+    ] = None,
+) -> int:
+    """DUIS requests validated and signature-verified per second against raw ECDSA verify."""
+    documents, keystore = _signed_templates(vectors) if vectors else (None, None)
+    return _report(
+        lambda p: duis_bench.run(
+            documents=documents, keystore=keystore, count=count, rounds=rounds, progress=p
+        ),
+        rounds,
+        json,
+    )
+
+
+def _signed_templates(folder: Path) -> tuple[list[bytes], Keystore]:
+    """The request templates under ``folder``, each signed with its originator's ZAZ1 key."""
+    keystore = Keystore.load(folder / "smki")
+    documents = []
+    for path in sorted((folder / "duis" / "requests").glob("*.XML")):
+        root = xml.parse(path.read_bytes())
+        users = keystore.find(eui=originator(root), role=RemotePartyRole.XML_SIGN)
+        if users and users[0].private_key is not None:
+            signed = sign(root, users[0].private_key, users[0].certificate)
+            documents.append(xml.serialise(signed))
+    if not documents:
+        raise InputError(f"{folder}: no DUIS request template with a ZAZ1 signing key")
+    return documents, keystore
 
 
 def _rtds_frames(folder: Path) -> tuple[list[bytes], Keystore]:

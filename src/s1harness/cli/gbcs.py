@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from s1harness.cli._output import emit
+from s1harness.cli._output import emit, read_file
 from s1harness.gbcs.crypto import sign_precommand, wrap_mac
 from s1harness.gbcs.errors import GbcsError
 from s1harness.gbcs.frames import GeneralSigningApdu, MacEnvelope, decode, frame_octets
@@ -41,7 +41,7 @@ def inspect(
     status = 0
     for path in files:
         try:
-            result = inspector.inspect(frame_octets(_read(path)))
+            result = inspector.inspect(frame_octets(read_file(path)))
         except (GbcsError, InputError) as exc:
             emit({"file": str(path), "error": exc.message, **_where(exc)})
             status = 1
@@ -67,12 +67,12 @@ def sign(
     binary: BinaryOption = False,
 ) -> int:
     """Sign a PRECOMMAND the way a DCC User does (appends 40 and r‖s)."""
-    apdu = decode(frame_octets(_read(precommand)))
+    apdu = decode(frame_octets(read_file(precommand)))
     if not isinstance(apdu, GeneralSigningApdu):
         raise InputError(
             f"{precommand}: a PRECOMMAND is a bare General-Signing APDU, not an envelope"
         )
-    signed = sign_precommand(apdu, load_private_key(_read(key), source=str(key)))
+    signed = sign_precommand(apdu, load_private_key(read_file(key), source=str(key)))
     _write(signed.raw, out, binary=binary)
     return 0
 
@@ -88,24 +88,15 @@ def mac(
     binary: BinaryOption = False,
 ) -> int:
     """Wrap a signed (or unsigned) command in the ACB MAC envelope, the way the DCC does."""
-    apdu = decode(frame_octets(_read(signed)))
+    apdu = decode(frame_octets(read_file(signed)))
     if isinstance(apdu, MacEnvelope):
         raise InputError(f"{signed}: already in a MAC envelope")
     certificate = read_certificates(device_cert)[0]
     envelope = wrap_mac(
-        apdu, load_private_key(_read(key), source=str(key)), certificate.public_key()
+        apdu, load_private_key(read_file(key), source=str(key)), certificate.public_key()
     )
     _write(envelope.raw, out, binary=binary)
     return 0
-
-
-def _read(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read ({exc.strerror})") from None
 
 
 def _write(data: bytes, out: Path | None, *, binary: bool) -> None:

@@ -39,6 +39,7 @@ class Keystore:
     def __init__(self, entries: Iterable[KeystoreEntry] = ()) -> None:
         self._entries: dict[bytes, KeystoreEntry] = {}
         self._by_eui: dict[str | None, list[bytes]] = {}
+        self._by_serial: dict[int, list[bytes]] = {}
         for entry in entries:
             self.add(entry)
 
@@ -74,6 +75,7 @@ class Keystore:
         if known is None:
             self._entries[der] = entry
             self._by_eui.setdefault(entry.certificate.eui, []).append(der)
+            self._by_serial.setdefault(entry.certificate.serial, []).append(der)
         elif known.private_key is None and entry.private_key is not None:
             self._entries[entry.certificate.der] = replace(known, private_key=entry.private_key)
 
@@ -124,7 +126,7 @@ class Keystore:
 
     def by_serial(self, serial: int) -> list[KeystoreEntry]:
         """Every entry with this serial (serials are unique per issuer, not globally)."""
-        return [e for e in self._entries.values() if e.certificate.serial == serial]
+        return [self._entries[der] for der in self._by_serial.get(serial, [])]
 
     def by_issuer_serial(self, issuer: str, serial: int) -> KeystoreEntry | None:
         """The entry with this serial whose issuer's RFC 4514 string is ``issuer``.

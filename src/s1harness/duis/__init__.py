@@ -1,0 +1,1 @@
+"""DUIS 5.4 XML: messages, schema validation, XML signatures."""
