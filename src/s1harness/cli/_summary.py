@@ -73,5 +73,6 @@ _CONVERSIONS: tuple[tuple[type | types.UnionType, Callable[[Any], Any]], ...] = 
     (bytes, _octets),
     (datetime, lambda v: v.isoformat()),
     (tuple | list, lambda v: [summarise(item) for item in v]),
+    (set | frozenset, lambda v: sorted(summarise(item) for item in v)),
     (etree._Element, lambda v: {"element": etree.QName(v).localname}),
 )

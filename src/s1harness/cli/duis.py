@@ -17,6 +17,7 @@ from s1harness.duis.messages import parse_message
 from s1harness.duis.ns import ds, sr
 from s1harness.duis.schema import OVERLAYS, load_schema
 from s1harness.duis.signature import sign as sign_document
+from s1harness.duis.srv import lookup
 from s1harness.duis.verifying import DCC_EUI, originator, verify_message
 from s1harness.smki.files import read_certificates
 from s1harness.smki.keys import load_private_key
@@ -138,11 +139,14 @@ def inspect(file: Annotated[Path, typer.Argument(help="A DUIS document.")]) -> i
     """Header and body as JSON (certificates and GBCS payloads described, not dumped)."""
     root = xml.parse(read_file(file))
     message = parse_message(root)
+    variant = root.findtext(f"{sr('Header')}/{sr('ServiceReferenceVariant')}")
+    known = lookup(variant) if variant else None
     emit(
         {
             "file": str(file),
             "kind": type(message).__name__,
             "signed": root.find(ds("Signature")) is not None,
+            "srv": summarise(known) if known else None,
             "message": summarise(message),
         }
     )

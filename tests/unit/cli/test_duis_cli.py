@@ -128,3 +128,19 @@ def test_inspect_summarises_header_body_certificates_and_payloads(
     )
     assert code == 0 and line["signed"] is True
     assert line["message"]["body"]["content"]["payload"]["gbcs"]["cra"] == "response"
+
+
+def test_an_unknown_srv_is_refused_by_validation_and_unmodelled_in_inspect(
+    capsys: pytest.CaptureFixture[str], vectors: Path, tmp_path: Path
+) -> None:
+    template = (vectors / "duis/requests" / NO_BY_NO).read_bytes()
+    unknown = tmp_path / "unknown-srv.xml"
+    unknown.write_bytes(template.replace(b">6.15.1<", b">9.99.9<"))
+    code, (line,), _ = run(capsys, "duis", "validate", unknown)
+    assert code == 1
+    assert line["errors"][0]["path"] == "/sr:Request/sr:Header/sr:ServiceReferenceVariant"
+    code, (line,), _ = run(capsys, "duis", "inspect", unknown)
+    assert code == 0 and line["srv"] is None
+    code, (line,), _ = run(capsys, "duis", "inspect", vectors / "duis/requests" / NO_BY_NO)
+    assert line["srv"]["critical"] is True
+    assert line["srv"]["eligible"] == ["ED", "GS", "GT", "IS"]
