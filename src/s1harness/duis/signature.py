@@ -230,15 +230,20 @@ def _elements(parent: etree._Element) -> list[etree._Element]:
 
 def _shape(parent: etree._Element, names: tuple[str, ...]) -> list[etree._Element]:
     """The element children of ``parent``, required to be exactly ``names`` in ``ds``."""
+    expected = _QUALIFIED.get(names) or _QUALIFIED.setdefault(names, tuple(ds(n) for n in names))
+    children = list(parent)
+    if tuple(c.tag for c in children) == expected:
+        return children  # the usual case: no comments, nothing else
     children = _elements(parent)
-    if [c.tag for c in children] != [ds(n) for n in names]:
+    if tuple(c.tag for c in children) != expected:
         found = ", ".join(etree.QName(c).localname for c in children)
-        expected = ", ".join(names)
         local = etree.QName(parent).localname
-        raise _RefusedError(
-            SignatureFailure.MALFORMED, f"ds:{local} holds ({found}), expected ({expected})"
-        )
+        reason = f"ds:{local} holds ({found}), expected ({', '.join(names)})"
+        raise _RefusedError(SignatureFailure.MALFORMED, reason)
     return children
+
+
+_QUALIFIED: dict[tuple[str, ...], tuple[str, ...]] = {}
 
 
 def _parts(signature: etree._Element) -> _Parts:
