@@ -1,0 +1,1 @@
+"""Where I/O lives: transports (in-memory, MQTT), role services, runners."""

@@ -1,0 +1,102 @@
+"""The message contract between parties: envelopes and topics (transport-independent).
+
+Every hop of the emulated system is an :class:`Envelope` on a topic. Roles (sans-IO) consume
+and produce envelopes; a transport (the in-memory bus, MQTT) only moves them. Topic names are
+versioned (``s1h/v1/...``); the same names are what an external build subscribes to.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+PREFIX = "s1h/v1"
+
+
+class Kind(enum.StrEnum):
+    """What an envelope carries."""
+
+    DUIS_REQUEST = "duis-request"
+    """A signed DUIS ``sr:Request`` from a DCC User to the DSP."""
+    DUIS_RESPONSE = "duis-response"
+    """A DSP-signed ``sr:Response`` (reply, device response, device or DCC alert) to a User."""
+    COUNTERSIGNED_REQUEST = "countersigned-request"
+    """The DSP's countersigned service request to an S1SP."""
+    S1SP_RESPONSE = "s1sp-response"
+    """A SMETS1 response or S1SP alert from an S1SP to the DSP."""
+    GBCS_COMMAND = "gbcs-command"
+    """A GBCS command (MAC envelope) from the DSP/CSP to a SMETS2 device."""
+    GBCS_DEVICE_FRAME = "gbcs-device-frame"
+    """A GBCS response or alert from a SMETS2 device."""
+    SMETS1_INSTRUCTION = "smets1-instruction"
+    """An instruction frame from an S1SP to a SMETS1 device."""
+    SMETS1_DEVICE_FRAME = "smets1-device-frame"
+    """A response or alert frame from a SMETS1 device to its S1SP."""
+
+
+@dataclass(frozen=True, slots=True)
+class Envelope:
+    """One message on the bus.
+
+    Attributes:
+        topic: Where it goes (see the topic functions below).
+        kind: What it carries.
+        payload: The message octets (XML or binary frame), never re-encoded in transit.
+        correlation_id: Ties replies to requests (the DUIS RequestID where there is one).
+        headers: Small routing facts (device ID, cohort), as sorted pairs.
+    """
+
+    topic: str
+    kind: Kind
+    payload: bytes
+    correlation_id: str
+    headers: tuple[tuple[str, str], ...] = field(default=())
+
+    def header(self, name: str) -> str | None:
+        return dict(self.headers).get(name)
+
+
+def dsp_requests() -> str:
+    """DCC Users → DSP."""
+    return f"{PREFIX}/dsp/requests"
+
+
+def user_inbox(user_id: str) -> str:
+    """DSP → one DCC User (sync replies, async responses, alerts)."""
+    return f"{PREFIX}/users/{user_id}/inbox"
+
+
+def s1sp_requests(cohort: str) -> str:
+    """DSP → the S1SP serving a cohort (IOC, MOC, FOC)."""
+    return f"{PREFIX}/s1sp/{cohort}/requests"
+
+
+def dsp_from_s1sp() -> str:
+    """Every S1SP → DSP."""
+    return f"{PREFIX}/dsp/from-s1sp"
+
+
+def device_inbox(device_id: str) -> str:
+    """CSP (for the DSP) → a SMETS2 device, or an S1SP → a SMETS1 device."""
+    return f"{PREFIX}/devices/{device_id}/inbox"
+
+
+def dsp_from_devices() -> str:
+    """SMETS2 devices → CSP/DSP."""
+    return f"{PREFIX}/dsp/from-devices"
+
+
+def s1sp_from_devices(cohort: str) -> str:
+    """SMETS1 devices → the S1SP serving their cohort."""
+    return f"{PREFIX}/s1sp/{cohort}/from-devices"
+
+
+def matches(pattern: str, topic: str) -> bool:
+    """MQTT topic-filter matching (``+`` one level, ``#`` the rest)."""
+    want, have = pattern.split("/"), topic.split("/")
+    for index, part in enumerate(want):
+        if part == "#":
+            return True
+        if index >= len(have) or (part != "+" and part != have[index]):
+            return False
+    return len(want) == len(have)

@@ -1,0 +1,49 @@
+"""The in-memory bus and topic filters."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from s1harness.services.inmemory import InMemoryBus
+from s1harness.spec.bus import Envelope, Kind, dsp_requests, matches, user_inbox
+
+
+@pytest.mark.parametrize(
+    ("pattern", "topic", "expected"),
+    [
+        ("s1h/v1/dsp/requests", "s1h/v1/dsp/requests", True),
+        ("s1h/v1/users/+/inbox", "s1h/v1/users/90B3D51F30020000/inbox", True),
+        ("s1h/v1/users/+/inbox", "s1h/v1/users/a/b/inbox", False),
+        ("s1h/v1/#", "s1h/v1/s1sp/IOC/requests", True),
+        ("s1h/v1/s1sp/+", "s1h/v1/s1sp/IOC/requests", False),
+        ("s1h/v1/dsp/requests", "s1h/v1/dsp", False),
+    ],
+)
+def test_topic_filters(pattern: str, topic: str, expected: bool) -> None:
+    assert matches(pattern, topic) is expected
+
+
+def _envelope(topic: str, n: int) -> Envelope:
+    return Envelope(topic, Kind.DUIS_REQUEST, bytes([n]), correlation_id=str(n))
+
+
+def test_publish_and_subscribe_in_order_with_wildcards() -> None:
+    async def scenario() -> None:
+        async with InMemoryBus() as bus:
+            everything = bus.subscribe("s1h/v1/#")
+            inboxes = bus.subscribe(user_inbox("+"))
+            for n in range(3):
+                await bus.publish(_envelope(user_inbox("90B3D51F30020000"), n))
+            await bus.publish(_envelope(dsp_requests(), 9))
+            assert [(await inboxes.get(1)).payload for _ in range(3)] == [b"\x00", b"\x01", b"\x02"]
+            assert everything.pending() == 4 and inboxes.pending() == 0
+            inboxes.close()
+            await bus.publish(_envelope(user_inbox("X"), 5))
+            assert inboxes.pending() == 0 and everything.pending() == 5
+            with pytest.raises(TimeoutError):
+                await inboxes.get(timeout=0.01)
+            assert len(bus.published) == 5
+
+    asyncio.run(scenario())
