@@ -1,0 +1,141 @@
+"""A DCC User (Supplier, Network Operator, Other User) as a sans-IO client of the DSP.
+
+It builds DUIS requests and signs them with its XML-signing key (role 135); runs the critical
+flow of DUIS §1.3 — CV 4 to the DSP's transform, ``I0`` with a ``PreCommand``, the GBCS
+signature with its Digital Signing key, then CV 5 with the ``SignedPreCommand`` under the same
+RequestID — without being asked; and keeps every reply, device response and alert it receives,
+correlated by RequestID (docs/duis.md §6.1).
+
+The RequestID counter comes from an injected source, so runs are reproducible; it only ever
+increases, as the DSP's replay check requires.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from itertools import count
+
+from s1harness.duis import xml
+from s1harness.duis.messages import (
+    PreCommand,
+    Request,
+    RequestBody,
+    RequestHeader,
+    RequestId,
+    Response,
+    ResponseMessage,
+    SignedPreCommand,
+    parse_message,
+    to_element,
+)
+from s1harness.duis.signature import sign
+from s1harness.duis.srv import require
+from s1harness.gbcs.crypto import sign_precommand
+from s1harness.gbcs.frames import GeneralSigningApdu, decode
+from s1harness.smki.certificate import SmkiCertificate
+from s1harness.smki.keys import PrivateKey
+from s1harness.spec.bus import Envelope, Kind, dsp_requests
+from s1harness.spec.identifiers import Eui64
+
+CRITICAL_TRANSFORM = 4
+CRITICAL_SEND = 5
+
+
+@dataclass
+class Exchange:
+    """Everything about one RequestID: what was sent and what came back, in order."""
+
+    request_id: RequestId
+    srv: str
+    sent: list[bytes] = field(default_factory=list)
+    received: list[Response] = field(default_factory=list)
+
+    @property
+    def codes(self) -> list[str]:
+        """The response codes received, in order (``["I0", "I99", "I0"]``)."""
+        return [r.header.response_code for r in self.received]
+
+
+class DccUser:
+    """A DCC User with its XML-signing and GBCS Digital Signing credentials.
+
+    Args:
+        user_id: The User ID (EUI-64), the originator of every RequestID.
+        xml_key / xml_certificate: The XML-signing credentials (role 135).
+        ds_key: The Digital Signing key that signs pre-commands (the certificate in the
+            device's anchor cell or the S1SP's Notified Critical slot must match it).
+        counters: RequestID counters, strictly increasing.
+    """
+
+    def __init__(
+        self,
+        user_id: Eui64 | str,
+        *,
+        xml_key: PrivateKey,
+        xml_certificate: SmkiCertificate,
+        ds_key: PrivateKey | None,
+        counters: Iterator[int] | None = None,
+    ) -> None:
+        self.user_id = Eui64(user_id)
+        self._xml_key, self._xml_certificate, self._ds_key = xml_key, xml_certificate, ds_key
+        self._counters = counters or count(1000)
+        self.exchanges: dict[str, Exchange] = {}
+        self.unsolicited: list[Response] = []
+        """Alerts and responses that no RequestID of this user explains."""
+
+    def request(
+        self,
+        device: Eui64 | str,
+        srv: str,
+        body: RequestBody,
+        *,
+        command_variant: int | None = None,
+    ) -> Envelope:
+        """Build, sign and address a request; critical SRVs start with CV 4."""
+        entry = require(srv)
+        variant = command_variant or (
+            CRITICAL_TRANSFORM if entry.critical else min(entry.command_variants)
+        )
+        request_id = RequestId(self.user_id, Eui64(device), next(self._counters))
+        header = RequestHeader(request_id, variant, entry.service_reference, entry.variant)
+        self.exchanges[str(request_id)] = Exchange(request_id, srv)
+        return self._send(Request(header, body))
+
+    def _send(self, request: Request) -> Envelope:
+        signed = xml.serialise(sign(to_element(request), self._xml_key, self._xml_certificate))
+        request_id = str(request.header.request_id)
+        self.exchanges[request_id].sent.append(signed)
+        return Envelope(dsp_requests(), Kind.DUIS_REQUEST, signed, request_id)
+
+    def receive(self, envelope: Envelope) -> list[Envelope]:
+        """Take a DSP message; returns the next request when one is due (CV 5)."""
+        message = parse_message(xml.parse(envelope.payload))
+        if not isinstance(message, Response):
+            return []
+        request_id = message.header.request_id
+        exchange = self.exchanges.get(str(request_id)) if request_id else None
+        if exchange is None:
+            self.unsolicited.append(message)
+            return []
+        exchange.received.append(message)
+        return self._continue(exchange, message)
+
+    def _continue(self, exchange: Exchange, response: Response) -> list[Envelope]:
+        body = response.body
+        if not (isinstance(body, ResponseMessage) and isinstance(body.content, PreCommand)):
+            return []
+        if self._ds_key is None or response.header.response_code != "I0":
+            return []
+        precommand = decode(body.content.payload)
+        if not isinstance(precommand, GeneralSigningApdu):
+            return []
+        signed = sign_precommand(precommand, self._ds_key).raw
+        entry = require(exchange.srv)
+        header = RequestHeader(
+            exchange.request_id, CRITICAL_SEND, entry.service_reference, entry.variant
+        )
+        return [self._send(Request(header, SignedPreCommand(signed)))]
+
+    def exchange(self, request_id: str) -> Exchange:
+        return self.exchanges[request_id]
