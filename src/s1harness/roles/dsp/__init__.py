@@ -1,0 +1,1 @@
+"""The emulated DCC Data Service Provider (sans-IO)."""
