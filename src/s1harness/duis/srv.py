@@ -8,22 +8,10 @@ a clear error rather than generic handling.
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass
 
 from s1harness.duis.errors import DuisParseError
-
-
-class UserRole(enum.StrEnum):
-    """DUIS user roles."""
-
-    IS = "IS"
-    ES = "ES"
-    GS = "GS"
-    ED = "ED"
-    GT = "GT"
-    OU = "OU"
-    RSA = "RSA"
+from s1harness.spec.users import UserRole
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,345 @@
+"""The registry store: parties, registration data and the Smart Metering Inventory in SQLite.
+
+One :class:`Registry` owns one synchronous ``sqlite3`` connection (DESIGN §4: SQLite lives at
+the edges, this *is* the edge for registration data). Each write is one short ``BEGIN
+IMMEDIATE`` transaction: a write that is refused — by a record's own validation, by a rule
+here (overlapping registration, unknown party, duplicate device) or by SQLite — changes
+nothing. The eligibility rule itself is pure and lives in :mod:`s1harness.registry.rdp`.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+from types import TracebackType
+
+from s1harness.registry import _schema, rdp
+from s1harness.registry.model import (
+    Cohort,
+    Device,
+    DeviceType,
+    Party,
+    RegistrationPeriod,
+    SmiStatus,
+    member,
+    utc,
+)
+from s1harness.spec.errors import HarnessError, InputError
+from s1harness.spec.identifiers import Eui64
+from s1harness.spec.users import UserRole
+
+MEMORY = ":memory:"
+"""The path of a private in-memory database (tests)."""
+
+
+class Registry:
+    """Registration data and inventory over one SQLite connection.
+
+    Create it with :meth:`open`; use it as a context manager or call :meth:`close`.
+    """
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self._db = connection
+
+    @classmethod
+    def open(cls, path: str | Path) -> Registry:
+        """Open (creating if needed) the registry at ``path``; ``":memory:"`` for a private one.
+
+        File databases use WAL journaling; foreign keys are on for every database.
+
+        Raises:
+            InputError: if the file cannot be opened or is not a registry of this version.
+        """
+        target = str(path)
+        try:
+            connection = sqlite3.connect(target, isolation_level=None)
+        except sqlite3.Error as error:
+            raise InputError(f"cannot open registry {target}: {error}") from None
+        try:
+            _configure(connection, file=target != MEMORY)
+            _migrate(connection, target)
+        except sqlite3.Error as error:
+            connection.close()
+            raise InputError(f"cannot open registry {target}: {error}") from None
+        except InputError:
+            connection.close()
+            raise
+        return cls(connection)
+
+    def close(self) -> None:
+        """Close the connection (committed data is already on disk)."""
+        self._db.close()
+
+    def __enter__(self) -> Registry:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as error:
+            raise HarnessError(f"registry write failed: {error}", code="REGISTRY") from None
+        try:
+            yield self._db
+        except sqlite3.IntegrityError as error:
+            self._rollback()
+            raise InputError(f"registry refused the write: {error}") from None
+        except BaseException:
+            self._rollback()
+            raise
+        self._db.execute("COMMIT")
+
+    def _rollback(self) -> None:
+        if self._db.in_transaction:  # SQLite may already have rolled back on some errors
+            self._db.execute("ROLLBACK")
+
+    # -- parties ---------------------------------------------------------------------------
+
+    def add_party(self, party: Party) -> None:
+        """Register a DCC User.
+
+        Raises:
+            InputError: if a party with that User ID exists.
+        """
+        self.add_parties([party])
+
+    def add_parties(self, parties: Iterable[Party]) -> None:
+        """Register several DCC Users in one transaction (all or none)."""
+        with self._write() as db:
+            for party in parties:
+                if self.party(party.user_id) is not None:
+                    raise InputError(f"party {party.user_id} is already registered")
+                db.execute("INSERT INTO party VALUES (?, ?, ?, ?)", _schema.party_row(party))
+                roles = sorted(role.value for role in party.roles)
+                db.executemany(
+                    "INSERT INTO party_role VALUES (?, ?)", [(party.user_id, r) for r in roles]
+                )
+
+    def party(self, user_id: Eui64 | str) -> Party | None:
+        """The party with that User ID, or ``None``."""
+        row = self._db.execute(
+            f"SELECT {_schema.PARTY_COLUMNS} FROM party WHERE user_id = ?", (Eui64(user_id),)
+        ).fetchone()
+        return None if row is None else self._party_from(row)
+
+    def _party_from(self, row: _schema.Row) -> Party:
+        roles = self._db.execute("SELECT role FROM party_role WHERE user_id = ?", (row[0],))
+        return _schema.party_from(row, (role for (role,) in roles))
+
+    def parties_with_role(self, role: UserRole) -> list[Party]:
+        """Every party holding ``role``, by User ID."""
+        rows = self._db.execute(
+            f"SELECT {_schema.PARTY_COLUMNS} FROM party JOIN party_role USING (user_id)"
+            " WHERE role = ? ORDER BY user_id",
+            (member(UserRole, role, "user role"),),
+        ).fetchall()
+        return [self._party_from(row) for row in rows]
+
+    def parties_for_distributor(self, distributor_id: int) -> list[Party]:
+        """The Electricity Distributor parties recorded for a distributor ID, by User ID."""
+        rows = self._db.execute(
+            f"SELECT {_schema.PARTY_COLUMNS} FROM party WHERE distributor_id = ? ORDER BY user_id",
+            (distributor_id,),
+        ).fetchall()
+        return [self._party_from(row) for row in rows]
+
+    # -- registration data -----------------------------------------------------------------
+
+    def add_period(self, period: RegistrationPeriod) -> None:
+        """Record who is registered for an MPAN/MPRN over a period.
+
+        Raises:
+            InputError: if the supplier or network operator is not a party holding the role
+                for the fuel (IS/ED, GS/GT), or the period overlaps one of the same MPxN.
+        """
+        self.add_periods([period])
+
+    def add_periods(self, periods: Iterable[RegistrationPeriod]) -> None:
+        """Record several periods in one transaction (all or none); see :meth:`add_period`."""
+        with self._write() as db:
+            for period in periods:
+                self._check_period(period)
+                db.execute(
+                    "INSERT INTO registration VALUES (?, ?, ?, ?, ?, ?)", _schema.period_row(period)
+                )
+
+    def _check_period(self, period: RegistrationPeriod) -> None:
+        self._require_role(period, period.supplier, period.supplier_role)
+        self._require_role(period, period.network_operator, period.network_role)
+        clash = next((p for p in self.periods(period.mpxn) if p.overlaps(period)), None)
+        if clash is not None:
+            raise InputError(
+                f"registration of {period.mpxn} from {_span(period)} overlaps the one"
+                f" from {_span(clash)}"
+            )
+
+    def _require_role(self, period: RegistrationPeriod, user_id: Eui64, role: UserRole) -> None:
+        party = self.party(user_id)
+        if party is None or role not in party.roles:
+            held = "is not a registered party" if party is None else f"does not hold {role}"
+            raise InputError(f"registration of {period.mpxn}: {role} {user_id} {held}")
+
+    def periods(self, mpxn: str) -> list[RegistrationPeriod]:
+        """Every registration period of an MPAN/MPRN, earliest first."""
+        rows = self._db.execute(
+            f"SELECT {_schema.PERIOD_COLUMNS} FROM registration WHERE mpxn = ?"
+            " ORDER BY effective_from",
+            (str(mpxn),),
+        ).fetchall()
+        return [_schema.period_from(row) for row in rows]
+
+    def registered(self, mpxn: str, at: datetime) -> RegistrationPeriod | None:
+        """The registration of an MPAN/MPRN in force at ``at``, or ``None``."""
+        return rdp.period_at(self.periods(mpxn), utc(at, "at"))
+
+    def eligible(
+        self, user_id: Eui64 | str, device_id: Eui64 | str, role: UserRole, at: datetime
+    ) -> bool:
+        """SRPD 6.1(f) at one instant: is the user the eligible user in ``role`` for the device?
+
+        ``False`` for an unknown device, a device with no MPAN/MPRN (CHF, unlinked meter), or a
+        role registration data never makes eligible (ES, OU, RSA).
+        """
+        periods = self._linked_periods(device_id)
+        return rdp.eligible_at(periods, Eui64(user_id), _role(role), utc(at, "at"))
+
+    def eligible_over(
+        self,
+        user_id: Eui64 | str,
+        device_id: Eui64 | str,
+        role: UserRole,
+        start: datetime,
+        end: datetime,
+    ) -> bool:
+        """SRPD 6.1(f) over a date range: eligible at every instant of ``[start, end]``.
+
+        Raises:
+            InputError: if ``start`` is after ``end``.
+        """
+        start, end = utc(start, "start"), utc(end, "end")
+        if start > end:
+            raise InputError(f"date range starts {start.isoformat()} after it ends")
+        periods = self._linked_periods(device_id)
+        return rdp.eligible_throughout(periods, Eui64(user_id), _role(role), start, end)
+
+    def _linked_periods(self, device_id: Eui64 | str) -> list[RegistrationPeriod]:
+        device = self.device(device_id)
+        link = None if device is None else device.linked_mpxn
+        return [] if link is None else self.periods(link[0])
+
+    # -- Smart Metering Inventory ----------------------------------------------------------
+
+    def add_device(self, device: Device) -> None:
+        """Add a device to the inventory.
+
+        Raises:
+            InputError: if the Device ID is already in the inventory.
+        """
+        self.add_devices([device])
+
+    def add_devices(self, devices: Iterable[Device]) -> None:
+        """Add several devices in one transaction (all or none)."""
+        with self._write() as db:
+            for device in devices:
+                if self.device(device.device_id) is not None:
+                    raise InputError(f"device {device.device_id} is already in the inventory")
+                db.execute(
+                    "INSERT INTO device VALUES (?, ?, ?, ?, ?, ?, ?)", _schema.device_row(device)
+                )
+
+    def device(self, device_id: Eui64 | str) -> Device | None:
+        """The inventory entry of a device, or ``None``."""
+        row = self._db.execute(
+            f"SELECT {_schema.DEVICE_COLUMNS} FROM device WHERE device_id = ?",
+            (Eui64(device_id),),
+        ).fetchone()
+        return None if row is None else _schema.device_from(row)
+
+    def devices(
+        self, *, cohort: Cohort | None = None, device_type: DeviceType | None = None
+    ) -> list[Device]:
+        """Inventory entries, optionally of one cohort and/or device type, by Device ID."""
+        query = f"SELECT {_schema.DEVICE_COLUMNS} FROM device WHERE 1"
+        args: list[str] = []
+        for column, value in (("cohort", cohort), ("device_type", device_type)):
+            if value is not None:
+                query += f" AND {column} = ?"
+                args.append(str(value))
+        rows = self._db.execute(query + " ORDER BY device_id", args).fetchall()
+        return [_schema.device_from(row) for row in rows]
+
+    def update_status(self, device_id: Eui64 | str, status: SmiStatus) -> Device:
+        """Set a device's SMI status; returns the updated entry.
+
+        Raises:
+            InputError: for an unknown device or status.
+        """
+        device_id = Eui64(device_id)
+        value = member(SmiStatus, status, f"device {device_id} status")
+        with self._write() as db:
+            device = self.device(device_id)
+            if device is None:
+                raise InputError(f"device {device_id} is not in the inventory")
+            db.execute("UPDATE device SET status = ? WHERE device_id = ?", (value, device_id))
+        return replace(device, status=value)
+
+    # -- inspection ------------------------------------------------------------------------
+
+    def snapshot(self) -> dict[str, list[dict[str, object]]]:
+        """Every table's rows as JSON-friendly dicts, each table sorted by all its columns.
+
+        Two snapshots compare equal exactly when the stored data is the same, so a test can
+        show that a refused write changed nothing.
+        """
+        names = self._db.execute(
+            "SELECT name FROM sqlite_schema WHERE type = 'table'"
+            " AND name NOT LIKE 'sqlite_%' ORDER BY name"
+        ).fetchall()
+        return {name: self._rows(name) for (name,) in names}
+
+    def _rows(self, table: str) -> list[dict[str, object]]:
+        columns = [row[1] for row in self._db.execute(f'PRAGMA table_info("{table}")')]
+        order = ", ".join(str(i) for i in range(1, len(columns) + 1))
+        rows = self._db.execute(f'SELECT * FROM "{table}" ORDER BY {order}')
+        return [dict(zip(columns, row, strict=True)) for row in rows]
+
+
+def _configure(connection: sqlite3.Connection, *, file: bool) -> None:
+    connection.execute("PRAGMA foreign_keys = ON")
+    if file:
+        connection.execute("PRAGMA journal_mode = WAL")
+        connection.execute("PRAGMA synchronous = NORMAL")  # WAL-safe, one fsync per checkpoint
+
+
+def _migrate(connection: sqlite3.Connection, target: str) -> None:
+    (version,) = connection.execute("PRAGMA user_version").fetchone()
+    if version == _schema.SCHEMA_VERSION:
+        return
+    (tables,) = connection.execute("SELECT count(*) FROM sqlite_schema").fetchone()
+    if version != 0 or tables:
+        raise InputError(
+            f"{target} is not a registry database of schema version {_schema.SCHEMA_VERSION}"
+            f" (user_version {version}, {tables} schema objects)"
+        )
+    _schema.create(connection)
+
+
+def _role(role: UserRole | str) -> UserRole:
+    return member(UserRole, role, "user role")
+
+
+def _span(period: RegistrationPeriod) -> str:
+    end = "open-ended" if period.effective_to is None else period.effective_to.isoformat()
+    return f"{period.effective_from.isoformat()} to {end}"
