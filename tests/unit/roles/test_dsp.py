@@ -1,0 +1,144 @@
+"""The DSP pipeline in isolation: every check answers with its code, in order, and a rejected
+request changes nothing (DESIGN §3.1)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from s1harness.duis import xml
+from s1harness.duis.messages import PreCommand, Response, ResponseMessage, parse_message
+from s1harness.duis.schema import load_schema
+from s1harness.duis.signature import verify
+from s1harness.duis.verifying import verify_message
+from s1harness.roles import countersigned
+from s1harness.roles.dsp.settings import DspSettings
+from s1harness.spec.bus import Envelope, Kind
+
+from .dsp_estate import DCC, NO, OTHER, S1_ESME, S2_ESME, SUPPLIER, WRONG_NO, Estate, build, no_body
+
+pytestmark = pytest.mark.vectors  # the DUIS XSD is read from the shared vectors
+
+
+def _codes(out: list[Envelope]) -> list[str]:
+    codes = []
+    for envelope in out:
+        if envelope.kind is Kind.DUIS_RESPONSE:
+            message = parse_message(xml.parse(envelope.payload))
+            assert isinstance(message, Response)
+            codes.append(message.header.response_code)
+    return codes
+
+
+def _every_duis_message_is_valid_and_signed(estate: Estate, out: list[Envelope]) -> None:
+    schema = load_schema()
+    for envelope in out:
+        if envelope.kind is Kind.DUIS_RESPONSE:
+            root = xml.parse(envelope.payload)
+            assert schema.validate(root) == []
+            assert verify_message(root, estate.dsp.credentials.keystore).valid
+
+
+def _send(estate: Estate, sender: str, device: str, body: object, **kw: object) -> list[Envelope]:
+    envelope = estate.users[sender].request(device, "6.15.1", body, **kw)  # type: ignore[arg-type]
+    out = estate.dsp.handle(envelope)
+    _every_duis_message_is_valid_and_signed(estate, out)
+    return out
+
+
+def test_the_right_no_gets_a_pre_command_for_smets1() -> None:
+    estate = build()
+    out = _send(estate, NO, S1_ESME, no_body(estate, NO))
+    assert _codes(out) == ["I0"]
+    reply = parse_message(xml.parse(out[0].payload))
+    assert isinstance(reply.body, ResponseMessage) and isinstance(reply.body.content, PreCommand)  # type: ignore[union-attr]
+    checks = [(d.check, d.outcome) for d in estate.dsp.decisions]
+    assert ("SRPD 6.1(f)", "accepted") in checks
+
+
+def _state(estate: Estate) -> object:
+    return (
+        estate.registry.snapshot(),
+        dict(estate.dsp._last_counter),
+        dict(estate.dsp._transforms),
+    )
+
+
+@pytest.mark.parametrize(
+    ("sender", "device", "body_of", "kw", "code", "check"),
+    [
+        (OTHER, S1_ESME, NO, {}, "E2", "DSP check 3"),
+        (NO, "00DB123456789FFF", NO, {}, "E19", "DSP check 4"),
+        (NO, S1_ESME, NO, {"command_variant": 1}, "E12", "DSP check 4"),
+        (SUPPLIER, S1_ESME, NO, {}, "E061501", "DSP check 5"),
+        (WRONG_NO, S1_ESME, WRONG_NO, {}, "E4", "SRPD 6.1(f)"),
+    ],
+)
+def test_each_check_answers_with_its_code_and_changes_nothing(
+    sender: str, device: str, body_of: str, kw: dict[str, object], code: str, check: str
+) -> None:
+    estate = build()
+    before = _state(estate)
+    out = _send(estate, sender, device, no_body(estate, body_of), **kw)
+    assert _codes(out) == [code]
+    rejection = estate.dsp.decisions[-1]
+    assert (rejection.check, rejection.outcome) == (check, "rejected")
+    assert _state(estate) == before
+
+
+def test_no_certificates_and_unusable_certificates() -> None:
+    estate = build()
+    body = no_body(estate, NO)
+    empty = dataclasses.replace(
+        body,
+        replacement_certificates=dataclasses.replace(
+            body.replacement_certificates, digital_signing=None, key_agreement=None
+        ),
+    )
+    assert _codes(_send(estate, NO, S1_ESME, empty)) == ["E061505"]
+    supplier_certs = no_body(estate, SUPPLIER)
+    assert _codes(_send(estate, NO, S1_ESME, supplier_certs)) == ["E061504"]  # role 2 in NO slot
+    foreign = build(seed="another PKI")  # its certificates do not chain to this estate's root
+    alien = no_body(foreign, NO)
+    assert _codes(_send(estate, NO, S1_ESME, alien)) == ["E061504"]
+
+
+def test_mp107_lifts_the_rdp_check_only_for_smets1_no_credentials_from_a_network_operator() -> None:
+    estate = build(DspSettings(mp107=True))
+    out = _send(estate, WRONG_NO, S1_ESME, no_body(estate, NO))
+    assert _codes(out) == ["I0"]
+    assert ("SRPD 6.1(f)", "lifted") in [(d.check, d.outcome) for d in estate.dsp.decisions]
+    assert "6.2(d)" in next(d.detail for d in estate.dsp.decisions if d.outcome == "lifted")
+
+
+def test_smets2_critical_requests_have_no_rdp_check() -> None:
+    estate = build()
+    out = _send(estate, WRONG_NO, S2_ESME, no_body(estate, NO))
+    assert _codes(out) == ["I0"]
+    lifted = [d.detail for d in estate.dsp.decisions if d.outcome == "lifted"]
+    assert lifted == ["SMETS2 critical SR: no RDP check"]
+
+
+def test_replay_and_forged_pre_commands() -> None:
+    estate = build()
+    user = estate.users[NO]
+    first = user.request(S1_ESME, "6.15.1", no_body(estate, NO))
+    (i0,) = estate.dsp.handle(first)
+    assert estate.dsp.handle(first) and _codes(estate.dsp.handle(first)) == ["E42"]  # replayed CV 4
+    (cv5,) = user.receive(i0)
+    tampered = cv5.payload.replace(b"<sr:GBCSPayload>3wkB", b"<sr:GBCSPayload>3wkC")
+    assert _codes(estate.dsp.handle(dataclasses.replace(cv5, payload=tampered))) == [
+        "E41"
+    ]  # XML signature
+    out = estate.dsp.handle(cv5)
+    assert _codes(out) == ["I99"]
+    (forward,) = [e for e in out if e.kind is Kind.COUNTERSIGNED_REQUEST]
+    request = countersigned.parse(xml.parse(forward.payload))
+    assert (request.device_id, request.cohort, request.user_role) == (S1_ESME, "IOC", "ED")
+    signed = xml.parse(forward.payload)
+    countersignature = verify(
+        signed, estate.dsp.credentials.keystore, expected_eui=DCC, expected_role=None
+    )
+    assert countersignature.valid
+    assert _codes(estate.dsp.handle(cv5)) == ["E42"]  # the pre-command cannot be sent twice
