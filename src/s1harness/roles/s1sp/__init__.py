@@ -1,0 +1,1 @@
+"""An emulated SMETS1 Service Provider (one per cohort: IOC, MOC, FOC)."""

@@ -1,0 +1,457 @@
+"""The emulated S1SP as a sans-IO object (DESIGN §3.2; docs/s1sp.md §3–5).
+
+A countersigned request runs the checks of :mod:`.checks`; a refusal becomes an S1SP alert
+(S1VE…) to the DSP and changes nothing. An accepted 6.15.1 (or a DCC-controlled 6.21) becomes
+an ``UPDATE_SECURITY_CREDENTIALS`` instruction to the device; when the device acknowledges, the
+slots and floor are replaced in one transaction and a SMETS1 response with the
+``ExecutionOutcome`` goes back, signed by the S1SP. Device alerts go to the party that owns the
+certificate in the alert's slot — the Network Operator's slot for power outages (DESIGN §3.2
+step 7).
+
+Each S1SP has its own MP107 flag: during a partial rollout the DSP lets a wrong NO's 6.15.1
+through while a not-yet-updated S1SP refuses it here with S1VE4.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from s1harness.duis import xml
+from s1harness.duis.errors import DuisParseError
+from s1harness.duis.messages import (
+    Asn1Status,
+    CertificateType,
+    CredentialsReplacementMode,
+    DuisRemotePartyRole,
+    RemotePartySeqNumberChange,
+    ReplacementOutcome,
+    Request,
+    RequestHandoverOfDCCControlledDevice,
+    RequestId,
+)
+from s1harness.duis.messages import ExecutionOutcome as Smets1Outcome
+from s1harness.gbcs.errors import GbcsError
+from s1harness.gbcs.payloads import decode_update_security_credentials
+from s1harness.registry.store import Registry
+from s1harness.roles.countersigned import CountersignedRequest
+from s1harness.roles.s1sp import checks, messages
+from s1harness.roles.s1sp.checks import Refused
+from s1harness.roles.s1sp.store import Slot, SlotKind, SlotRole, SlotStore
+from s1harness.roles.smets1 import frames as s1frames
+from s1harness.roles.smets1.bodies import CertificateId, CredentialUpdate, OutageAlert
+from s1harness.roles.smets1.codes import Cohort as FrameCohort
+from s1harness.roles.smets1.codes import InstructionCode, ResponseStatus
+from s1harness.roles.smets1.errors import Smets1CodecError
+from s1harness.smki.certificate import SmkiCertificate, parse_certificate
+from s1harness.smki.errors import CertificateParseError
+from s1harness.smki.keystore import Keystore
+from s1harness.spec.bus import Envelope, Kind, device_inbox
+from s1harness.spec.identifiers import Eui64
+from s1harness.spec.roles import KeyUsage, RemotePartyRole
+from s1harness.spec.users import UserRole
+
+DCC_EUI = Eui64("90B3D51F30000002")
+_MODES = {
+    SlotRole.NETWORK_OPERATOR: CredentialsReplacementMode.NETWORK_OPERATOR_BY_NETWORK_OPERATOR,
+    SlotRole.SUPPLIER: CredentialsReplacementMode.SUPPLIER_BY_SUPPLIER,
+}
+_DUIS_ROLES = {SlotRole.NETWORK_OPERATOR: "NetworkOperator", SlotRole.SUPPLIER: "Supplier"}
+_GBCS_ROLES = {
+    SlotRole.NETWORK_OPERATOR: RemotePartyRole.NETWORK_OPERATOR,
+    SlotRole.SUPPLIER: RemotePartyRole.SUPPLIER,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    request_id: str
+    check: str
+    outcome: str
+    detail: str = ""
+
+
+@dataclass
+class Execution:
+    """A credential replacement awaiting the device's acknowledgement."""
+
+    request_id: RequestId
+    variant: str
+    target: SlotRole
+    certificates: dict[SlotKind, SmkiCertificate]
+    floor: int | None
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "request_id": str(self.request_id),
+                "variant": self.variant,
+                "target": self.target.value,
+                "certificates": {k.value: c.der.hex() for k, c in self.certificates.items()},
+                "floor": self.floor,
+            }
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> Execution:
+        record = json.loads(text)
+        return cls(
+            RequestId.parse(record["request_id"]),
+            record["variant"],
+            SlotRole(record["target"]),
+            {
+                SlotKind(k): parse_certificate(bytes.fromhex(v))
+                for k, v in record["certificates"].items()
+            },
+            record["floor"],
+        )
+
+
+class S1sp:
+    """One SMETS1 Service Provider (IOC, MOC or FOC).
+
+    Args:
+        cohort: The cohort it serves.
+        store: Its own slot database.
+        registry: Its copy of registration data (the SRPD 16.1 check).
+        keystore: Certificates it trusts: the DSP's countersigning certificate.
+        signer: Its own XML-signing credentials (SMETS1 responses, S1SP alerts).
+        device_key: The shared integrity key of each SMETS1 device it serves.
+        mp107: This S1SP's own MP107 flag.
+    """
+
+    def __init__(
+        self,
+        cohort: str,
+        *,
+        store: SlotStore,
+        registry: Registry,
+        keystore: Keystore,
+        signer: messages.S1spSigner,
+        device_key: Callable[[Eui64], bytes],
+        mp107: bool,
+        clock: Callable[[], datetime],
+        dsp_eui: Eui64 = DCC_EUI,
+    ) -> None:
+        self.cohort, self.store, self.registry, self.keystore = cohort, store, registry, keystore
+        self.signer, self._device_key, self.mp107, self._clock, self._dsp = (
+            signer,
+            device_key,
+            mp107,
+            clock,
+            dsp_eui,
+        )
+        self.decisions: list[Decision] = []
+
+    def now(self) -> datetime:
+        return self._clock().astimezone(UTC)
+
+    def handle(self, envelope: Envelope) -> list[Envelope]:
+        if envelope.kind is Kind.COUNTERSIGNED_REQUEST:
+            return self._on_request(envelope)
+        if envelope.kind is Kind.SMETS1_DEVICE_FRAME:
+            return self._on_device(envelope)
+        return []
+
+    # -- countersigned requests ------------------------------------------------------------
+
+    def _on_request(self, envelope: Envelope) -> list[Envelope]:
+        try:
+            root = xml.parse(envelope.payload)
+        except DuisParseError as exc:
+            self._record(envelope.correlation_id, "S1SP check 1", "rejected", exc.message)
+            return []
+        device = Eui64(envelope.header("device") or "0000000000000000")
+        request_id = _request_id(envelope.correlation_id)
+        try:
+            cs = checks.countersignature(root, self.keystore, self._dsp)
+            request = checks.inner_request(cs)
+            return self._checked(cs, request)
+        except Refused as refused:
+            key = str(request_id or envelope.correlation_id)
+            self._record(key, refused.check, "rejected", f"{refused.code}: {refused.reason}")
+            return [
+                messages.alert(
+                    self.signer,
+                    refused.code,
+                    request_id=request_id,
+                    device_id=device,
+                    reason=refused.reason,
+                    at=self.now(),
+                )
+            ]
+
+    def _checked(self, cs: CountersignedRequest, request: Request) -> list[Envelope]:
+        key = str(request.header.request_id)
+        lifted = checks.rdp(self.registry, cs, request, mp107=self.mp107, at=self.now())
+        self._record(key, "SRPD 16.1", "lifted" if lifted else "accepted", lifted or "")
+        slot = checks.sender_slot(UserRole(cs.user_role))
+        if isinstance(request.body, RequestHandoverOfDCCControlledDevice):
+            execution = self._handover(request, request.body)
+            counter = -1  # DCC-controlled: no originator counter of the sender's
+        else:
+            checks.owner(self.store, cs, request, slot)
+            self._record(key, "S1SR 4.2", "accepted")
+            apdu = checks.authorisation(self.store, cs, slot)
+            checks.counter(self.store, cs, slot, apdu.counter)
+            self._record(key, "S1SP checks 4-5", "accepted")
+            execution = self._replacement(request.header.request_id, apdu.content)
+            counter = apdu.counter
+        return [self._instruct(cs.device_id, execution, slot, counter)]
+
+    def _replacement(self, request_id: RequestId, content: bytes) -> Execution:
+        try:
+            payload = decode_update_security_credentials(content)
+        except GbcsError as exc:
+            raise Refused("S1VE2", "S1SP check 4", f"pre-command payload: {exc.message}") from None
+        certificates: dict[SlotKind, SmkiCertificate] = {}
+        target = SlotRole.SUPPLIER
+        for replacement in payload.replacements:
+            role = int(replacement.target.role)
+            target = (
+                SlotRole.NETWORK_OPERATOR
+                if role == RemotePartyRole.NETWORK_OPERATOR
+                else SlotRole.SUPPLIER
+            )
+            kind = (
+                SlotKind.CRITICAL
+                if replacement.target.key_usage is KeyUsage.DIGITAL_SIGNATURE
+                else SlotKind.NON_CRITICAL
+            )
+            if int(replacement.target.cell_usage) == 0:  # the KA top-up has no SMETS1 slot
+                certificates[kind] = _certificate(replacement.certificate)
+        return Execution(
+            request_id, "6.15.1", target, certificates, payload.control.floor_seq_number
+        )
+
+    def _handover(self, request: Request, body: RequestHandoverOfDCCControlledDevice) -> Execution:
+        target = (
+            SlotRole.NETWORK_OPERATOR
+            if str(body.remote_party_role) == "NetworkOperator"
+            else SlotRole.SUPPLIER
+        )
+        slots = {
+            SlotKind.CRITICAL: body.replacement_certificates.digital_signing,
+            SlotKind.NON_CRITICAL: body.replacement_certificates.key_agreement,
+        }
+        certificates = {kind: _certificate(der) for kind, der in slots.items() if der is not None}
+        floor = body.remote_party_floor_seq_number
+        return Execution(request.header.request_id, "6.21", target, certificates, floor)
+
+    def _instruct(
+        self, device: Eui64, execution: Execution, sender: SlotRole, counter: int
+    ) -> Envelope:
+        sequence = self.store.next_outbound(device)
+        update = CredentialUpdate(
+            role=_GBCS_ROLES[execution.target],
+            critical=_certificate_id(execution.certificates.get(SlotKind.CRITICAL)),
+            non_critical=_certificate_id(execution.certificates.get(SlotKind.NON_CRITICAL)),
+        )
+        instruction = s1frames.Instruction(
+            cohort=FrameCohort[self.cohort],
+            device_id=device,
+            sequence=sequence,
+            correlation=sequence,  # unique per device, unlike request counters
+            code=InstructionCode.UPDATE_SECURITY_CREDENTIALS,
+            body=update.to_body(),
+        )
+        self.store.add_pending(
+            device,
+            sequence,
+            sender_role=sender,
+            counter=counter,
+            record=execution.to_json(),
+        )
+        self._record(
+            str(execution.request_id),
+            "instruction",
+            "sent",
+            f"UPDATE_SECURITY_CREDENTIALS to {device}",
+        )
+        sealed = s1frames.seal(instruction, self._device_key(device))
+        return Envelope(
+            device_inbox(device),
+            Kind.SMETS1_INSTRUCTION,
+            sealed,
+            str(execution.request_id),
+            (("cohort", self.cohort),),
+        )
+
+    # -- device frames ---------------------------------------------------------------------
+
+    def _on_device(self, envelope: Envelope) -> list[Envelope]:
+        # Decoded first only to learn whose key checks the tag; nothing decoded is acted on
+        # before the tag verifies and the sequence is fresh.
+        try:
+            frame = s1frames.decode(envelope.payload)
+        except Smets1CodecError as exc:
+            self._record(envelope.correlation_id, "device frame", "rejected", exc.message)
+            return []
+        if not s1frames.verify(envelope.payload, self._device_key(frame.device_id)):
+            self._record(
+                envelope.correlation_id, "device frame", "rejected", "integrity tag does not verify"
+            )
+            return []
+        if not self.store.accept_inbound(frame.device_id, frame.sequence):
+            self._record(
+                envelope.correlation_id,
+                "device frame",
+                "rejected",
+                f"sequence {frame.sequence} from {frame.device_id} is not fresh (replayed?)",
+            )
+            return []
+        if isinstance(frame, s1frames.DeviceResponse):
+            return self._on_response(frame)
+        if isinstance(frame, s1frames.DeviceAlert):
+            return self._on_alert(frame)
+        return []
+
+    def _on_response(self, frame: s1frames.DeviceResponse) -> list[Envelope]:
+        record = self.store.pending(frame.device_id, frame.correlation)
+        if record is None:
+            self._record(
+                f"{frame.device_id}:{frame.sequence}",
+                "device frame",
+                "rejected",
+                f"no instruction awaiting an answer with correlation {frame.correlation}",
+            )
+            return []
+        execution = Execution.from_json(record)
+        key = str(execution.request_id)
+        if frame.status is not ResponseStatus.OK:
+            self.store.complete(
+                frame.device_id, frame.correlation, execution.target, None, floor=None
+            )
+            self._record(key, "execution", "rejected", f"device answered {frame.status.name}")
+            return [
+                messages.alert(
+                    self.signer,
+                    "S1VE5",
+                    request_id=execution.request_id,
+                    device_id=frame.device_id,
+                    reason=f"device answered {frame.status.name}",
+                    at=self.now(),
+                )
+            ]
+        existing = {
+            kind: self.store.slot(frame.device_id, execution.target, kind)
+            for kind in execution.certificates
+        }
+        self.store.complete(
+            frame.device_id,
+            frame.correlation,
+            execution.target,
+            execution.certificates,
+            floor=execution.floor,
+        )
+        self._record(
+            key,
+            "execution",
+            "accepted",
+            f"{execution.target.value} slots of {frame.device_id} replaced",
+        )
+        outcome = _outcome(execution, existing)
+        return [
+            messages.credentials_response(
+                self.signer, execution.request_id, outcome, variant=execution.variant, at=self.now()
+            )
+        ]
+
+    def _on_alert(self, frame: s1frames.DeviceAlert) -> list[Envelope]:
+        """Route to the owner of the Network Operator slot (outage alerts are the NO's)."""
+        slot = self.store.slot(
+            frame.device_id, SlotRole.NETWORK_OPERATOR, SlotKind.NON_CRITICAL
+        ) or self.store.slot(frame.device_id, SlotRole.NETWORK_OPERATOR, SlotKind.CRITICAL)
+        if slot is None or slot.owner is None:
+            self._record(
+                f"{frame.device_id}:{frame.sequence}",
+                "alert routing",
+                "rejected",
+                "no Network Operator slot",
+            )
+            return []
+        code = f"{int(frame.alert_code):04X}"
+        description = _describe(frame)
+        self._record(
+            f"{frame.device_id}:{frame.sequence}",
+            "alert routing",
+            "accepted",
+            f"{code} to {slot.owner}",
+        )
+        return [
+            messages.device_alert(
+                self.signer,
+                frame.device_id,
+                slot.owner,
+                counter=frame.sequence,
+                code=code,
+                description=description,
+                at=self.now(),
+            )
+        ]
+
+    def _record(self, request_id: str, check: str, outcome: str, detail: str = "") -> None:
+        self.decisions.append(Decision(request_id, check, outcome, detail))
+
+
+def _request_id(correlation: str) -> RequestId | None:
+    try:
+        return RequestId.parse(correlation)
+    except (ValueError, DuisParseError):
+        return None
+
+
+def _certificate(der: bytes) -> SmkiCertificate:
+    try:
+        return parse_certificate(der)
+    except CertificateParseError as exc:
+        raise Refused("S1VE2", "S1SP check 4", f"replacement certificate: {exc.message}") from None
+
+
+def _certificate_id(cert: SmkiCertificate | None) -> CertificateId | None:
+    if cert is None:
+        return None
+    return CertificateId(cert.serial, cert.issuer.get("2.5.4.3") or "")
+
+
+def _outcome(execution: Execution, existing: Mapping[SlotKind, Slot | None]) -> Smets1Outcome:
+    role = DuisRemotePartyRole(_DUIS_ROLES[execution.target])
+    outcomes = tuple(
+        ReplacementOutcome(
+            status_code=Asn1Status("success", 0),
+            certificate_type=CertificateType(
+                "DigitalSigning" if kind is SlotKind.CRITICAL else "KeyAgreement"
+            ),
+            remote_party_role=role,
+            existing_remote_party_id=getattr(existing.get(kind), "owner", None),
+            new_remote_party_id=cert.eui,
+            existing_certificate_hash=_sha1(getattr(existing.get(kind), "certificate", None)),
+            new_certificate_hash=_sha1(cert),
+        )
+        for kind, cert in execution.certificates.items()
+    )
+    change = (
+        RemotePartySeqNumberChange(role, execution.floor) if execution.floor is not None else None
+    )
+    return Smets1Outcome(
+        authorising_remote_party_originator_counter=execution.request_id.counter,
+        credentials_replacement_mode=_MODES[execution.target],
+        remote_party_seq_number_change=change,
+        replacement_outcomes=outcomes,
+    )
+
+
+def _sha1(cert: SmkiCertificate | None) -> bytes | None:
+    return hashlib.sha1(cert.der, usedforsecurity=False).digest() if cert is not None else None
+
+
+def _describe(frame: s1frames.DeviceAlert) -> str:
+    try:
+        outage = OutageAlert.from_body(frame.body)
+    except Exception:  # noqa: BLE001 - an alert without outage fields is described by its code
+        return f"SMETS1 alert {int(frame.alert_code):04X}"
+    end = f" to {outage.outage_end.isoformat()}" if outage.outage_end else ""
+    return f"supply outage from {outage.outage_start.isoformat()}{end}"
