@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from duis_audit import DuisAudit
 from s1harness.smki import SmkiCertificate, TestPki
+from s1harness.spec.bus import watch
 from support import VECTORS, load
 
 REFERENCE_TIME = datetime(2026, 11, 21, tzinfo=UTC)
@@ -37,3 +40,27 @@ def pki() -> TestPki:
 @pytest.fixture
 def reference_time() -> datetime:
     return REFERENCE_TIME
+
+
+_AUDITED = [0]
+
+
+@pytest.fixture(autouse=True)
+def duis_audit() -> Iterator[DuisAudit]:
+    """Every DUIS message created during the test validates against the schema, or it fails."""
+    audit = DuisAudit()
+    stop = watch(audit)
+    try:
+        yield audit
+    finally:
+        stop()
+    _AUDITED[0] += audit.checked
+    if audit.failures:
+        shown = "\n  ".join(audit.failures[:5])
+        pytest.fail(f"{len(audit.failures)} emitted DUIS message(s) invalid:\n  {shown}")
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    terminalreporter.write_line(
+        f"DUIS audit: {_AUDITED[0]} emitted DUIS messages validated against the schema"
+    )

@@ -8,6 +8,7 @@ versioned (``s1h/v1/...``); the same names are what an external build subscribes
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 PREFIX = "s1h/v1"
@@ -34,6 +35,20 @@ class Kind(enum.StrEnum):
     """A response or alert frame from a SMETS1 device to its S1SP."""
 
 
+DUIS_KINDS = frozenset({Kind.DUIS_REQUEST, Kind.DUIS_RESPONSE, Kind.S1SP_RESPONSE})
+"""Kinds whose payload is a DUIS document (the countersigned request is harness-defined)."""
+
+_watchers: list[Callable[[Envelope], None]] = []
+
+
+def watch(callback: Callable[[Envelope], None]) -> Callable[[], None]:
+    """Call ``callback`` with every envelope created from now on, whichever role or transport
+    creates it — an auditor's view of all traffic (the test suite checks every DUIS message
+    against the schema this way). Returns the function that stops watching."""
+    _watchers.append(callback)
+    return lambda: _watchers.remove(callback)
+
+
 @dataclass(frozen=True, slots=True)
 class Envelope:
     """One message on the bus.
@@ -51,6 +66,10 @@ class Envelope:
     payload: bytes
     correlation_id: str
     headers: tuple[tuple[str, str], ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        for callback in _watchers:
+            callback(self)
 
     def header(self, name: str) -> str | None:
         return dict(self.headers).get(name)

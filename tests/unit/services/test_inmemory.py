@@ -26,7 +26,7 @@ def test_topic_filters(pattern: str, topic: str, expected: bool) -> None:
 
 
 def _envelope(topic: str, n: int) -> Envelope:
-    return Envelope(topic, Kind.DUIS_REQUEST, bytes([n]), correlation_id=str(n))
+    return Envelope(topic, Kind.GBCS_COMMAND, bytes([n]), correlation_id=str(n))
 
 
 def test_publish_and_subscribe_in_order_with_wildcards() -> None:

@@ -1,0 +1,57 @@
+"""The central DUIS audit (tests/duis_audit.py) is not a no-op: it catches invalid documents."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from duis_audit import DuisAudit
+from s1harness.spec.bus import Envelope, Kind, watch
+
+pytestmark = pytest.mark.vectors
+
+_TEMPLATE = "CS02bNOByNO_6.15.1_SUCCESS_REQUEST_DUIS.XML"
+
+
+def _template(vectors: Path) -> bytes:
+    return (vectors / "duis" / "requests" / _TEMPLATE).read_bytes()
+
+
+def _audited(duis_audit: DuisAudit, *envelopes: tuple[Kind, bytes]) -> DuisAudit:
+    audit = DuisAudit()
+    stop = watch(audit)
+    try:
+        with duis_audit.exempt():  # the suite's own audit must not fail this test
+            for kind, payload in envelopes:
+                Envelope("s1h/v1/dsp/requests", kind, payload, "c")
+    finally:
+        stop()
+    return audit
+
+
+def test_valid_documents_pass_and_are_counted(vectors: Path, duis_audit: DuisAudit) -> None:
+    audit = _audited(duis_audit, (Kind.DUIS_REQUEST, _template(vectors)))
+    assert audit.checked == 1
+    assert audit.failures == []
+
+
+def test_invalid_and_unparsable_documents_are_caught(vectors: Path, duis_audit: DuisAudit) -> None:
+    bad = _template(vectors).replace(b"<sr:CommandVariant>", b"<sr:CommandVariant>9", 1)
+    audit = _audited(duis_audit, (Kind.DUIS_REQUEST, bad), (Kind.DUIS_RESPONSE, b"not xml"))
+    assert len(audit.failures) == 2
+    assert "CommandVariant" in audit.failures[0]
+    assert "not well-formed" in audit.failures[1]
+
+
+def test_only_duis_kinds_are_audited(duis_audit: DuisAudit) -> None:
+    audit = _audited(duis_audit, (Kind.GBCS_COMMAND, b"\xdd\x00"), (Kind.SMETS1_INSTRUCTION, b""))
+    assert audit.checked == 0
+
+
+def test_the_secmp0058_overlay_admits_only_its_own_code(vectors: Path) -> None:
+    text = (vectors / "duis" / "responses" / "acknowledgement-error.xml").read_bytes()
+    assert DuisAudit.problem(text) is None
+    assert text.count(b"<sr:ResponseCode>E65<") == 1
+    assert DuisAudit.problem(text.replace(b">E65<", b">E061510<")) is None
+    assert DuisAudit.problem(text.replace(b">E65<", b">E061599<")) is not None
