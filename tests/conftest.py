@@ -8,9 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from duis_audit import DuisAudit
+from duis_audit import DuisAudit, listening
 from s1harness.smki import SmkiCertificate, TestPki
-from s1harness.spec.bus import watch
 from support import VECTORS, load
 
 REFERENCE_TIME = datetime(2026, 11, 21, tzinfo=UTC)
@@ -48,12 +47,8 @@ _AUDITED = [0]
 @pytest.fixture(autouse=True)
 def duis_audit() -> Iterator[DuisAudit]:
     """Every DUIS message created during the test validates against the schema, or it fails."""
-    audit = DuisAudit()
-    stop = watch(audit)
-    try:
+    with listening(DuisAudit()) as audit:
         yield audit
-    finally:
-        stop()
     _AUDITED[0] += audit.checked
     if audit.failures:
         shown = "\n  ".join(audit.failures[:5])

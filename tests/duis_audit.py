@@ -1,7 +1,8 @@
 """The central DUIS audit: every DUIS message any test's roles put in an envelope is checked
 against the DUIS 5.4 schema (DESIGN: every emitted message validates), whichever test emits it.
 
-The audit watches envelope creation (:func:`s1harness.spec.bus.watch`) for the DUIS kinds.
+The audit hears every envelope created (the ``s1harness.envelope`` audit event, forwarded by
+the conftest's audit hook) and checks those of the DUIS kinds.
 A document invalid under the plain schema passes only if the SECMP0058 overlay — which adds
 nothing but response code E061510 — makes it valid. Tests that hand-make broken envelopes on
 purpose do so inside :meth:`DuisAudit.exempt`; nothing else is exempt.
@@ -9,6 +10,7 @@ purpose do so inside :meth:`DuisAudit.exempt`; nothing else is exempt.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -16,7 +18,7 @@ from dataclasses import dataclass, field
 from s1harness.duis import xml
 from s1harness.duis.errors import DuisError
 from s1harness.duis.schema import load_schema
-from s1harness.spec.bus import DUIS_KINDS, Envelope
+from s1harness.spec.bus import AUDIT_EVENT, DUIS_KINDS, Envelope
 
 
 @dataclass
@@ -53,3 +55,24 @@ class DuisAudit:
             yield
         finally:
             self._exempt -= 1
+
+
+_LISTENING: list[DuisAudit] = []
+
+
+def _forward(event: str, args: tuple[object, ...]) -> None:
+    if event == AUDIT_EVENT and _LISTENING and isinstance(args[0], Envelope):
+        _LISTENING[-1](args[0])
+
+
+sys.addaudithook(_forward)  # once per process (hooks cannot be removed); _LISTENING decides
+
+
+@contextmanager
+def listening(audit: DuisAudit) -> Iterator[DuisAudit]:
+    """``audit`` hears every envelope created inside (the innermost listener only)."""
+    _LISTENING.append(audit)
+    try:
+        yield audit
+    finally:
+        _LISTENING.remove(audit)

@@ -8,7 +8,7 @@ versioned (``s1h/v1/...``); the same names are what an external build subscribes
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable
+import sys
 from dataclasses import dataclass, field
 
 PREFIX = "s1h/v1"
@@ -38,15 +38,10 @@ class Kind(enum.StrEnum):
 DUIS_KINDS = frozenset({Kind.DUIS_REQUEST, Kind.DUIS_RESPONSE, Kind.S1SP_RESPONSE})
 """Kinds whose payload is a DUIS document (the countersigned request is harness-defined)."""
 
-_watchers: list[Callable[[Envelope], None]] = []
-
-
-def watch(callback: Callable[[Envelope], None]) -> Callable[[], None]:
-    """Call ``callback`` with every envelope created from now on, whichever role or transport
-    creates it — an auditor's view of all traffic (the test suite checks every DUIS message
-    against the schema this way). Returns the function that stops watching."""
-    _watchers.append(callback)
-    return lambda: _watchers.remove(callback)
+AUDIT_EVENT = "s1harness.envelope"
+"""Raised (:func:`sys.audit`) with every envelope created, whichever role or transport creates
+it: an auditor's view of all traffic through the standard audit-hook mechanism (the test suite
+checks every DUIS message against the schema this way)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,8 +63,7 @@ class Envelope:
     headers: tuple[tuple[str, str], ...] = field(default=())
 
     def __post_init__(self) -> None:
-        for callback in _watchers:
-            callback(self)
+        sys.audit(AUDIT_EVENT, self)
 
     def header(self, name: str) -> str | None:
         return dict(self.headers).get(name)
