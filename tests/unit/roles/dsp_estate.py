@@ -113,13 +113,14 @@ def build(settings: DspSettings | None = None, *, seed: str = "dsp tests") -> Es
         settings=settings,
         clock=lambda: NOW,
     )  # fmt: skip
+    counters = count(1000)  # one source, like the millisecond clocks real Users count with
     users = {
         eui: DccUser(
             eui,
             xml_key=xml_certs[eui].private_key,
             xml_certificate=xml_certs[eui].certificate,
             ds_key=credentials[eui].ds.private_key,
-            counters=count(1000),
+            counters=counters,
         )
         for eui in roles
     }

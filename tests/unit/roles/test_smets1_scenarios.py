@@ -31,6 +31,12 @@ def _codes(estate: S1Estate, user: str) -> list[str]:
     return exchanges[-1].codes if exchanges else []
 
 
+def _outcome(estate: S1Estate, user: str) -> object:
+    """The body of the last message answering the user's most recent request."""
+    exchanges = list(estate.base.users[user].exchanges.values())
+    return exchanges[-1].received[-1].body
+
+
 def _dcc_alerts(estate: S1Estate, user: str, code: str) -> list[object]:
     return [
         r for r in estate.responses(user)
@@ -68,6 +74,7 @@ def test_positive_no_handover(cohort: str) -> None:
     # The correct NO is now the Known Remote Party; the wrong NO is refused with S1VE64.
     estate.send(NO, ESMES[cohort], "6.15.1", no_body(estate.base, NO))
     assert _codes(estate, NO) == ["I0", "I99", "I0"]
+    assert isinstance(_outcome(estate, NO), SMETS1ResponseMessage)
     estate.send(WRONG_NO, ESMES[cohort], "6.15.1", no_body(estate.base, WRONG_NO))
     assert _s1sp_alert_code(_last(estate, WRONG_NO)) == "S1VE64"
 

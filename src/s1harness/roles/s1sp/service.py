@@ -83,6 +83,19 @@ class Execution:
     target: SlotRole
     certificates: dict[SlotKind, SmkiCertificate]
     floor: int | None
+    sender: SlotRole | None = None
+    """The slot role of the authorising sender (None for DCC-controlled 6.21)."""
+    counter: int = -1
+    """The authorising originator counter (6.15.1)."""
+
+    def floors(self, current: int) -> dict[SlotRole, int]:
+        """The floors once executed, given the sender's ``current`` floor: the sender's is raised
+        to the executed counter (as a SMETS2 device raises its threshold, GBCS §4); a floor the
+        command carries then sets the target role's — a new remote party starts afresh."""
+        floors = {} if self.sender is None else {self.sender: max(current, self.counter)}
+        if self.floor is not None:
+            floors[self.target] = self.floor
+        return floors
 
     def to_json(self) -> str:
         return json.dumps(
@@ -92,6 +105,8 @@ class Execution:
                 "target": self.target.value,
                 "certificates": {k.value: c.der.hex() for k, c in self.certificates.items()},
                 "floor": self.floor,
+                "sender": self.sender.value if self.sender else None,
+                "counter": self.counter,
             }
         )
 
@@ -107,6 +122,8 @@ class Execution:
                 for k, v in record["certificates"].items()
             },
             record["floor"],
+            SlotRole(record["sender"]) if record["sender"] else None,
+            record["counter"],
         )
 
 
@@ -137,7 +154,7 @@ class S1sp:
         dsp_eui: Eui64 = DCC_EUI,
     ) -> None:
         self.cohort, self.store, self.registry, self.keystore = cohort, store, registry, keystore
-        self.signer, self._device_key, self.mp107, self._clock, self._dsp = (
+        self.signer, self.device_key, self.mp107, self.clock, self._dsp = (
             signer,
             device_key,
             mp107,
@@ -147,7 +164,7 @@ class S1sp:
         self.decisions: list[Decision] = []
 
     def now(self) -> datetime:
-        return self._clock().astimezone(UTC)
+        return self.clock().astimezone(UTC)
 
     def handle(self, envelope: Envelope) -> list[Envelope]:
         if envelope.kind is Kind.COUNTERSIGNED_REQUEST:
@@ -191,7 +208,6 @@ class S1sp:
         slot = checks.sender_slot(UserRole(cs.user_role))
         if isinstance(request.body, RequestHandoverOfDCCControlledDevice):
             execution = self._handover(request, request.body)
-            counter = -1  # DCC-controlled: no originator counter of the sender's
         else:
             checks.owner(self.store, cs, request, slot)
             self._record(key, "S1SR 4.2", "accepted")
@@ -199,8 +215,8 @@ class S1sp:
             checks.counter(self.store, cs, slot, apdu.counter)
             self._record(key, "S1SP checks 4-5", "accepted")
             execution = self._replacement(request.header.request_id, apdu.content)
-            counter = apdu.counter
-        return [self._instruct(cs.device_id, execution, slot, counter)]
+            execution.sender, execution.counter = slot, apdu.counter
+        return [self._instruct(cs.device_id, execution)]
 
     def _replacement(self, request_id: RequestId, content: bytes) -> Execution:
         try:
@@ -241,9 +257,7 @@ class S1sp:
         floor = body.remote_party_floor_seq_number
         return Execution(request.header.request_id, "6.21", target, certificates, floor)
 
-    def _instruct(
-        self, device: Eui64, execution: Execution, sender: SlotRole, counter: int
-    ) -> Envelope:
+    def _instruct(self, device: Eui64, execution: Execution) -> Envelope:
         sequence = self.store.next_outbound(device)
         update = CredentialUpdate(
             role=_GBCS_ROLES[execution.target],
@@ -261,8 +275,8 @@ class S1sp:
         self.store.add_pending(
             device,
             sequence,
-            sender_role=sender,
-            counter=counter,
+            sender_role=execution.sender or execution.target,
+            counter=execution.counter,
             record=execution.to_json(),
         )
         self._record(
@@ -271,7 +285,7 @@ class S1sp:
             "sent",
             f"UPDATE_SECURITY_CREDENTIALS to {device}",
         )
-        sealed = s1frames.seal(instruction, self._device_key(device))
+        sealed = s1frames.seal(instruction, self.device_key(device))
         return Envelope(
             device_inbox(device),
             Kind.SMETS1_INSTRUCTION,
@@ -290,7 +304,7 @@ class S1sp:
         except Smets1CodecError as exc:
             self._record(envelope.correlation_id, "device frame", "rejected", exc.message)
             return []
-        if not s1frames.verify(envelope.payload, self._device_key(frame.device_id)):
+        if not s1frames.verify(envelope.payload, self.device_key(frame.device_id)):
             self._record(
                 envelope.correlation_id, "device frame", "rejected", "integrity tag does not verify"
             )
@@ -322,9 +336,7 @@ class S1sp:
         execution = Execution.from_json(record)
         key = str(execution.request_id)
         if frame.status is not ResponseStatus.OK:
-            self.store.complete(
-                frame.device_id, frame.correlation, execution.target, None, floor=None
-            )
+            self.store.complete(frame.device_id, frame.correlation, execution.target, None)
             self._record(key, "execution", "rejected", f"device answered {frame.status.name}")
             return [
                 messages.alert(
@@ -345,7 +357,9 @@ class S1sp:
             frame.correlation,
             execution.target,
             execution.certificates,
-            floor=execution.floor,
+            floors=execution.floors(
+                self.store.floor(frame.device_id, execution.sender or execution.target)
+            ),
         )
         self._record(
             key,

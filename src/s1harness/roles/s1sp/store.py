@@ -217,14 +217,19 @@ class SlotStore:
         role: SlotRole,
         certificates: dict[SlotKind, SmkiCertificate] | None,
         *,
-        floor: int | None,
+        floors: dict[SlotRole, int] | None = None,
     ) -> None:
-        """Settle an instruction: replace the slots (None when the device refused it) and forget
-        it, in one transaction."""
+        """Settle an instruction: replace the slots and set the floors (neither when the device
+        refused it) and forget it, in one transaction."""
         device = Eui64(device_id)
         with _transaction(self._db):
             if certificates is not None:
-                self._write(device, role, certificates, floor)
+                self._write(device, role, certificates, None)
+            for floor_role, value in (floors or {}).items():
+                self._db.execute(
+                    "INSERT OR REPLACE INTO floor VALUES (?, ?, ?)",
+                    (device, floor_role.value, value),
+                )
             self._db.execute(
                 "DELETE FROM pending WHERE device_id=? AND correlation=?", (device, correlation)
             )
