@@ -18,12 +18,12 @@ from s1harness.duis.ns import ds, sr
 from s1harness.duis.schema import OVERLAYS, load_schema
 from s1harness.duis.signature import sign as sign_document
 from s1harness.duis.srv import lookup
-from s1harness.duis.verifying import DCC_EUI, originator, verify_message
+from s1harness.duis.verifying import originator, verify_message
 from s1harness.smki.files import read_certificates
 from s1harness.smki.keys import load_private_key
 from s1harness.smki.keystore import Keystore
 from s1harness.spec.errors import HarnessError, InputError
-from s1harness.spec.identifiers import Eui64
+from s1harness.spec.identifiers import DCC_EUI, Eui64
 
 app = typer.Typer(help="DUIS XML: validate, sign, verify, inspect.", no_args_is_help=True)
 

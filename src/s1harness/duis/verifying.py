@@ -19,10 +19,9 @@ from s1harness.duis.errors import DuisParseError
 from s1harness.duis.ns import SR, sr
 from s1harness.duis.signature import Verification, verify
 from s1harness.smki.keystore import Keystore
-from s1harness.spec.identifiers import Eui64
+from s1harness.spec.identifiers import DCC_EUI, Eui64
 from s1harness.spec.roles import RemotePartyRole
 
-DCC_EUI = Eui64("90B3D51F30000002")
 _REQUEST_ID = re.compile(r"\s*([0-9A-Fa-f]{2}(?:-[0-9A-Fa-f]{2}){7}):")
 EMBEDDED_ROOTS = frozenset({sr("S1SPAlert"), sr("SMETS1SignedResponse")})
 

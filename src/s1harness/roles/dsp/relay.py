@@ -180,9 +180,11 @@ def _payload(apdu: GeneralSigningApdu) -> object:
 
 
 def _all_succeeded(payload: object) -> bool:
-    outcome = getattr(payload, "outcome", None)
-    outcomes = getattr(outcome, "replacement_outcomes", None)
-    return bool(outcomes) and all(int(o.status_code) == 0 for o in outcomes)  # type: ignore[union-attr]
+    """Whether a CS02b response or alert reports every replacement a success (status 0)."""
+    if not isinstance(payload, UpdateSecurityCredentialsResponse | UpdateSecurityCredentialsAlert):
+        return False
+    outcomes = payload.outcome.replacement_outcomes if payload.outcome else ()
+    return bool(outcomes) and all(int(o.status) == 0 for o in outcomes)
 
 
 def _to_requester(dsp: Dsp, pending: Pending, content: ResponseContent) -> Envelope:

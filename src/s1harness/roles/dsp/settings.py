@@ -8,9 +8,7 @@ from s1harness.smki.certificate import SmkiCertificate
 from s1harness.smki.keys import PrivateKey
 from s1harness.smki.keystore import Keystore
 from s1harness.smki.validation import TrustAnchor
-from s1harness.spec.identifiers import Eui64
-
-DCC_EUI = Eui64("90B3D51F30000002")
+from s1harness.spec.identifiers import DCC_EUI, Eui64
 
 
 @dataclass(frozen=True)

@@ -50,11 +50,10 @@ from s1harness.smki.certificate import SmkiCertificate, parse_certificate
 from s1harness.smki.errors import CertificateParseError
 from s1harness.smki.keystore import Keystore
 from s1harness.spec.bus import Envelope, Kind, device_inbox
-from s1harness.spec.identifiers import Eui64
+from s1harness.spec.identifiers import DCC_EUI, Eui64
 from s1harness.spec.roles import KeyUsage, RemotePartyRole
 from s1harness.spec.users import UserRole
 
-DCC_EUI = Eui64("90B3D51F30000002")
 _MODES = {
     SlotRole.NETWORK_OPERATOR: CredentialsReplacementMode.NETWORK_OPERATOR_BY_NETWORK_OPERATOR,
     SlotRole.SUPPLIER: CredentialsReplacementMode.SUPPLIER_BY_SUPPLIER,

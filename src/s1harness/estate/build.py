@@ -1,0 +1,279 @@
+"""An estate brought to life: every role object built, keyed and wired to its topics.
+
+:func:`build` turns an :class:`~s1harness.estate.model.Estate` into a :class:`System` — the
+registry, the DSP, one S1SP per cohort, SMETS1 and SMETS2 device emulators and a DCC User client
+per party — with keys and certificates from the estate's seed (the project's test PKI), so the
+same estate always has the same keys. :meth:`System.routes` says which handler takes which
+topic; a transport (the in-memory bus, MQTT) delivers. Nothing here does I/O beyond SQLite.
+
+A device holds the certificates the estate says (``holds``), by default those of the parties
+registered for its meter point: SMETS1 devices through their S1SP's virtual anchor slots,
+SMETS2 devices in their own trust anchor cells.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from s1harness.estate.model import DeviceSpec, Estate, remote_party_role
+from s1harness.registry.model import Cohort, DeviceType, Smets
+from s1harness.registry.store import Registry
+from s1harness.roles.dsp.service import Dsp
+from s1harness.roles.dsp.settings import DspCredentials, DspSettings
+from s1harness.roles.s1sp.messages import S1spSigner
+from s1harness.roles.s1sp.service import S1sp
+from s1harness.roles.s1sp.store import SlotKind, SlotRole, SlotStore
+from s1harness.roles.smets1.codes import Cohort as FrameCohort
+from s1harness.roles.smets1.commissioning import Smets1Commissioning
+from s1harness.roles.smets1.device import Smets1Device
+from s1harness.roles.smets2.cells import DeviceType as CellLayout
+from s1harness.roles.smets2.device import Smets2Device
+from s1harness.roles.user import DccUser
+from s1harness.smki import (
+    IssuedCertificate,
+    Keystore,
+    KeystoreEntry,
+    PartyCredentials,
+    TestPki,
+)
+from s1harness.spec.bus import (
+    Envelope,
+    Kind,
+    device_inbox,
+    dsp_from_devices,
+    dsp_from_s1sp,
+    dsp_requests,
+    s1sp_from_devices,
+    s1sp_requests,
+    user_inbox,
+)
+from s1harness.spec.identifiers import Eui64
+from s1harness.spec.roles import KeyUsage, RemotePartyRole
+
+Clock = Callable[[], datetime]
+Handler = Callable[[Envelope], list[Envelope]]
+
+
+@dataclass(frozen=True, slots=True)
+class PartyKeys:
+    """A party's SMKI credentials: DS and KA for its remote party role, and XML signing."""
+
+    user_id: Eui64
+    role: RemotePartyRole
+    credentials: PartyCredentials
+    xml: IssuedCertificate
+
+
+class MillisecondCounter:
+    """RequestID counters like real Users keep: the clock in milliseconds, strictly increasing
+    even when the clock stands still (one source for every User, so counters from different
+    Users interleave the way wall-clock counters do)."""
+
+    def __init__(self, clock: Clock) -> None:
+        self._clock, self._last = clock, 0
+
+    def __iter__(self) -> Iterator[int]:
+        return self
+
+    def __next__(self) -> int:
+        self._last = max(self._last + 1, int(self._clock().timestamp() * 1000))
+        return self._last
+
+
+@dataclass
+class System:
+    """Every role of one estate, built and keyed (see the module docstring)."""
+
+    estate: Estate
+    clock: Clock
+    pki: TestPki
+    registry: Registry
+    dsp: Dsp
+    acb: PartyCredentials
+    parties: dict[Eui64, PartyKeys]
+    users: dict[Eui64, DccUser]
+    s1sps: dict[Cohort, S1sp] = field(default_factory=dict)
+    smets1: dict[Eui64, Smets1Device] = field(default_factory=dict)
+    smets2: dict[Eui64, Smets2Device] = field(default_factory=dict)
+    cohorts: dict[Eui64, Cohort] = field(default_factory=dict)
+
+    def routes(self) -> list[tuple[str, Handler]]:
+        """Topic filter → handler for every role: what a transport subscribes."""
+        out: list[tuple[str, Handler]] = [
+            (dsp_requests(), self.dsp.handle),
+            (dsp_from_s1sp(), self.dsp.handle),
+            (dsp_from_devices(), self.dsp.handle),
+        ]
+        for cohort, s1sp in self.s1sps.items():
+            out += [(s1sp_requests(cohort), s1sp.handle), (s1sp_from_devices(cohort), s1sp.handle)]
+        out += [(device_inbox(d), self._smets1_handler(d)) for d in self.smets1]
+        out += [(device_inbox(d), self._smets2_handler(d)) for d in self.smets2]
+        out += [(user_inbox(u), user.receive) for u, user in self.users.items()]
+        return out
+
+    def smets1_frames(
+        self, device_id: Eui64, frames: list[bytes], correlation: str
+    ) -> list[Envelope]:
+        """SMETS1 device frames as envelopes to the device's S1SP."""
+        cohort = self.cohorts[device_id]
+        return [
+            Envelope(
+                s1sp_from_devices(cohort), Kind.SMETS1_DEVICE_FRAME, frame, correlation,
+                (("device", str(device_id)),),
+            )
+            for frame in frames
+        ]  # fmt: skip
+
+    def smets2_frames(
+        self, device_id: Eui64, frames: list[bytes], correlation: str
+    ) -> list[Envelope]:
+        """SMETS2 device frames as envelopes to the DSP (through the emulated CSP)."""
+        return [
+            Envelope(
+                dsp_from_devices(), Kind.GBCS_DEVICE_FRAME, frame, correlation,
+                (("device", str(device_id)),),
+            )
+            for frame in frames
+        ]  # fmt: skip
+
+    def _smets1_handler(self, device_id: Eui64) -> Handler:
+        device = self.smets1[device_id]
+        return lambda e: self.smets1_frames(device_id, device.receive(e.payload), e.correlation_id)
+
+    def _smets2_handler(self, device_id: Eui64) -> Handler:
+        device = self.smets2[device_id]
+        return lambda e: self.smets2_frames(device_id, device.receive(e.payload), e.correlation_id)
+
+    def close(self) -> None:
+        """Close the databases."""
+        self.registry.close()
+        for s1sp in self.s1sps.values():
+            s1sp.store.close()
+
+
+def build(estate: Estate, *, clock: Clock, data_dir: Path | None = None) -> System:
+    """Build every role of ``estate``.
+
+    Args:
+        clock: The time every role reads.
+        data_dir: Where the registry and S1SP databases live (``registry.sqlite``,
+            ``s1sp-IOC.sqlite``…); they are filled from the estate only when new. None keeps
+            them in memory.
+    """
+    pki = TestPki(estate.seed)
+    registry = Registry.open(data_dir / "registry.sqlite" if data_dir else ":memory:")
+    if not estate.parties or registry.party(estate.parties[0].user_id) is None:  # a new one
+        registry.add_parties(estate.parties)
+        registry.add_periods(estate.registrations)
+        registry.add_devices(spec.device for spec in estate.devices)
+    parties = {p.user_id: _party_keys(pki, p.user_id, remote_party_role(p)) for p in estate.parties}
+    acb = pki.issue_party(estate.dcc_id, RemotePartyRole.ACCESS_CONTROL_BROKER)
+    counters = MillisecondCounter(clock)
+    users = {
+        eui: DccUser(
+            eui, xml_key=keys.xml.private_key, xml_certificate=keys.xml.certificate,
+            ds_key=keys.credentials.ds.private_key, counters=counters,
+        )
+        for eui, keys in parties.items()
+    }  # fmt: skip
+    dsp_xml = pki.issue_organisation(
+        estate.dcc_id, RemotePartyRole.DSP_XML_SIGN, KeyUsage.DIGITAL_SIGNATURE
+    )
+    keystore = Keystore.from_issued([k.xml for k in parties.values()])
+    dsp = Dsp(
+        registry=registry,
+        credentials=DspCredentials(
+            xml_key=dsp_xml.private_key, xml_certificate=dsp_xml.certificate,
+            acb_ds_key=acb.ds.private_key, acb_ka_key=acb.ka.private_key,
+            keystore=keystore, trust_anchors=(pki.org_root.certificate,), dcc_eui=estate.dcc_id,
+        ),
+        settings=DspSettings(mp107=estate.dsp.mp107, mp058=estate.dsp.mp058),
+        clock=clock,
+    )  # fmt: skip
+    system = System(estate, clock, pki, registry, dsp, acb, parties, users)
+    _s1sps(system, dsp_xml, keystore, data_dir)
+    _devices(system, keystore)
+    return system
+
+
+def _party_keys(pki: TestPki, user_id: Eui64, role: RemotePartyRole) -> PartyKeys:
+    xml = pki.issue_organisation(user_id, RemotePartyRole.XML_SIGN, KeyUsage.DIGITAL_SIGNATURE)
+    return PartyKeys(user_id, role, pki.issue_party(user_id, role), xml)
+
+
+def _s1sps(
+    system: System, dsp_xml: IssuedCertificate, dsp_keystore: Keystore, data_dir: Path | None
+) -> None:
+    estate = system.estate
+    device_keys = Smets1Commissioning(hashlib.sha256(estate.seed.encode()).digest())
+    for s1sp in estate.s1sps:
+        signer = system.pki.issue_organisation(
+            s1sp.identity, RemotePartyRole.OTHER, KeyUsage.DIGITAL_SIGNATURE
+        )
+        dsp_keystore.add(KeystoreEntry(signer.certificate))
+        path = data_dir / f"s1sp-{s1sp.cohort}.sqlite" if data_dir else ":memory:"
+        system.s1sps[s1sp.cohort] = S1sp(
+            str(s1sp.cohort),
+            store=SlotStore.open(path),
+            registry=system.registry,
+            keystore=Keystore([KeystoreEntry(dsp_xml.certificate)]),
+            signer=S1spSigner(signer.private_key, signer.certificate),
+            device_key=device_keys.device_key,
+            mp107=s1sp.mp107,
+            clock=system.clock,
+        )
+    for spec in estate.devices:
+        device = spec.device
+        if device.generation is not Smets.SMETS1 or device.cohort is None:
+            continue
+        system.cohorts[device.device_id] = device.cohort
+        cohort = FrameCohort[str(device.cohort)]
+        make = device_keys.esme if device.device_type is DeviceType.ESME else device_keys.gpf
+        system.smets1[device.device_id] = make(device.device_id, cohort, system.clock)
+        _fill_slots(system, spec)
+
+
+def _fill_slots(system: System, spec: DeviceSpec) -> None:
+    """Put the held parties' certificates in the device's virtual anchor slots (if empty)."""
+    store = system.s1sps[spec.device.cohort].store  # type: ignore[index]  # SMETS1: has a cohort
+    for slot_role, role in (
+        (SlotRole.SUPPLIER, RemotePartyRole.SUPPLIER),
+        (SlotRole.NETWORK_OPERATOR, RemotePartyRole.NETWORK_OPERATOR),
+    ):
+        holder = system.estate.holder(spec, role)
+        if holder is None or store.slot(spec.device_id, slot_role, SlotKind.CRITICAL) is not None:
+            continue
+        credentials = system.parties[holder].credentials
+        store.replace(
+            spec.device_id, slot_role,
+            {SlotKind.CRITICAL: credentials.ds.certificate,
+             SlotKind.NON_CRITICAL: credentials.ka.certificate},
+            floor=None,
+        )  # fmt: skip
+
+
+def _devices(system: System, dsp_keystore: Keystore) -> None:
+    for spec in system.estate.devices:
+        device = spec.device
+        if device.generation is not Smets.SMETS2:
+            continue
+        supplier = system.estate.holder(spec, RemotePartyRole.SUPPLIER)
+        operator = system.estate.holder(spec, RemotePartyRole.NETWORK_OPERATOR)
+        emulator = Smets2Device.commissioned(
+            system.pki,
+            device.device_id,
+            CellLayout(str(device.device_type)),
+            supplier=system.parties[supplier].credentials if supplier else None,
+            network_operator=system.parties[operator].credentials if operator else None,
+            acb=system.acb,
+            clock=system.clock,
+        )
+        system.smets2[device.device_id] = emulator
+        dsp_keystore.add(KeystoreEntry(emulator.ka_certificate))
+
+
+__all__ = ["MillisecondCounter", "PartyKeys", "System", "build"]

@@ -1,0 +1,171 @@
+"""Named estates: ``small`` (every scenario of DESIGN §3.4 has a device to run on) — more are
+added by later work (``boxed``, ``fia``).
+
+Device IDs are systematic, so a reader can tell a device from its ID:
+``00DB`` · generation (1/2) · cohort (1 IOC, 2 MOC, 3 FOC, 0 none) · type (1 ESME, 2 GSME,
+3 GPF) · a nine-digit serial.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from s1harness.estate.model import DeviceSpec, DspSpec, Estate, EstateError, S1spSpec
+from s1harness.registry.model import (
+    Cohort,
+    Device,
+    DeviceType,
+    Fuel,
+    Party,
+    RegistrationPeriod,
+    Smets,
+    SmiStatus,
+)
+from s1harness.spec.identifiers import Eui64
+from s1harness.spec.mpxn import make_mpan, make_mprn
+from s1harness.spec.users import UserRole
+
+START = datetime(2026, 11, 21, 10, 0, tzinfo=UTC)
+REGISTERED_SINCE = datetime(2020, 1, 1, tzinfo=UTC)
+
+SUPPLIER = Eui64("90B3D51F30010000")
+"""Supplier A: registered for every meter point of the ``small`` estate (IS and GS)."""
+OTHER_SUPPLIER = Eui64("90B3D51F30010001")
+"""Supplier B: registered for nothing (the negative Supplier-role scenario)."""
+EXPORT_SUPPLIER = Eui64("90B3D51F30010002")
+NETWORK_OPERATOR = Eui64("90B3D51F30020000")
+"""The Electricity Distributor of distributor area 10: every MPAN's registered NO."""
+WRONG_NETWORK_OPERATOR = Eui64("90B3D51F30020001")
+"""The Electricity Distributor of area 12, whose certificates sit on the wrong-NO ESMEs."""
+GAS_TRANSPORTER = Eui64("90B3D51F30030000")
+"""Every MPRN's registered Gas Transporter."""
+WRONG_GAS_TRANSPORTER = Eui64("90B3D51F30030001")
+"""Another Gas Transporter, whose certificates sit on the wrong-NO GPFs."""
+OTHER_USER = Eui64("90B3D51F30040000")
+SUPPLIER_AGENT = Eui64("90B3D51F30040001")
+
+_COHORT_DIGIT = {Cohort.IOC: 1, Cohort.MOC: 2, Cohort.FOC: 3}
+_TYPE_DIGIT = {DeviceType.ESME: 1, DeviceType.GSME: 2, DeviceType.GPF: 3}
+
+
+def device_id(generation: Smets, cohort: Cohort | None, device_type: DeviceType, n: int) -> Eui64:
+    """The systematic ID of the ``n``-th device of its kind (module docstring)."""
+    gen = 1 if generation is Smets.SMETS1 else 2
+    digit = _COHORT_DIGIT[cohort] if cohort else 0
+    return Eui64(f"00DB{gen}{digit}{_TYPE_DIGIT[device_type]}{n:09d}")
+
+
+def _parties() -> tuple[Party, ...]:
+    ed, gt = frozenset({UserRole.ED}), frozenset({UserRole.GT})
+    return (
+        Party(SUPPLIER, "Supplier A", frozenset({UserRole.IS, UserRole.GS})),
+        Party(OTHER_SUPPLIER, "Supplier B", frozenset({UserRole.IS, UserRole.GS})),
+        Party(EXPORT_SUPPLIER, "Export Supplier", frozenset({UserRole.ES})),
+        Party(NETWORK_OPERATOR, "Distributor 10", ed, distributor_id=10),
+        Party(WRONG_NETWORK_OPERATOR, "Distributor 12", ed, distributor_id=12),
+        Party(GAS_TRANSPORTER, "Gas Transporter North", gt, gas_transporter="North"),
+        Party(WRONG_GAS_TRANSPORTER, "Gas Transporter South", gt, gas_transporter="South"),
+        Party(OTHER_USER, "Other User", frozenset({UserRole.OU})),
+        Party(SUPPLIER_AGENT, "Registered Supplier Agent", frozenset({UserRole.RSA})),
+    )
+
+
+class _Builder:
+    """Adds devices with their meter points, numbering both."""
+
+    def __init__(self) -> None:
+        self.registrations: list[RegistrationPeriod] = []
+        self.devices: list[DeviceSpec] = []
+        self._serial = 0
+        self._per_kind: dict[tuple[Smets, Cohort | None, DeviceType], int] = {}
+
+    def meter_point(self, fuel: Fuel) -> str:
+        self._serial += 1
+        if fuel is Fuel.ELECTRICITY:
+            mpan = make_mpan(10, self._serial)
+            self.registrations.append(
+                RegistrationPeriod(mpan, fuel, SUPPLIER, NETWORK_OPERATOR, REGISTERED_SINCE)
+            )
+            return mpan
+        mprn = make_mprn(self._serial)
+        self.registrations.append(
+            RegistrationPeriod(mprn, fuel, SUPPLIER, GAS_TRANSPORTER, REGISTERED_SINCE)
+        )
+        return mprn
+
+    def device(
+        self,
+        generation: Smets,
+        cohort: Cohort | None,
+        device_type: DeviceType,
+        point: str,
+        *,
+        holds_no: Eui64 | None = None,
+    ) -> None:
+        key = (generation, cohort, device_type)
+        self._per_kind[key] = self._per_kind.get(key, 0) + 1
+        link = {"mpan": point} if device_type is DeviceType.ESME else {"mprn": point}
+        device = Device(
+            device_id(generation, cohort, device_type, self._per_kind[key]),
+            device_type,
+            generation,
+            cohort,
+            SmiStatus.COMMISSIONED,
+            **link,  # type: ignore[arg-type]
+        )
+        self.devices.append(DeviceSpec(device, network_operator=holds_no))
+
+
+def small() -> Estate:
+    """Per cohort: an ESME and a GPF holding the registered NO's certificates, and an ESME and a
+    GPF holding another NO's (the wrong-NO placements); SMETS2: an ESME, a wrong-NO ESME, and a
+    GSME with its GPF. Every S1SP and the DSP have MP107 on."""
+    build = _Builder()
+    for cohort in Cohort:
+        for wrong in (False, True):
+            build.device(
+                Smets.SMETS1, cohort, DeviceType.ESME, build.meter_point(Fuel.ELECTRICITY),
+                holds_no=WRONG_NETWORK_OPERATOR if wrong else None,
+            )  # fmt: skip
+            build.device(
+                Smets.SMETS1, cohort, DeviceType.GPF, build.meter_point(Fuel.GAS),
+                holds_no=WRONG_GAS_TRANSPORTER if wrong else None,
+            )  # fmt: skip
+    build.device(Smets.SMETS2, None, DeviceType.ESME, build.meter_point(Fuel.ELECTRICITY))
+    build.device(
+        Smets.SMETS2, None, DeviceType.ESME, build.meter_point(Fuel.ELECTRICITY),
+        holds_no=WRONG_NETWORK_OPERATOR,
+    )  # fmt: skip
+    gas = build.meter_point(Fuel.GAS)
+    build.device(Smets.SMETS2, None, DeviceType.GSME, gas)
+    build.device(Smets.SMETS2, None, DeviceType.GPF, gas)
+    return Estate(
+        name="small",
+        seed="s1harness small estate",
+        start=START,
+        dsp=DspSpec(mp107=True),
+        s1sps=tuple(S1spSpec(c, mp107=True) for c in Cohort),
+        parties=_parties(),
+        registrations=tuple(build.registrations),
+        devices=tuple(build.devices),
+    )
+
+
+PRESETS: dict[str, Callable[[], Estate]] = {"small": small}
+"""Every preset by name."""
+
+
+def preset(name: str) -> Estate:
+    """The named preset.
+
+    Raises:
+        EstateError: for an unknown name (listing the known ones).
+    """
+    make = PRESETS.get(name)
+    if make is None:
+        raise EstateError(f"unknown estate preset {name!r} (known: {', '.join(sorted(PRESETS))})")
+    return make()
+
+
+__all__ = ["PRESETS", "START", "device_id", "preset", "small"]

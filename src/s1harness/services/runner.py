@@ -1,0 +1,126 @@
+"""Runs sans-IO roles on a bus: each route's handler gets every envelope on its topic filter,
+and what it returns is published.
+
+A :class:`RoleRunner` owns one named task per route. A handler that raises is a
+bug in a role (rejections are data, not exceptions): the runner records it in
+:attr:`RoleRunner.failures` and carries on with the next envelope, so one bad message never
+stops a role; whoever drives the run checks the failures (the Harness raises them).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Protocol
+
+from s1harness.spec.bus import Envelope
+
+Handler = Callable[[Envelope], list[Envelope]]
+
+
+class Subscription(Protocol):
+    async def get(self, timeout: float | None = None) -> Envelope: ...
+
+    def pending(self) -> int: ...
+
+    def close(self) -> None: ...
+
+
+class Transport(Protocol):
+    """What a bus offers the runner (the in-memory bus; the MQTT bus)."""
+
+    async def publish(self, envelope: Envelope) -> None: ...
+
+    def subscribe(self, pattern: str) -> Subscription: ...
+
+
+@dataclass(frozen=True, slots=True)
+class HandlerFailure:
+    """A handler raised: which route, on which envelope, with what."""
+
+    pattern: str
+    envelope: Envelope
+    error: BaseException
+
+    def __str__(self) -> str:
+        kind = type(self.error).__name__
+        return (
+            f"handler for {self.pattern} failed on {self.envelope.kind} "
+            f"{self.envelope.correlation_id!r}: {kind}: {self.error}"
+        )
+
+
+class RoleRunner:
+    """Delivers a transport's envelopes to role handlers until closed (an async context)."""
+
+    def __init__(self, transport: Transport, routes: Sequence[tuple[str, Handler]]) -> None:
+        self._transport = transport
+        self._routes = list(routes)
+        self._subscriptions: list[Subscription] = []
+        self._busy = 0
+        self._tasks: list[asyncio.Task[None]] = []
+        self.failures: list[HandlerFailure] = []
+        self.delivered = 0
+
+    async def __aenter__(self) -> RoleRunner:
+        for index, (pattern, handler) in enumerate(self._routes):
+            subscription = self._transport.subscribe(pattern)
+            self._subscriptions.append(subscription)
+            self._tasks.append(
+                asyncio.create_task(
+                    self._serve(pattern, handler, subscription), name=f"route {index}: {pattern}"
+                )
+            )
+        return self
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        # Not a TaskGroup: the routes only ever end by cancellation (handlers' errors are
+        # recorded), and an error in the caller's block must reach the caller unwrapped.
+        for subscription in self._subscriptions:
+            subscription.close()
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    async def _serve(self, pattern: str, handler: Handler, subscription: Subscription) -> None:
+        while True:
+            envelope = await subscription.get()
+            self._busy += 1
+            try:
+                outputs = handler(envelope)
+            except Exception as error:  # noqa: BLE001 - a role's bug is recorded, not fatal
+                self.failures.append(HandlerFailure(pattern, envelope, error))
+                outputs = []
+            finally:
+                self.delivered += 1
+            try:
+                for output in outputs:
+                    await self._transport.publish(output)
+            finally:
+                self._busy -= 1
+
+    def idle(self) -> bool:
+        """Nothing queued for any route and no handler running."""
+        return self._busy == 0 and all(s.pending() == 0 for s in self._subscriptions)
+
+    async def settle(self, timeout: float = 5.0) -> None:
+        """Wait until :meth:`idle` holds after the loop has had a turn.
+
+        Raises:
+            TimeoutError: if the roles are still busy after ``timeout`` seconds.
+        """
+        async with asyncio.timeout(timeout):
+            while True:
+                await asyncio.sleep(0)
+                if self.idle():
+                    await asyncio.sleep(0)
+                    if self.idle():
+                        return
+                await asyncio.sleep(0.001)
+
+
+__all__ = ["Handler", "HandlerFailure", "RoleRunner", "Subscription", "Transport"]

@@ -1,0 +1,21 @@
+"""The Harness façade: start an estate, act as any party, await what comes back (DESIGN §5)."""
+
+from s1harness.testing.bodies import Bodies
+from s1harness.testing.harness import (
+    DEFAULT_TIMEOUT,
+    Harness,
+    RoleFailureError,
+    alert_code,
+    is_final,
+    resolve_estate,
+)
+
+__all__ = [
+    "DEFAULT_TIMEOUT",
+    "Bodies",
+    "Harness",
+    "RoleFailureError",
+    "alert_code",
+    "is_final",
+    "resolve_estate",
+]

@@ -1,0 +1,321 @@
+"""The Harness: one estate running on a bus, driven as any party (DESIGN §5).
+
+.. code-block:: python
+
+    from s1harness.testing import Harness
+    from s1harness.estate.presets import NETWORK_OPERATOR, WRONG_NETWORK_OPERATOR, device_id
+
+    async with Harness.start("small") as h:
+        esme = h.device(smets=1, cohort="IOC", device_type="ESME", wrong_no=True)
+        sent = await h.send(WRONG_NETWORK_OPERATOR, esme, "6.15.1",
+                            h.bodies.update_credentials(NETWORK_OPERATOR))
+        outcome = await h.outcome(sent)          # the SMETS1 response (or the refusal)
+        assert h.slot_owner(esme) == NETWORK_OPERATOR
+
+The clock is the estate's and moves only with :meth:`Harness.advance`. Every wait takes a
+timeout and raises :class:`TimeoutError` naming what it waited for. A role that raises while
+handling a message is a bug: the next wait raises :class:`RoleFailureError` with what failed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import TypeVar
+
+from s1harness.duis import xml
+from s1harness.duis.messages import (
+    DCCAlertMessage,
+    DeviceAlertMessage,
+    PreCommand,
+    RequestBody,
+    Response,
+    ResponseMessage,
+    SMETS1DeviceAlertMessage,
+    SMETS1ResponseMessage,
+    parse_message,
+)
+from s1harness.estate.build import System, build
+from s1harness.estate.document import load
+from s1harness.estate.model import Estate, EstateError
+from s1harness.estate.presets import PRESETS, preset
+from s1harness.registry.model import Cohort, DeviceType, RegistrationPeriod, Smets
+from s1harness.roles.s1sp.store import Slot, SlotKind, SlotRole
+from s1harness.roles.smets2.cells import TrustAnchorCells
+from s1harness.roles.user import Exchange
+from s1harness.services.inmemory import InMemoryBus
+from s1harness.services.runner import RoleRunner
+from s1harness.spec.bus import Envelope, user_inbox
+from s1harness.spec.clock import ManualClock
+from s1harness.spec.errors import HarnessError, InputError
+from s1harness.spec.identifiers import Eui64
+from s1harness.testing.bodies import Bodies
+
+DEFAULT_TIMEOUT = 5.0
+_T = TypeVar("_T")
+
+
+class RoleFailureError(HarnessError):
+    """A role raised while handling a message (a bug, not a rejection)."""
+
+    code = "ROLE-FAILURE"
+
+
+def resolve_estate(estate: Estate | str | Path) -> Estate:
+    """An estate given as itself, a preset name, or a path to a YAML file or estate folder."""
+    if isinstance(estate, Estate):
+        return estate
+    if isinstance(estate, str) and estate in PRESETS:
+        return preset(estate)
+    path = Path(estate)
+    if not path.exists():
+        known = ", ".join(sorted(PRESETS))
+        raise EstateError(f"{estate}: neither an estate file nor a preset ({known})")
+    return load(path)
+
+
+def is_final(response: Response) -> bool:
+    """Whether a message ends a request: not the I0 transform reply, not the I99 ack."""
+    if response.header.response_code == "I99":
+        return False
+    body = response.body
+    return not (isinstance(body, ResponseMessage) and isinstance(body.content, PreCommand))
+
+
+class Harness:
+    """An estate's roles on the in-memory bus (see the module docstring)."""
+
+    def __init__(self, estate: Estate, *, data_dir: Path | None = None) -> None:
+        self.estate = estate
+        self.clock = ManualClock(estate.start)
+        self.system: System = build(estate, clock=self.clock, data_dir=data_dir)
+        self.bodies = Bodies(self.system)
+        self.bus = InMemoryBus()
+        self._inbox: dict[Eui64, list[Response]] = {}
+        self._arrived = asyncio.Event()
+        self._runner: RoleRunner | None = None
+
+    @classmethod
+    @asynccontextmanager
+    async def start(
+        cls, estate: Estate | str | Path = "small", *, data_dir: Path | None = None
+    ) -> AsyncIterator[Harness]:
+        """Build ``estate`` (an Estate, a preset name or a path), run it, stop it on exit."""
+        harness = cls(resolve_estate(estate), data_dir=data_dir)
+        routes = [*harness.system.routes(), (user_inbox("+"), harness._observe)]
+        try:
+            async with RoleRunner(harness.bus, routes) as runner:
+                harness._runner = runner
+                yield harness
+        finally:
+            harness._runner = None
+            harness.system.close()
+
+    # -- acting as a party ---------------------------------------------------------------------
+
+    async def send(
+        self,
+        sender: Eui64 | str,
+        device: Eui64 | str,
+        srv: str,
+        body: RequestBody,
+        *,
+        command_variant: int | None = None,
+    ) -> Exchange:
+        """Send a request as ``sender`` (a critical SR's CV 5 follows by itself)."""
+        user = self.system.users.get(Eui64(sender))
+        if user is None:
+            raise InputError(f"{sender} is not a party of the estate")
+        envelope = user.request(device, srv, body, command_variant=command_variant)
+        await self.publish(envelope)
+        return user.exchanges[envelope.correlation_id]
+
+    async def publish(self, *envelopes: Envelope) -> None:
+        """Put envelopes on the bus as they are (hand-made or replayed messages)."""
+        for envelope in envelopes:
+            await self.bus.publish(envelope)
+
+    # -- waiting -------------------------------------------------------------------------------
+
+    async def outcome(self, exchange: Exchange, timeout: float = DEFAULT_TIMEOUT) -> Response:
+        """The message that ends the request: a response, an error or an S1SP alert."""
+        return await self.wait(
+            lambda: next((r for r in exchange.received if is_final(r)), None),
+            f"the outcome of {exchange.request_id}",
+            timeout,
+        )
+
+    async def alert(
+        self,
+        user: Eui64 | str,
+        *,
+        code: str | None = None,
+        after: int = 0,
+        timeout: float = DEFAULT_TIMEOUT,
+    ) -> Response:
+        """The first DCC or device alert to ``user`` after the first ``after`` inbox messages,
+        with alert ``code`` if given (``N42``, ``8F36``…)."""
+
+        def found() -> Response | None:
+            for response in self.inbox(user)[after:]:
+                found_code = alert_code(response)
+                if found_code and code in (None, found_code):
+                    return response
+            return None
+
+        return await self.wait(found, f"an alert {code or ''} to {user}", timeout)
+
+    async def wait(
+        self, found: Callable[[], _T | None], what: str, timeout: float = DEFAULT_TIMEOUT
+    ) -> _T:
+        """Wait until ``found()`` gives something.
+
+        Raises:
+            TimeoutError: naming ``what`` after ``timeout`` seconds.
+            RoleFailureError: if a role failed meanwhile.
+        """
+        try:
+            async with asyncio.timeout(timeout):
+                while True:
+                    self.raise_failures()
+                    value = found()
+                    if value is not None:
+                        return value
+                    self._arrived.clear()
+                    await self._arrived.wait()
+        except TimeoutError:
+            self.raise_failures()
+            raise TimeoutError(f"no {what} within {timeout:g} s") from None
+
+    async def settle(self, timeout: float = DEFAULT_TIMEOUT) -> None:
+        """Wait until every role has handled everything sent so far."""
+        assert self._runner is not None, "use the Harness inside Harness.start()"
+        await self._runner.settle(timeout)
+        self.raise_failures()
+
+    def raise_failures(self) -> None:
+        if self._runner is not None and self._runner.failures:
+            failures = self._runner.failures
+            raise RoleFailureError(f"{len(failures)} role failure(s); first: {failures[0]}")
+
+    def inbox(self, user: Eui64 | str) -> list[Response]:
+        """Everything the DSP sent ``user``, in order."""
+        return self._inbox.get(Eui64(user), [])
+
+    def _observe(self, envelope: Envelope) -> list[Envelope]:
+        user = Eui64(envelope.topic.split("/")[-2])
+        message = parse_message(xml.parse(envelope.payload))
+        if isinstance(message, Response):
+            self._inbox.setdefault(user, []).append(message)
+        self._arrived.set()
+        return []
+
+    # -- time and the physical world -------------------------------------------------------------
+
+    async def advance(self, delta: timedelta) -> datetime:
+        """Move the clock; SMETS2 devices run what falls due and send their alerts."""
+        now = self.clock.advance(delta)
+        for device_id, device in self.system.smets2.items():
+            await self.publish(*self.system.smets2_frames(device_id, device.tick(), "tick"))
+        return now
+
+    async def power_outage(self, device: Eui64 | str, duration: timedelta) -> None:
+        """Cut a SMETS1 device's supply now and restore it ``duration`` later (the clock moves)."""
+        device_id = Eui64(device)
+        emulator = self.system.smets1.get(device_id)
+        if emulator is None:
+            raise InputError(f"{device} is not a SMETS1 device of the estate")
+        frames = emulator.power_outage()
+        await self.publish(*self.system.smets1_frames(device_id, frames, "outage"))
+        self.clock.advance(duration)
+        frames = emulator.power_restored()
+        await self.publish(*self.system.smets1_frames(device_id, frames, "restored"))
+
+    # -- looking inside --------------------------------------------------------------------------
+
+    def device(
+        self,
+        *,
+        smets: int,
+        device_type: str,
+        cohort: str | None = None,
+        wrong_no: bool = False,
+    ) -> Eui64:
+        """The first device of the estate of that kind (holding a wrong NO's certificates, or
+        the registered NO's)."""
+        for spec in self.estate.devices:
+            d = spec.device
+            if (
+                d.generation is (Smets.SMETS1 if smets == 1 else Smets.SMETS2)
+                and d.device_type is DeviceType(device_type)
+                and d.cohort == (Cohort(cohort) if cohort else None)
+                and self.estate.wrong_network_operator(spec) is wrong_no
+            ):
+                return d.device_id
+        raise InputError(f"the estate has no such device (SMETS{smets} {device_type} {cohort})")
+
+    def slots(self, device: Eui64 | str) -> dict[tuple[SlotRole, SlotKind], Slot]:
+        """A SMETS1 device's virtual anchor slots at its S1SP."""
+        device_id = Eui64(device)
+        cohort = self.system.cohorts.get(device_id)
+        if cohort is None:
+            raise InputError(f"{device} is not a SMETS1 device of the estate")
+        store = self.system.s1sps[cohort].store
+        return {
+            (role, kind): slot
+            for role in SlotRole
+            for kind in SlotKind
+            if (slot := store.slot(device_id, role, kind)) is not None
+        }
+
+    def slot_owner(
+        self, device: Eui64 | str, role: SlotRole = SlotRole.NETWORK_OPERATOR
+    ) -> Eui64 | None:
+        """Whose certificate is in a SMETS1 device's critical slot for ``role``."""
+        slot = self.slots(device).get((role, SlotKind.CRITICAL))
+        return slot.owner if slot else None
+
+    def cells(self, device: Eui64 | str) -> TrustAnchorCells:
+        """A SMETS2 device's trust anchor cells."""
+        emulator = self.system.smets2.get(Eui64(device))
+        if emulator is None:
+            raise InputError(f"{device} is not a SMETS2 device of the estate")
+        return emulator.cells
+
+    def registration(self, mpxn: str, at: datetime | None = None) -> RegistrationPeriod | None:
+        """Who is registered for an MPAN or MPRN now (or at ``at``)."""
+        return self.system.registry.registered(mpxn, at or self.clock())
+
+    def snapshot(self) -> dict[str, object]:
+        """Every store's contents: the registry and each S1SP database."""
+        out: dict[str, object] = {"registry": self.system.registry.snapshot()}
+        for cohort, s1sp in self.system.s1sps.items():
+            out[f"s1sp-{cohort}"] = s1sp.store.snapshot()
+        return out
+
+
+def alert_code(response: Response) -> str | None:
+    """The alert code of a DCC alert (``N42``…) or device alert (``8F36``…), else None."""
+    body = response.body
+    if isinstance(body, DCCAlertMessage):
+        return body.dcc_alert_code
+    if isinstance(body, DeviceAlertMessage):
+        return body.alert_code
+    if isinstance(body, SMETS1ResponseMessage):
+        inner = body.signed_response.response.body
+        if isinstance(inner, SMETS1DeviceAlertMessage) and inner.content is not None:
+            return inner.content.gbcs_hex_alert_code
+    return None
+
+
+__all__ = [
+    "DEFAULT_TIMEOUT",
+    "Harness",
+    "RoleFailureError",
+    "alert_code",
+    "is_final",
+    "resolve_estate",
+]
