@@ -7,6 +7,7 @@ from s1harness.testing.harness import (
     RoleFailureError,
     alert_code,
     is_final,
+    refusal,
     resolve_estate,
 )
 
@@ -17,5 +18,6 @@ __all__ = [
     "RoleFailureError",
     "alert_code",
     "is_final",
+    "refusal",
     "resolve_estate",
 ]

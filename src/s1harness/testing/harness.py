@@ -34,6 +34,7 @@ from s1harness.duis.messages import (
     RequestBody,
     Response,
     ResponseMessage,
+    S1SPAlertDSP,
     SMETS1DeviceAlertMessage,
     SMETS1ResponseMessage,
     parse_message,
@@ -216,10 +217,13 @@ class Harness:
     # -- time and the physical world -------------------------------------------------------------
 
     async def advance(self, delta: timedelta) -> datetime:
-        """Move the clock; SMETS2 devices run what falls due and send their alerts."""
+        """Move the clock: SMETS2 devices run what falls due and send their alerts, and the DSP
+        answers E21 for requests whose device has not answered in time."""
         now = self.clock.advance(delta)
         for device_id, device in self.system.smets2.items():
             await self.publish(*self.system.smets2_frames(device_id, device.tick(), "tick"))
+        await self.settle()
+        await self.publish(*self.system.dsp.tick())
         return now
 
     async def power_outage(self, device: Eui64 | str, duration: timedelta) -> None:
@@ -311,11 +315,23 @@ def alert_code(response: Response) -> str | None:
     return None
 
 
+def refusal(response: Response) -> str | None:
+    """Why a request was refused: the DSP's error code (``E4``…) or the S1SP's alert code
+    (``S1VE64``…); None for anything that is not a refusal."""
+    if response.header.response_code.startswith("E"):
+        return response.header.response_code
+    body = response.body
+    if isinstance(body, DCCAlertMessage) and isinstance(body.alert, S1SPAlertDSP):
+        return body.alert.alert.alert_code
+    return None
+
+
 __all__ = [
     "DEFAULT_TIMEOUT",
     "Harness",
     "RoleFailureError",
     "alert_code",
     "is_final",
+    "refusal",
     "resolve_estate",
 ]

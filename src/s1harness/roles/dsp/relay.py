@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, TypeVar
 
 from s1harness.duis import xml
 from s1harness.duis.errors import DuisParseError
@@ -53,6 +54,7 @@ from s1harness.spec.roles import KeyUsage
 if TYPE_CHECKING:
     from s1harness.roles.dsp.service import Dsp, Pending
 
+_K = TypeVar("_K")
 FUTURE_DATED_ALERTS = frozenset({0x00CB, 0x0124})
 _TYPES = (
     CertificateType("DigitalSigning"),
@@ -77,6 +79,7 @@ def route(dsp: Dsp, pending: Pending, signed: GeneralSigningApdu | None) -> list
     """Send an accepted command on: to the device (SMETS2) or its S1SP (SMETS1)."""
     device = pending.admitted.device
     key = str(pending.request.header.request_id)
+    pending.routed_at = dsp.now()
     if device.generation is Smets.SMETS2:
         assert signed is not None
         dsp.in_flight.by_command[(device.device_id, signed.counter)] = pending
@@ -106,6 +109,35 @@ def route(dsp: Dsp, pending: Pending, signed: GeneralSigningApdu | None) -> list
             headers,
         )
     ]
+
+
+def expire(dsp: Dsp) -> list[Envelope]:
+    """E21 for requests routed more than the response timeout ago and still unanswered."""
+    limit = dsp.now() - timedelta(seconds=dsp.settings.response_timeout)
+    flight = dsp.in_flight
+    out = [_no_response(dsp, p) for p in _overdue(flight.by_command, limit)]
+    return out + [_no_response(dsp, p) for p in _overdue(flight.by_request, limit)]
+
+
+def _overdue(table: dict[_K, Pending], limit: datetime) -> list[Pending]:
+    """Remove and return the entries routed at or before ``limit``."""
+    late = [k for k, p in table.items() if p.routed_at is not None and p.routed_at <= limit]
+    return [table.pop(k) for k in late]
+
+
+def _no_response(dsp: Dsp, pending: Pending) -> Envelope:
+    request = pending.request
+    request_id = request.header.request_id
+    dsp.record(
+        str(request_id),
+        "device response",
+        "rejected",
+        f"E21: no response within {dsp.settings.response_timeout:g} s",
+    )
+    body = replies.response_message(request.header.service_reference_variant)
+    return replies.envelope(
+        dsp.credentials, request_id.originator, "E21", body, now=dsp.now(), request_id=request_id
+    )
 
 
 # -- SMETS2 device frames ----------------------------------------------------------------------

@@ -69,6 +69,8 @@ class Pending:
     """The request as the User signed it (the CV 5 one for critical SRs)."""
     precommand: GeneralSigningApdu | None = None
     certificates: list[SmkiCertificate] = field(default_factory=list)
+    routed_at: datetime | None = None
+    """When it left for the device or S1SP (the E21 timeout runs from here)."""
 
 
 class Dsp:
@@ -111,6 +113,11 @@ class Dsp:
         if envelope.kind is Kind.S1SP_RESPONSE:
             return relay.s1sp_message(self, envelope)
         return []
+
+    def tick(self) -> list[Envelope]:
+        """Answer E21 for every routed request whose device or S1SP has not answered within
+        ``settings.response_timeout`` (future-dated commands wait for their execution alert)."""
+        return relay.expire(self)
 
     def now(self) -> datetime:
         return self._clock().astimezone(UTC)

@@ -23,12 +23,15 @@ class DspSettings:
         security_credentials_updated: Send the ``SecurityCredentialsUpdated`` DCC alert to the
             party whose certificates were placed, after a NO or Supplier replacement.
         gbcs_version: ``PreCommand/GBCSVersion``.
+        response_timeout: Seconds a routed request may wait for its device (or S1SP) before
+            the DSP answers E21 "no response from the Device" (checked by :meth:`Dsp.tick`).
     """
 
     mp107: bool = False
     mp058: bool = False
     security_credentials_updated: bool = True
     gbcs_version: str = "4.2"
+    response_timeout: float = 60.0
 
 
 @dataclass(frozen=True)
