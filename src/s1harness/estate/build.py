@@ -2,13 +2,14 @@
 
 :func:`build` turns an :class:`~s1harness.estate.model.Estate` into a :class:`System` — the
 registry, the DSP, one S1SP per cohort, SMETS1 and SMETS2 device emulators and a DCC User client
-per party — with keys and certificates from the estate's seed (the project's test PKI), so the
-same estate always has the same keys. :meth:`System.routes` says which handler takes which
+per party — with keys and certificates from its key source, so the same estate always has the
+same keys. :meth:`System.routes` says which handler takes which
 topic; a transport (the in-memory bus, MQTT) delivers. Nothing here does I/O beyond SQLite.
 
 A device holds the certificates the estate says (``holds``), by default those of the parties
 registered for its meter point: SMETS1 devices through their S1SP's virtual anchor slots,
-SMETS2 devices in their own trust anchor cells.
+SMETS2 devices in their own trust anchor cells. Keys come from the estate's key source
+(:mod:`s1harness.estate.keys`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from s1harness.estate.keys import KEY_SOURCES, KeySource, PartyKeys
 from s1harness.estate.model import DeviceSpec, Estate, remote_party_role
 from s1harness.registry.model import Cohort, DeviceType, Smets
 from s1harness.registry.store import Registry
@@ -33,13 +35,7 @@ from s1harness.roles.smets1.device import Smets1Device
 from s1harness.roles.smets2.cells import DeviceType as CellLayout
 from s1harness.roles.smets2.device import Smets2Device
 from s1harness.roles.user import DccUser
-from s1harness.smki import (
-    IssuedCertificate,
-    Keystore,
-    KeystoreEntry,
-    PartyCredentials,
-    TestPki,
-)
+from s1harness.smki import IssuedCertificate, Keystore, KeystoreEntry, PartyCredentials
 from s1harness.spec.bus import (
     Envelope,
     Kind,
@@ -52,20 +48,10 @@ from s1harness.spec.bus import (
     user_inbox,
 )
 from s1harness.spec.identifiers import Eui64
-from s1harness.spec.roles import KeyUsage, RemotePartyRole
+from s1harness.spec.roles import RemotePartyRole
 
 Clock = Callable[[], datetime]
 Handler = Callable[[Envelope], list[Envelope]]
-
-
-@dataclass(frozen=True, slots=True)
-class PartyKeys:
-    """A party's SMKI credentials: DS and KA for its remote party role, and XML signing."""
-
-    user_id: Eui64
-    role: RemotePartyRole
-    credentials: PartyCredentials
-    xml: IssuedCertificate
 
 
 class MillisecondCounter:
@@ -90,7 +76,7 @@ class System:
 
     estate: Estate
     clock: Clock
-    pki: TestPki
+    keys: KeySource
     registry: Registry
     dsp: Dsp
     acb: PartyCredentials
@@ -164,14 +150,14 @@ def build(estate: Estate, *, clock: Clock, data_dir: Path | None = None) -> Syst
             ``s1sp-IOC.sqlite``…); they are filled from the estate only when new. None keeps
             them in memory.
     """
-    pki = TestPki(estate.seed)
+    keys = KEY_SOURCES[estate.keys](estate.seed)
     registry = Registry.open(data_dir / "registry.sqlite" if data_dir else ":memory:")
     if not estate.parties or registry.party(estate.parties[0].user_id) is None:  # a new one
         registry.add_parties(estate.parties)
         registry.add_periods(estate.registrations)
         registry.add_devices(spec.device for spec in estate.devices)
-    parties = {p.user_id: _party_keys(pki, p.user_id, remote_party_role(p)) for p in estate.parties}
-    acb = pki.issue_party(estate.dcc_id, RemotePartyRole.ACCESS_CONTROL_BROKER)
+    parties = {p.user_id: keys.party(p.user_id, remote_party_role(p)) for p in estate.parties}
+    acb = keys.acb(estate.dcc_id)
     counters = MillisecondCounter(clock)
     users = {
         eui: DccUser(
@@ -180,29 +166,22 @@ def build(estate: Estate, *, clock: Clock, data_dir: Path | None = None) -> Syst
         )
         for eui, keys in parties.items()
     }  # fmt: skip
-    dsp_xml = pki.issue_organisation(
-        estate.dcc_id, RemotePartyRole.DSP_XML_SIGN, KeyUsage.DIGITAL_SIGNATURE
-    )
+    dsp_xml = keys.dsp_xml(estate.dcc_id)
     keystore = Keystore.from_issued([k.xml for k in parties.values()])
     dsp = Dsp(
         registry=registry,
         credentials=DspCredentials(
             xml_key=dsp_xml.private_key, xml_certificate=dsp_xml.certificate,
             acb_ds_key=acb.ds.private_key, acb_ka_key=acb.ka.private_key,
-            keystore=keystore, trust_anchors=(pki.org_root.certificate,), dcc_eui=estate.dcc_id,
+            keystore=keystore, trust_anchors=keys.trust_anchors(), dcc_eui=estate.dcc_id,
         ),
         settings=DspSettings(mp107=estate.dsp.mp107, mp058=estate.dsp.mp058),
         clock=clock,
     )  # fmt: skip
-    system = System(estate, clock, pki, registry, dsp, acb, parties, users)
+    system = System(estate, clock, keys, registry, dsp, acb, parties, users)
     _s1sps(system, dsp_xml, keystore, data_dir)
     _devices(system, keystore)
     return system
-
-
-def _party_keys(pki: TestPki, user_id: Eui64, role: RemotePartyRole) -> PartyKeys:
-    xml = pki.issue_organisation(user_id, RemotePartyRole.XML_SIGN, KeyUsage.DIGITAL_SIGNATURE)
-    return PartyKeys(user_id, role, pki.issue_party(user_id, role), xml)
 
 
 def _s1sps(
@@ -211,9 +190,7 @@ def _s1sps(
     estate = system.estate
     device_keys = Smets1Commissioning(hashlib.sha256(estate.seed.encode()).digest())
     for s1sp in estate.s1sps:
-        signer = system.pki.issue_organisation(
-            s1sp.identity, RemotePartyRole.OTHER, KeyUsage.DIGITAL_SIGNATURE
-        )
+        signer = system.keys.s1sp_signer(s1sp.identity)
         dsp_keystore.add(KeystoreEntry(signer.certificate))
         path = data_dir / f"s1sp-{s1sp.cohort}.sqlite" if data_dir else ":memory:"
         system.s1sps[s1sp.cohort] = S1sp(
@@ -263,8 +240,7 @@ def _devices(system: System, dsp_keystore: Keystore) -> None:
             continue
         supplier = system.estate.holder(spec, RemotePartyRole.SUPPLIER)
         operator = system.estate.holder(spec, RemotePartyRole.NETWORK_OPERATOR)
-        emulator = Smets2Device.commissioned(
-            system.pki,
+        emulator = system.keys.smets2_device(
             device.device_id,
             CellLayout(str(device.device_type)),
             supplier=system.parties[supplier].credentials if supplier else None,

@@ -9,6 +9,7 @@ them an integer and ``false``). Unknown fields are errors, not silently ignored.
     estate: 1                       # format version
     name: small
     seed: s1harness small estate    # every key and certificate derives from it
+    keys: test-pki                  # the key source (default)
     start: 2026-11-21T10:00:00Z     # the emulated clock starts here
     dsp: {mp107: true, mp058: false}
     s1sps:
@@ -216,7 +217,7 @@ def loads(text: str, source: str = "<estate>") -> Estate:
         data,
         "estate",
         1,
-        {"estate", "name", "seed", "start", "dcc_id", "dsp", "s1sps", "parties",
+        {"estate", "name", "seed", "start", "dcc_id", "keys", "dsp", "s1sps", "parties",
          "registrations", "devices"},
     )  # fmt: skip
     version = reader.need(top, "estate", "estate", _int)
@@ -248,6 +249,7 @@ def _estate(reader: _Reader, top: _Map) -> Estate:
     seed = reader.need(top, "seed", "estate", str)
     start = reader.need(top, "start", "estate", _time)
     dcc_id = reader.get(top, "dcc_id", "estate", Eui64) or DCC_EUI
+    keys = reader.get(top, "keys", "estate", str) or "test-pki"
     s1sps = _s1sps(reader, top)
     parties = tuple(
         _party(reader, v, i, line)
@@ -262,7 +264,9 @@ def _estate(reader: _Reader, top: _Map) -> Estate:
         for i, (v, line) in enumerate(reader.items(top, "devices", "estate"))
     )
     try:
-        return Estate(name, seed, start, dsp_spec, s1sps, parties, registrations, devices, dcc_id)
+        return Estate(
+            name, seed, start, dsp_spec, s1sps, parties, registrations, devices, dcc_id, keys
+        )
     except InputError as exc:  # a consistency rule across entries
         raise EstateError(f"{reader.source}: {exc.message}") from None
 
@@ -377,6 +381,8 @@ def dumps(estate: Estate) -> str:
     }
     if estate.dcc_id != DCC_EUI:
         data["dcc_id"] = str(estate.dcc_id)
+    if estate.keys != "test-pki":
+        data["keys"] = estate.keys
     data["dsp"] = {"mp107": estate.dsp.mp107, "mp058": estate.dsp.mp058}
     data["s1sps"] = {
         str(s.cohort): {"mp107": s.mp107} | ({"id": str(s.signer_id)} if s.signer_id else {})

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from s1harness.estate.keys import KEY_SOURCES
 from s1harness.registry.model import (
     Cohort,
     Device,
@@ -98,6 +99,7 @@ class Estate:
         dsp / s1sps: The switches (an S1SP not listed is not deployed).
         parties / registrations / devices: Who, what is registered to whom, what exists.
         dcc_id: The DCC's identity (DSP XML signing, ACB).
+        keys: Where keys and certificates come from (:data:`~s1harness.estate.keys.KEY_SOURCES`).
     """
 
     name: str
@@ -109,6 +111,7 @@ class Estate:
     registrations: tuple[RegistrationPeriod, ...] = ()
     devices: tuple[DeviceSpec, ...] = ()
     dcc_id: Eui64 = DCC_EUI
+    keys: str = "test-pki"
     _parties: dict[Eui64, Party] = field(init=False, repr=False, compare=False)
     _periods: dict[str, list[RegistrationPeriod]] = field(init=False, repr=False, compare=False)
 
@@ -116,6 +119,9 @@ class Estate:
         object.__setattr__(self, "start", utc(self.start, "estate start"))
         if not self.name.strip() or not self.seed:
             raise EstateError("an estate needs a name and a seed")
+        if self.keys not in KEY_SOURCES:
+            known = ", ".join(sorted(KEY_SOURCES))
+            raise EstateError(f"unknown key source {self.keys!r} (known: {known})")
         _unique("party", (p.user_id for p in self.parties))
         _unique("device", (d.device_id for d in self.devices))
         _unique("S1SP for cohort", (s.cohort for s in self.s1sps))

@@ -36,7 +36,7 @@ class Bodies:
         )
 
     def _path(self) -> tuple[bytes, ...]:
-        return (self._system.pki.org_ca.certificate.der,)
+        return tuple(c.der for c in self._system.keys.path_certificates())
 
     def update_credentials(
         self,
