@@ -15,7 +15,7 @@ import traceback
 import typer
 from typer.exceptions import TyperException
 
-from s1harness.cli import bench, duis, gbcs, run, smki
+from s1harness.cli import bench, duis, estate, gbcs, run, smki
 from s1harness.spec.errors import HarnessError
 
 app = typer.Typer(
@@ -28,6 +28,7 @@ app = typer.Typer(
 app.add_typer(smki.app, name="smki")
 app.add_typer(gbcs.app, name="gbcs")
 app.add_typer(duis.app, name="duis")
+app.add_typer(estate.app, name="estate")
 app.add_typer(bench.app, name="bench")
 app.command("run")(run.run)
 

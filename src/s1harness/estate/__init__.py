@@ -4,7 +4,7 @@ from presets, and built into a running set of roles (DESIGN §4 ``estate/``)."""
 from s1harness.estate.build import PartyKeys, System, build
 from s1harness.estate.document import dumps, load, loads
 from s1harness.estate.model import DeviceSpec, DspSpec, Estate, EstateError, S1spSpec
-from s1harness.estate.presets import PRESETS, preset
+from s1harness.estate.presets import PRESETS, preset, resolve
 
 __all__ = [
     "PRESETS",
@@ -20,4 +20,5 @@ __all__ = [
     "load",
     "loads",
     "preset",
+    "resolve",
 ]

@@ -70,6 +70,12 @@ class _Seq(list[Any]):
     lines: list[int]
 
 
+class _LineError(Exception):
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(message)
+        self.line, self.message = line, message
+
+
 class _Loader(yaml.BaseLoader):
     """Plain scalars stay text (no implicit typing); mappings keep their lines."""
 
@@ -80,9 +86,9 @@ def _mapping(loader: _Loader, node: yaml.MappingNode) -> _Map:
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
         if not isinstance(key, str):
-            raise EstateError(f"line {key_node.start_mark.line + 1}: a field name must be text")
+            raise _LineError(key_node.start_mark.line + 1, "a field name must be text")
         if key in out:
-            raise EstateError(f"line {key_node.start_mark.line + 1}: {key!r} is given twice")
+            raise _LineError(key_node.start_mark.line + 1, f"{key!r} is given twice")
         out[key] = loader.construct_object(value_node, deep=True)
         out.lines[key] = value_node.start_mark.line + 1
     return out
@@ -210,8 +216,8 @@ def loads(text: str, source: str = "<estate>") -> Estate:
         line = f":{mark.line + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise EstateError(f"{source}{line}: not valid YAML: {problem}") from None
-    except EstateError as exc:
-        raise EstateError(f"{source}:{exc.message}") from None
+    except _LineError as exc:
+        raise EstateError(f"{source}:{exc.line}: {exc.message}") from None
     reader = _Reader(source)
     top = reader.mapping(
         data,

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 
+from s1harness.estate.document import load
 from s1harness.estate.model import DeviceSpec, DspSpec, Estate, EstateError, S1spSpec
 from s1harness.registry.model import (
     Cohort,
@@ -168,4 +170,21 @@ def preset(name: str) -> Estate:
     return make()
 
 
-__all__ = ["PRESETS", "START", "device_id", "preset", "small"]
+def resolve(ref: Estate | str | Path) -> Estate:
+    """An estate given as itself, a preset name, or a YAML file or estate folder.
+
+    Raises:
+        EstateError: for a name that is neither a preset nor an existing path, or a bad file.
+    """
+    if isinstance(ref, Estate):
+        return ref
+    if isinstance(ref, str) and ref in PRESETS:
+        return preset(ref)
+    path = Path(ref)
+    if not path.exists():
+        known = ", ".join(sorted(PRESETS))
+        raise EstateError(f"{ref}: neither an estate file or folder nor a preset ({known})")
+    return load(path)
+
+
+__all__ = ["PRESETS", "START", "device_id", "preset", "resolve", "small"]

@@ -8,7 +8,6 @@ from s1harness.testing.harness import (
     alert_code,
     is_final,
     refusal,
-    resolve_estate,
 )
 
 __all__ = [
@@ -19,5 +18,4 @@ __all__ = [
     "alert_code",
     "is_final",
     "refusal",
-    "resolve_estate",
 ]

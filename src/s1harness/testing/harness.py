@@ -40,9 +40,8 @@ from s1harness.duis.messages import (
     parse_message,
 )
 from s1harness.estate.build import System, build
-from s1harness.estate.document import load
-from s1harness.estate.model import Estate, EstateError
-from s1harness.estate.presets import PRESETS, preset
+from s1harness.estate.model import Estate
+from s1harness.estate.presets import resolve
 from s1harness.registry.model import Cohort, DeviceType, RegistrationPeriod, Smets
 from s1harness.roles.s1sp.store import Slot, SlotKind, SlotRole
 from s1harness.roles.smets2.cells import TrustAnchorCells
@@ -63,19 +62,6 @@ class RoleFailureError(HarnessError):
     """A role raised while handling a message (a bug, not a rejection)."""
 
     code = "ROLE-FAILURE"
-
-
-def resolve_estate(estate: Estate | str | Path) -> Estate:
-    """An estate given as itself, a preset name, or a path to a YAML file or estate folder."""
-    if isinstance(estate, Estate):
-        return estate
-    if isinstance(estate, str) and estate in PRESETS:
-        return preset(estate)
-    path = Path(estate)
-    if not path.exists():
-        known = ", ".join(sorted(PRESETS))
-        raise EstateError(f"{estate}: neither an estate file nor a preset ({known})")
-    return load(path)
 
 
 def is_final(response: Response) -> bool:
@@ -105,7 +91,7 @@ class Harness:
         cls, estate: Estate | str | Path = "small", *, data_dir: Path | None = None
     ) -> AsyncIterator[Harness]:
         """Build ``estate`` (an Estate, a preset name or a path), run it, stop it on exit."""
-        harness = cls(resolve_estate(estate), data_dir=data_dir)
+        harness = cls(resolve(estate), data_dir=data_dir)
         routes = [*harness.system.routes(), (user_inbox("+"), harness._observe)]
         try:
             async with RoleRunner(harness.bus, routes) as runner:
@@ -189,7 +175,7 @@ class Harness:
                     await self._arrived.wait()
         except TimeoutError:
             self.raise_failures()
-            raise TimeoutError(f"no {what} within {timeout:g} s") from None
+            raise TimeoutError(f"waited {timeout:g} s for {what}") from None
 
     async def settle(self, timeout: float = DEFAULT_TIMEOUT) -> None:
         """Wait until every role has handled everything sent so far."""
@@ -333,5 +319,4 @@ __all__ = [
     "alert_code",
     "is_final",
     "refusal",
-    "resolve_estate",
 ]

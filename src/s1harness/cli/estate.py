@@ -1,0 +1,151 @@
+"""``s1harness estate``: write an estate file from a preset, and show what an estate holds.
+
+``init`` writes ``DIR/estate.yaml`` — the estate's one source of truth, to read, edit and
+version. Running an estate (the Harness, ``s1harness up``) builds its databases from it.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from s1harness.cli._output import emit, iso, warn
+from s1harness.estate import Estate, EstateError, dumps
+from s1harness.estate.model import DeviceSpec
+from s1harness.estate.presets import PRESETS, preset, resolve
+from s1harness.registry.model import Cohort
+from s1harness.spec.roles import RemotePartyRole
+
+app = typer.Typer(help="Estates: write one from a preset, show one.", no_args_is_help=True)
+
+EXIT_INVALID = 1
+
+
+@app.command()
+def init(
+    out: Annotated[Path, typer.Option("--out", help="The estate folder to write.")],
+    preset_name: Annotated[
+        str, typer.Option("--preset", help=f"One of: {', '.join(sorted(PRESETS))}.")
+    ] = "small",
+    force: Annotated[
+        bool, typer.Option("--force", help="Overwrite an existing estate.yaml.")
+    ] = False,
+) -> int:
+    """Write DIR/estate.yaml from a preset."""
+    estate = preset(preset_name)
+    target = out / "estate.yaml"
+    if target.exists() and not force:
+        warn(f"error: {target} exists (use --force to overwrite)")
+        return EXIT_INVALID
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        target.write_text(dumps(estate), encoding="utf-8")
+    except OSError as exc:
+        warn(f"error: {target}: cannot write ({exc.strerror})")
+        return EXIT_INVALID
+    counts = estate.counts()
+    print(
+        f"wrote {target}: {counts['parties']} parties, {counts['devices']} devices "
+        f"({counts['smets1']} SMETS1, {counts['smets2']} SMETS2, {counts['wrong_no']} wrong NO)"
+    )
+    return 0
+
+
+@app.command()
+def show(
+    estate_ref: Annotated[
+        str, typer.Option("--estate", help="An estate file or folder, or a preset name.")
+    ] = "small",
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")] = False,
+) -> int:
+    """What an estate holds: switches, parties, devices and their wrong-NO placements."""
+    try:
+        estate = resolve(estate_ref)
+    except EstateError as exc:
+        warn(f"error: {exc.message}")
+        return EXIT_INVALID
+    summary = describe(estate)
+    if as_json:
+        emit(summary)
+    else:
+        _print(summary)
+    return 0
+
+
+def describe(estate: Estate) -> dict[str, Any]:
+    """The estate as plain data (what ``show --json`` prints)."""
+    return {
+        "name": estate.name,
+        "seed": estate.seed,
+        "start": iso(estate.start),
+        "keys": estate.keys,
+        "dcc_id": str(estate.dcc_id),
+        "dsp": {"mp107": estate.dsp.mp107, "mp058": estate.dsp.mp058},
+        "s1sps": {str(s.cohort): {"mp107": s.mp107, "id": str(s.identity)} for s in estate.s1sps},
+        "counts": estate.counts(),
+        "by_kind": _by_kind(estate),
+        "parties": [
+            {"id": str(p.user_id), "name": p.name, "roles": sorted(str(r) for r in p.roles)}
+            | ({"distributor_id": p.distributor_id} if p.distributor_id is not None else {})
+            for p in estate.parties
+        ],
+        "devices": [_device(estate, spec) for spec in estate.devices],
+    }
+
+
+def _by_kind(estate: Estate) -> dict[str, dict[str, int]]:
+    """Devices per "SMETS1 IOC ESME"-style kind, with how many hold a wrong NO."""
+    total: Counter[tuple[str, int, str]] = Counter()
+    wrong: Counter[tuple[str, int, str]] = Counter()
+    for spec in estate.devices:
+        d = spec.device
+        key = (str(d.generation), list(Cohort).index(d.cohort) if d.cohort else -1, d.device_type)
+        total[key] += 1
+        wrong[key] += estate.wrong_network_operator(spec)
+    return {
+        " ".join(p for p in (gen, str(list(Cohort)[c]) if c >= 0 else "", kind) if p): {
+            "devices": n,
+            "wrong_no": wrong[(gen, c, kind)],
+        }
+        for (gen, c, kind), n in sorted(total.items())
+    }
+
+
+def _device(estate: Estate, spec: DeviceSpec) -> dict[str, Any]:
+    d = spec.device
+    link = d.linked_mpxn
+    period = estate.registration(link[0]) if link else None
+    held = estate.holder(spec, RemotePartyRole.NETWORK_OPERATOR)
+    return {
+        "id": str(d.device_id),
+        "type": str(d.device_type),
+        "smets": str(d.generation),
+        "cohort": str(d.cohort) if d.cohort else None,
+        "status": str(d.status),
+        "mpxn": str(link[0]) if link else None,
+        "registered_network_operator": str(period.network_operator) if period else None,
+        "holds_network_operator": str(held) if held else None,
+        "wrong_no": estate.wrong_network_operator(spec),
+    }
+
+
+def _print(summary: dict[str, Any]) -> None:
+    console = Console()
+    switches = ", ".join(
+        f"{cohort} MP107 {'on' if s['mp107'] else 'off'}" for cohort, s in summary["s1sps"].items()
+    )
+    console.print(
+        f"[bold]{summary['name']}[/bold] — starts {summary['start']}, keys {summary['keys']}; "
+        f"DSP MP107 {'on' if summary['dsp']['mp107'] else 'off'}, "
+        f"SECMP0058 {'on' if summary['dsp']['mp058'] else 'off'}; {switches}"
+    )
+    table = Table("devices", "count", "wrong NO")
+    for kind, row in summary["by_kind"].items():
+        table.add_row(kind, str(row["devices"]), str(row["wrong_no"]))
+    console.print(table)
+    console.print(f"{len(summary['parties'])} parties")

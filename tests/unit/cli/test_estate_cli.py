@@ -1,0 +1,67 @@
+"""``s1harness estate init|show``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from s1harness.cli import main
+from s1harness.estate import load, preset
+
+
+def test_init_writes_the_preset_and_refuses_to_overwrite(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["estate", "init", "--preset", "small", "--out", str(tmp_path / "e")]) == 0
+    assert load(tmp_path / "e") == preset("small")
+    assert "16 devices" in capsys.readouterr().out
+    assert main(["estate", "init", "--out", str(tmp_path / "e")]) == 1
+    assert "exists (use --force" in capsys.readouterr().err
+    assert main(["estate", "init", "--out", str(tmp_path / "e"), "--force"]) == 0
+
+
+def test_init_with_an_unknown_preset_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["estate", "init", "--preset", "huge", "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("s1harness: error: unknown estate preset 'huge'")
+    assert err.count("\n") == 1 and not (tmp_path / "estate.yaml").exists()
+
+
+def test_show_json_summarises_the_estate(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    main(["estate", "init", "--out", str(tmp_path)])
+    capsys.readouterr()
+    assert main(["estate", "show", "--estate", str(tmp_path), "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["counts"] == {
+        "parties": 9, "registrations": 15, "devices": 16, "smets1": 12, "smets2": 4, "wrong_no": 7,
+    }  # fmt: skip
+    assert shown["by_kind"]["SMETS1 IOC ESME"] == {"devices": 2, "wrong_no": 1}
+    wrong = [d for d in shown["devices"] if d["wrong_no"]]
+    assert all(d["holds_network_operator"] != d["registered_network_operator"] for d in wrong)
+    assert shown["s1sps"]["MOC"] == {"mp107": True, "id": "90B3D51F30050002"}
+
+
+def test_show_a_bad_estate_is_one_line_and_exit_1(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "estate.yaml").write_text("estate: 1\nname: x\nseed: y\nstart: soon\n")
+    assert main(["estate", "show", "--estate", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    where = tmp_path / "estate.yaml"
+    assert (
+        err == f"s1harness: error: {where}:4: estate.start: 'soon' is not an ISO 8601 date-time\n"
+    )
+    assert main(["estate", "show", "--estate", "no-such-thing"]) == 1
+    assert "neither an estate file or folder nor a preset" in capsys.readouterr().err
+
+
+def test_show_prints_a_table(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["estate", "show"]) == 0
+    out = capsys.readouterr().out
+    assert "SMETS1 FOC GPF" in out and "DSP MP107 on" in out
