@@ -214,11 +214,6 @@ def test_the_installed_command_never_prints_a_traceback(tmp_path: Path, vectors:
         assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
 
 
-def test_run_reports_what_exists(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["run"]) == 0
-    assert "smki" in capsys.readouterr().out
-
-
 def test_bench_smki_json_shape(capsys: pytest.CaptureFixture[str]) -> None:
     """Shape only: the figures themselves are read from `s1harness bench smki`, not asserted."""
     code, (result,), _ = run(capsys, "bench", "smki", "--json", "--count", "10", "--rounds", "1")
