@@ -1,9 +1,6 @@
-"""The Harness: one estate running on a bus, driven as any party (DESIGN §5).
+"""The Harness: one estate running on a bus, driven as any party (DESIGN §5; docs/harness.md).
 
 .. code-block:: python
-
-    from s1harness.testing import Harness
-    from s1harness.estate.presets import NETWORK_OPERATOR, WRONG_NETWORK_OPERATOR, device_id
 
     async with Harness.start("small") as h:
         esme = h.device(smets=1, cohort="IOC", device_type="ESME", wrong_no=True)
