@@ -38,6 +38,7 @@ from s1harness.gbcs.errors import GbcsError
 from s1harness.gbcs.frames import GeneralSigningApdu, decode
 from s1harness.registry.model import Device, Party, Smets
 from s1harness.registry.store import Registry
+from s1harness.roles.decisions import Decision
 from s1harness.roles.dsp import access, relay, replies, transform
 from s1harness.roles.dsp.access import Admitted, Rejected
 from s1harness.roles.dsp.settings import DspCredentials, DspSettings
@@ -47,16 +48,6 @@ from s1harness.spec.identifiers import Eui64
 from s1harness.spec.roles import KeyUsage
 
 CRITICAL_TRANSFORM, CRITICAL_SEND = 4, 5
-
-
-@dataclass(frozen=True, slots=True)
-class Decision:
-    """One check's outcome for one request: ``accepted``, ``rejected`` or ``lifted``."""
-
-    request_id: str
-    check: str
-    outcome: str
-    detail: str = ""
 
 
 @dataclass

@@ -38,6 +38,7 @@ from s1harness.gbcs.errors import GbcsError
 from s1harness.gbcs.payloads import decode_update_security_credentials
 from s1harness.registry.store import Registry
 from s1harness.roles.countersigned import CountersignedRequest
+from s1harness.roles.decisions import Decision
 from s1harness.roles.s1sp import checks, messages
 from s1harness.roles.s1sp.checks import Refused
 from s1harness.roles.s1sp.store import Slot, SlotKind, SlotRole, SlotStore
@@ -63,14 +64,6 @@ _GBCS_ROLES = {
     SlotRole.NETWORK_OPERATOR: RemotePartyRole.NETWORK_OPERATOR,
     SlotRole.SUPPLIER: RemotePartyRole.SUPPLIER,
 }
-
-
-@dataclass(frozen=True, slots=True)
-class Decision:
-    request_id: str
-    check: str
-    outcome: str
-    detail: str = ""
 
 
 @dataclass
