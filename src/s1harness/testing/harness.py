@@ -277,9 +277,19 @@ class Harness:
         return self.system.registry.registered(mpxn, at or self.clock())
 
     def snapshot(self) -> dict[str, object]:
-        """Every store's contents: the registry and each S1SP database."""
-        out: dict[str, object] = {"registry": self.system.registry.snapshot()}
-        for cohort, s1sp in self.system.s1sps.items():
+        """Every store's contents and every role's state: the registry, the DSP, each S1SP
+        database, each device (compare before and after a refused request)."""
+        system = self.system
+        out: dict[str, object] = {
+            "registry": system.registry.snapshot(),
+            "dsp": system.dsp.snapshot(),
+            "smets1": {d: device.state for d, device in system.smets1.items()},
+            "smets2": {
+                d: (dict(device.cells), device.floors, device.pending, device.next_alert_counter)
+                for d, device in system.smets2.items()
+            },
+        }
+        for cohort, s1sp in system.s1sps.items():
             out[f"s1sp-{cohort}"] = s1sp.store.snapshot()
         return out
 

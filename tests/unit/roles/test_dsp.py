@@ -60,8 +60,7 @@ def test_the_right_no_gets_a_pre_command_for_smets1() -> None:
 def _state(estate: Estate) -> object:
     return (
         estate.registry.snapshot(),
-        dict(estate.dsp._last_counter),
-        dict(estate.dsp._transforms),
+        estate.dsp.snapshot(),
     )
 
 

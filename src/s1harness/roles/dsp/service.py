@@ -105,6 +105,16 @@ class Dsp:
             return relay.s1sp_message(self, envelope)
         return []
 
+    def snapshot(self) -> dict[str, object]:
+        """The DSP's own state: each User's last accepted RequestID counter and the requests
+        awaiting a CV 5, a device or an S1SP (compare before and after a refused request)."""
+        flight = self.in_flight
+        return {
+            "counters": dict(sorted(self._last_counter.items())),
+            "transforms": sorted(self._transforms),
+            "in_flight": sorted(map(str, [*flight.by_command, *flight.by_seq, *flight.by_request])),
+        }
+
     def tick(self) -> list[Envelope]:
         """Answer E21 for every routed request whose device or S1SP has not answered within
         ``settings.response_timeout`` (future-dated commands wait for their execution alert)."""
