@@ -20,8 +20,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from s1harness.estate.keys import KEY_SOURCES, KeySource, PartyKeys
+from s1harness.estate.keys import KeySource, PartyKeys
 from s1harness.estate.model import DeviceSpec, Estate, remote_party_role
+from s1harness.estate.sources import KEY_SOURCES
 from s1harness.registry.model import Cohort, DeviceType, Smets
 from s1harness.registry.store import Registry
 from s1harness.roles.dsp.service import Dsp

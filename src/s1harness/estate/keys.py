@@ -1,9 +1,10 @@
 """Where an estate's keys and certificates come from.
 
-An estate names its key source (``keys:`` in the YAML): ``test-pki``, the default, issues
-everything from the project's deterministic test PKI seeded by the estate's seed. Another
-source (the DCC Boxed ZAZ1 keystore of the ``boxed`` preset) serves the same questions from
-published test keys. :func:`s1harness.estate.build.build` asks only these questions.
+An estate names its key source (``keys:`` in the YAML; the table is
+:data:`s1harness.estate.sources.KEY_SOURCES`): ``test-pki``, the default, issues everything
+from the project's deterministic test PKI seeded by the estate's seed; ``zaz1``
+(:mod:`s1harness.estate.zaz1`, the ``boxed`` preset's) serves the same questions from the DCC
+Boxed test keystore. :func:`s1harness.estate.build.build` asks only these questions.
 """
 
 from __future__ import annotations
@@ -124,8 +125,4 @@ class TestPkiKeys:
         )  # fmt: skip
 
 
-KEY_SOURCES: dict[str, Callable[[str], KeySource]] = {"test-pki": TestPkiKeys}
-"""Key sources by the name an estate uses; each is made from the estate's seed."""
-
-
-__all__ = ["KEY_SOURCES", "KeySource", "PartyKeys", "TestPkiKeys"]
+__all__ = ["KeySource", "PartyKeys", "TestPkiKeys"]

@@ -15,7 +15,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from s1harness.estate.keys import KEY_SOURCES
+from s1harness.estate.errors import EstateError
+from s1harness.estate.sources import KEY_SOURCES
 from s1harness.registry.model import (
     Cohort,
     Device,
@@ -26,7 +27,6 @@ from s1harness.registry.model import (
     Smets,
     utc,
 )
-from s1harness.spec.errors import InputError
 from s1harness.spec.identifiers import DCC_EUI, Eui64
 from s1harness.spec.roles import RemotePartyRole
 from s1harness.spec.users import UserRole
@@ -38,12 +38,6 @@ DEFAULT_S1SP_IDS = {
     Cohort.MOC: Eui64("90B3D51F30050002"),
     Cohort.FOC: Eui64("90B3D51F30050003"),
 }
-
-
-class EstateError(InputError):
-    """An estate that cannot be used; the message names the entry (and line) at fault."""
-
-    code = "ESTATE"
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +93,7 @@ class Estate:
         dsp / s1sps: The switches (an S1SP not listed is not deployed).
         parties / registrations / devices: Who, what is registered to whom, what exists.
         dcc_id: The DCC's identity (DSP XML signing, ACB).
-        keys: Where keys and certificates come from (:data:`~s1harness.estate.keys.KEY_SOURCES`).
+        keys: Where keys and certificates come from (:data:`~s1harness.estate.sources.KEY_SOURCES`).
     """
 
     name: str

@@ -1,7 +1,8 @@
-"""Named estates: ``small`` (every scenario of DESIGN §3.4 has a device to run on) — more are
-added by later work (``boxed``, ``fia``).
+"""Named estates: ``small`` (every scenario of DESIGN §3.4 has a device to run on) and ``boxed``
+(the DCC Boxed ZAZ1 identities, so the real DUIS request templates replay) — more are added by
+later work (``fia``).
 
-Device IDs are systematic, so a reader can tell a device from its ID:
+In ``small``, device IDs are systematic, so a reader can tell a device from its ID:
 ``00DB`` · generation (1/2) · cohort (1 IOC, 2 MOC, 3 FOC, 0 none) · type (1 ESME, 2 GSME,
 3 GPF) · a nine-digit serial.
 """
@@ -24,7 +25,7 @@ from s1harness.registry.model import (
     Smets,
     SmiStatus,
 )
-from s1harness.spec.identifiers import Eui64
+from s1harness.spec.identifiers import DCC_EUI, Eui64
 from s1harness.spec.mpxn import make_mpan, make_mprn
 from s1harness.spec.users import UserRole
 
@@ -154,7 +155,78 @@ def small() -> Estate:
     )
 
 
-PRESETS: dict[str, Callable[[], Estate]] = {"small": small}
+BOXED_START = datetime(2025, 10, 1, 10, 0, tzinfo=UTC)
+"""When the ``boxed`` estate starts: inside every validity period it relies on — the 2015 ZAZ1
+party certificates (to 2025-10-29), the 2025 certificates the DUIS templates place (from
+2025-09-01), the 2018 XML-signing ones and Z1 (docs/smki.md §3.2)."""
+BOXED_DISTRIBUTOR_ID = 10
+"""The distributor ID of the ``boxed`` MPAN (ZAZ1 publishes none for its network operator)."""
+BOXED_SUPPLIER_2 = Eui64("90B3D51F30030000")
+"""ZAZ1 supplier 2 (GITTESTSUPPLIER2), whose certificates the 6.23 templates place."""
+BOXED_OTHER_USER = Eui64("00DB123456780004")
+"""The ZAZ1 Other User: an XML-signing certificate (role 135) and role-127 DS/KA."""
+BOXED_MDR = Eui64("90B3D51F30010009")
+"""The ZAZ1 MDR: role-127 DS/KA issued by Z99 (no XML-signing certificate in the keystore)."""
+BOXED_ESME = Eui64("00DB1234567890A0")
+"""The ESME every device template but the 6.21 ones targets (RTDS ECS and CS02 vectors)."""
+BOXED_GSME = Eui64("00DB1234567890A1")
+"""The RTDS gas meter (GCS02 vectors), on the MPRN the GPF serves."""
+BOXED_GPF = Eui64("00DB1234567890A3")
+"""The GPF the 6.21 handover templates target (docs/gbcs.md §4.2)."""
+
+
+def _boxed_parties() -> tuple[Party, ...]:
+    both = frozenset({UserRole.IS, UserRole.GS})
+    other = frozenset({UserRole.OU})
+    # One ZAZ1 network operator serves both fuels: the 6.15.1 template places its certificates
+    # on the ESME, the 6.21 NO handover template on the GPF.
+    network = frozenset({UserRole.ED, UserRole.GT})
+    return (
+        Party(SUPPLIER, "ZAZ1 Supplier (GITTESTSUPPLIER)", both),
+        Party(BOXED_SUPPLIER_2, "ZAZ1 Supplier 2 (GITTESTSUPPLIER2)", both),
+        Party(NETWORK_OPERATOR, "ZAZ1 Network Operator", network, BOXED_DISTRIBUTOR_ID),
+        Party(BOXED_OTHER_USER, "ZAZ1 Other User", other),
+        Party(BOXED_MDR, "ZAZ1 MDR", other),
+    )
+
+
+def boxed() -> Estate:
+    """The DCC Boxed ZAZ1 identities with the ``zaz1`` key source
+    (:mod:`s1harness.estate.zaz1`), so the DUIS request templates replay as published.
+
+    The SMETS2 ESME 00DB1234567890A0 on an MPAN and the GSME 00DB1234567890A1 with its GPF
+    00DB1234567890A3 on an MPRN, all registered to supplier 90B3D51F30010000 and network operator
+    90B3D51F30020000 (ED and GT), whose ZAZ1 certificates their cells hold; supplier 2, the Other
+    User and the MDR registered for nothing. The DCC is 90B3D51F30000002. No SMETS1 device, so
+    no S1SP. The clock starts at :data:`BOXED_START`.
+    """
+    mpan, mprn = make_mpan(BOXED_DISTRIBUTOR_ID, 1), make_mprn(1)
+    smets2 = (Smets.SMETS2, None, SmiStatus.COMMISSIONED)
+    devices = (
+        Device(BOXED_ESME, DeviceType.ESME, *smets2, mpan=mpan),
+        Device(BOXED_GSME, DeviceType.GSME, *smets2, mprn=mprn),
+        Device(BOXED_GPF, DeviceType.GPF, *smets2, mprn=mprn),
+    )
+    return Estate(
+        name="boxed",
+        seed="s1harness boxed estate",
+        start=BOXED_START,
+        dsp=DspSpec(mp107=True),
+        s1sps=(),
+        parties=_boxed_parties(),
+        registrations=(
+            RegistrationPeriod(
+                mpan, Fuel.ELECTRICITY, SUPPLIER, NETWORK_OPERATOR, REGISTERED_SINCE
+            ),
+            RegistrationPeriod(mprn, Fuel.GAS, SUPPLIER, NETWORK_OPERATOR, REGISTERED_SINCE),
+        ),
+        devices=tuple(DeviceSpec(d) for d in devices),
+        dcc_id=DCC_EUI,
+        keys="zaz1",
+    )
+
+
+PRESETS: dict[str, Callable[[], Estate]] = {"small": small, "boxed": boxed}
 """Every preset by name."""
 
 
@@ -187,4 +259,4 @@ def resolve(ref: Estate | str | Path) -> Estate:
     return load(path)
 
 
-__all__ = ["PRESETS", "START", "device_id", "preset", "resolve", "small"]
+__all__ = ["BOXED_START", "PRESETS", "START", "boxed", "device_id", "preset", "resolve", "small"]
