@@ -27,7 +27,6 @@ from s1harness.duis.messages import (
 )
 from s1harness.duis.signature import sign
 from s1harness.estate import EstateError, build, dumps, loads, preset
-from s1harness.estate.build import MillisecondCounter
 from s1harness.estate.presets import (
     BOXED_ESME,
     BOXED_GPF,
@@ -41,13 +40,12 @@ from s1harness.estate.presets import (
 from s1harness.estate.zaz1 import Zaz1Keys
 from s1harness.gbcs.crypto import sign_precommand, verify_signature
 from s1harness.gbcs.frames import GeneralSigningApdu, MacEnvelope, decode
-from s1harness.gbcs.payloads import decode_update_security_credentials_response
+from s1harness.gbcs.payloads import TrustAnchorCell, decode_update_security_credentials_response
 from s1harness.registry.model import DeviceType
 from s1harness.roles.smets2 import cells as c
 from s1harness.roles.smets2.rejection import RejectionReason
-from s1harness.roles.user import DccUser
 from s1harness.smki import Keystore, KeystoreEntry, SmkiCertificate, TestPki, parse_certificate
-from s1harness.spec.bus import Envelope, Kind, dsp_requests, user_inbox
+from s1harness.spec.bus import Envelope, Kind, dsp_requests
 from s1harness.spec.clock import ManualClock
 from s1harness.spec.identifiers import DCC_EUI, Eui64
 from s1harness.spec.roles import KeyUsage, RemotePartyRole
@@ -180,8 +178,10 @@ def test_every_template_targets_a_device_of_the_preset(vectors: Path, zaz1: Keys
             continue
         spec = devices[request_id.target]
         assert spec.device.device_type is TYPES[request_id.target], path.name
-        assert estate.holder(spec, RemotePartyRole.SUPPLIER) == SUPPLIER
-        assert estate.holder(spec, RemotePartyRole.NETWORK_OPERATOR) == NETWORK_OPERATOR
+        handover = "Handover_6.21" in path.name  # the GPF still holds the DCC's placeholders
+        for role, party in ((RemotePartyRole.SUPPLIER, SUPPLIER),
+                            (RemotePartyRole.NETWORK_OPERATOR, NETWORK_OPERATOR)):  # fmt: skip
+            assert estate.holder(spec, role) == (None if handover else party), path.name
         if request_id.originator != DCC_EUI:
             assert estate.party(request_id.originator) is not None, path.name
             assert zaz1.find(eui=request_id.originator, role=RemotePartyRole.XML_SIGN), path.name
@@ -276,25 +276,45 @@ async def test_the_no_by_no_template_replays_end_to_end(vectors: Path, zaz1: Key
         assert refusal(await h.outcome(sent)) == "E21"
         assert h.cells(BOXED_ESME).certificate(c.NETWORK_OPERATOR_DS) == replacement
 
-        # The replacement's key (Z1b) does: a User with that DS key, driven by hand because the
-        # Harness routes the NO's inbox to the User it built, not to this one.
-        assert new.private_key is not None and xml_signer.private_key is not None
-        user = DccUser(
-            NETWORK_OPERATOR, xml_key=xml_signer.private_key,
-            xml_certificate=xml_signer.certificate, ds_key=new.private_key,
-            counters=MillisecondCounter(h.clock),
-        )  # fmt: skip
-        first = user.request(BOXED_ESME, "6.15.1", h.bodies.update_credentials(NETWORK_OPERATOR))
-        await h.publish(first)
-        second_id = user.exchanges[first.correlation_id].request_id
-        await _reply(h, second_id, final=False)
-        i0 = next(
-            e for e in h.bus.published
-            if e.topic == user_inbox(NETWORK_OPERATOR) and e.correlation_id == first.correlation_id
-        )  # fmt: skip
-        await h.publish(*user.receive(i0))  # the CV 5, signed with the Z1b key
-        _device_response(await _reply(h, second_id, final=True), device.ds_certificate)
+        # The replacement's key (Z1b) does, once the NO signs with it.
+        assert new.private_key is not None
+        h.system.users[NETWORK_OPERATOR].use_signing_key(new.private_key)
+        sent = await h.send(
+            NETWORK_OPERATOR, BOXED_ESME, "6.15.1", h.bodies.update_credentials(NETWORK_OPERATOR)
+        )
+        _device_response(await h.outcome(sent), device.ds_certificate)
         assert h.cells(BOXED_ESME).certificate(c.NETWORK_OPERATOR_DS) == old.certificate
+
+
+@pytest.mark.parametrize(
+    ("template", "cell"),
+    [("CS02bSupplierBySupplierHandover_6.21_SUCCESS_REQUEST_DUIS.XML", c.SUPPLIER_DS),
+     ("CS02bNOByNOHandover_6.21_SUCCESS_REQUEST_DUIS.XML", c.NETWORK_OPERATOR_DS)],
+)  # fmt: skip
+async def test_the_handover_templates_replay(
+    vectors: Path, zaz1: Keystore, template: str, cell: TrustAnchorCell
+) -> None:
+    request = parse_request(_template(vectors, template))
+    body = request.body
+    assert isinstance(body, RequestHandoverOfDCCControlledDevice)
+    assert body.replacement_certificates.digital_signing is not None
+    placed = parse_certificate(body.replacement_certificates.digital_signing)
+    async with Harness.start(boxed()) as h:
+        gpf = h.system.smets2[BOXED_GPF]
+        placeholder = h.cells(BOXED_GPF).certificate(cell)
+        assert placeholder is not None and placeholder.eui == DCC_EUI
+        envelope = _signed(
+            _template(vectors, template), _named(zaz1, "xml-sign-90B3D51F30010000-ds")
+        )
+        await h.publish(envelope)
+        outcome = await _reply(h, request.header.request_id, final=True)
+        assert outcome.header.response_code == "I0", refusal(outcome)
+        assert isinstance(outcome.body, ResponseMessage)
+        assert isinstance(outcome.body.content, GbcsPayload)
+        apdu = decode(outcome.body.content.payload)
+        assert isinstance(apdu, GeneralSigningApdu)
+        assert verify_signature(apdu, gpf.ds_certificate.public_key())
+        assert h.cells(BOXED_GPF).certificate(cell) == placed
 
 
 def test_what_the_keystore_lacks_comes_from_the_test_pki(zaz1: Keystore) -> None:

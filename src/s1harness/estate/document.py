@@ -23,6 +23,8 @@ them an integer and ``false``). Unknown fields are errors, not silently ignored.
     devices:
       - {id: 00DB1234567891A0, type: ESME, smets: 1, cohort: IOC, mpan: "1000000000011",
          holds: {network_operator: 90B3D51F30020001}}   # a deliberate wrong-NO placement
+      - {id: 00DB1234567891A3, type: GPF, smets: 2, mprn: "0000000202",
+         holds: {network_operator: placeholder}}        # the DCC's placeholder (before 6.21)
 """
 
 from __future__ import annotations
@@ -35,7 +37,15 @@ from typing import Any, TypeVar
 
 import yaml
 
-from s1harness.estate.model import DeviceSpec, DspSpec, Estate, EstateError, S1spSpec
+from s1harness.estate.model import (
+    PLACEHOLDER,
+    DeviceSpec,
+    DspSpec,
+    Estate,
+    EstateError,
+    Held,
+    S1spSpec,
+)
 from s1harness.registry.model import (
     Cohort,
     Device,
@@ -180,6 +190,11 @@ def _time(text: str) -> datetime:
     if value.utcoffset() is None:
         raise InputError(f"{text!r} needs a time zone (e.g. Z)")
     return value
+
+
+def _holder(text: str) -> Eui64 | Held:
+    """A party's EUI-64, or ``placeholder`` (the DCC's placeholder certificates)."""
+    return PLACEHOLDER if text.strip() == PLACEHOLDER.value else Eui64(text)
 
 
 def _smets(text: str) -> Smets:
@@ -372,8 +387,8 @@ def _device(reader: _Reader, value: object, index: int, line: int) -> DeviceSpec
         raise reader.fail(where, entry.line, exc.message) from None
     return DeviceSpec(
         device,
-        network_operator=reader.get(holds, "network_operator", f"{where}.holds", Eui64),
-        supplier=reader.get(holds, "supplier", f"{where}.holds", Eui64),
+        network_operator=reader.get(holds, "network_operator", f"{where}.holds", _holder),
+        supplier=reader.get(holds, "supplier", f"{where}.holds", _holder),
     )
 
 
@@ -447,7 +462,7 @@ def _device_entry(spec: DeviceSpec) -> dict[str, object]:
         if getattr(device, key) is not None:
             entry[key] = str(getattr(device, key))
     holds = {
-        key: str(value)
+        key: value.value if isinstance(value, Held) else str(value)
         for key, value in (("network_operator", spec.network_operator), ("supplier", spec.supplier))
         if value is not None
     }

@@ -10,6 +10,7 @@ certificates it holds — which is how a deliberate wrong-NO placement is writte
 
 from __future__ import annotations
 
+import enum
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -61,6 +62,17 @@ class S1spSpec:
         return self.signer_id or DEFAULT_S1SP_IDS[self.cohort]
 
 
+class Held(enum.Enum):
+    """What a device holds for a role when it holds no party's certificates."""
+
+    PLACEHOLDER = "placeholder"
+    """The DCC's (ACB) placeholder certificates of a SMETS2 device before the 6.21 handover;
+    empty slots at the S1SP for a SMETS1 device."""
+
+
+PLACEHOLDER = Held.PLACEHOLDER
+
+
 @dataclass(frozen=True, slots=True)
 class DeviceSpec:
     """A device and the credentials it holds.
@@ -69,13 +81,14 @@ class DeviceSpec:
         device: Its Smart Metering Inventory entry.
         network_operator: Whose Network Operator certificates it holds; ``None`` means the NO
             registered for its meter point at the estate's start (or none, if unregistered).
-            Naming another NO is a deliberate wrong-NO placement.
+            Naming another NO is a deliberate wrong-NO placement; :data:`PLACEHOLDER` means
+            no party's (the state a 6.21 handover starts from).
         supplier: Whose Supplier certificates it holds; ``None`` means the registered supplier.
     """
 
     device: Device
-    network_operator: Eui64 | None = None
-    supplier: Eui64 | None = None
+    network_operator: Eui64 | Held | None = None
+    supplier: Eui64 | Held | None = None
 
     @property
     def device_id(self) -> Eui64:
@@ -147,7 +160,9 @@ class Estate:
     def holder(self, spec: DeviceSpec, role: RemotePartyRole) -> Eui64 | None:
         """Whose certificates ``spec``'s device holds for the Supplier or Network Operator."""
         named = spec.supplier if role is RemotePartyRole.SUPPLIER else spec.network_operator
-        if named is not None:
+        if named is PLACEHOLDER:
+            return None
+        if isinstance(named, Eui64):
             return named
         link = spec.device.linked_mpxn
         period = self.registration(link[0]) if link else None
@@ -206,11 +221,11 @@ class Estate:
         fuel = link[1] if link else _fuel(device.device_type)
         network = UserRole.ED if fuel is Fuel.ELECTRICITY else UserRole.GT
         supplier = UserRole.IS if fuel is Fuel.ELECTRICITY else UserRole.GS
-        if spec.network_operator is not None:
-            if device.device_type is DeviceType.GSME:
-                raise EstateError(f"{where}: a GSME holds no Network Operator certificates")
+        if spec.network_operator is not None and device.device_type is DeviceType.GSME:
+            raise EstateError(f"{where}: a GSME holds no Network Operator certificates")
+        if isinstance(spec.network_operator, Eui64):
             self._require_role(spec.network_operator, network, f"{where} network_operator")
-        if spec.supplier is not None:
+        if isinstance(spec.supplier, Eui64):
             self._require_role(spec.supplier, supplier, f"{where} supplier")
 
 
@@ -244,10 +259,12 @@ def remote_party_role(party: Party) -> RemotePartyRole:
 
 __all__ = [
     "DEFAULT_S1SP_IDS",
+    "PLACEHOLDER",
     "DeviceSpec",
     "DspSpec",
     "Estate",
     "EstateError",
+    "Held",
     "S1spSpec",
     "remote_party_role",
 ]

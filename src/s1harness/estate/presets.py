@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from s1harness.estate.document import load
-from s1harness.estate.model import DeviceSpec, DspSpec, Estate, EstateError, S1spSpec
+from s1harness.estate.model import PLACEHOLDER, DeviceSpec, DspSpec, Estate, EstateError, S1spSpec
 from s1harness.registry.model import (
     Cohort,
     Device,
@@ -196,16 +196,23 @@ def boxed() -> Estate:
 
     The SMETS2 ESME 00DB1234567890A0 on an MPAN and the GSME 00DB1234567890A1 with its GPF
     00DB1234567890A3 on an MPRN, all registered to supplier 90B3D51F30010000 and network operator
-    90B3D51F30020000 (ED and GT), whose ZAZ1 certificates their cells hold; supplier 2, the Other
+    90B3D51F30020000 (ED and GT), whose ZAZ1 certificates the ESME's and GSME's cells hold (the
+    GPF holds the DCC's placeholders, ready for the 6.21 handover templates); supplier 2, the Other
     User and the MDR registered for nothing. The DCC is 90B3D51F30000002. No SMETS1 device, so
     no S1SP. The clock starts at :data:`BOXED_START`.
     """
     mpan, mprn = make_mpan(BOXED_DISTRIBUTOR_ID, 1), make_mprn(1)
     smets2 = (Smets.SMETS2, None, SmiStatus.COMMISSIONED)
     devices = (
-        Device(BOXED_ESME, DeviceType.ESME, *smets2, mpan=mpan),
-        Device(BOXED_GSME, DeviceType.GSME, *smets2, mprn=mprn),
-        Device(BOXED_GPF, DeviceType.GPF, *smets2, mprn=mprn),
+        DeviceSpec(Device(BOXED_ESME, DeviceType.ESME, *smets2, mpan=mpan)),
+        DeviceSpec(Device(BOXED_GSME, DeviceType.GSME, *smets2, mprn=mprn)),
+        # Before the 6.21 handover templates, the GPF holds the DCC's placeholders (RTDS 6.21:
+        # the existing certificates are 90B3D51F30000002's).
+        DeviceSpec(
+            Device(BOXED_GPF, DeviceType.GPF, *smets2, mprn=mprn),
+            network_operator=PLACEHOLDER,
+            supplier=PLACEHOLDER,
+        ),
     )
     return Estate(
         name="boxed",
@@ -220,7 +227,7 @@ def boxed() -> Estate:
             ),
             RegistrationPeriod(mprn, Fuel.GAS, SUPPLIER, NETWORK_OPERATOR, REGISTERED_SINCE),
         ),
-        devices=tuple(DeviceSpec(d) for d in devices),
+        devices=devices,
         dcc_id=DCC_EUI,
         keys="zaz1",
     )

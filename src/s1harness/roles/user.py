@@ -84,6 +84,11 @@ class DccUser:
         self.unsolicited: list[Response] = []
         """Alerts and responses that no RequestID of this user explains."""
 
+    def use_signing_key(self, ds_key: PrivateKey) -> None:
+        """Sign pre-commands with ``ds_key`` from now on (after the User's Digital Signing
+        certificate was replaced on the devices, e.g. by its own 6.15.1)."""
+        self._ds_key = ds_key
+
     def request(
         self,
         device: Eui64 | str,
