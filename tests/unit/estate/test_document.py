@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from s1harness.estate import Estate, EstateError, dumps, load, loads, preset
-from s1harness.estate.model import DeviceSpec
+from s1harness.estate.model import PLACEHOLDER, DeviceSpec
 from s1harness.registry.model import Cohort, Device, DeviceType, Smets, SmiStatus
+from s1harness.spec.roles import RemotePartyRole
 
 MINIMAL = """\
 estate: 1
@@ -127,3 +128,19 @@ def test_model_rules_apply_to_estates_built_in_code() -> None:
     with pytest.raises(EstateError, match="unknown key source 'vault'"):
         dataclasses.replace(small, keys="vault")
     assert isinstance(dataclasses.replace(small, devices=()), Estate)
+
+
+def test_placeholder_holdings_read_and_write() -> None:
+    text = MINIMAL.replace(
+        "holds: {network_operator: 90B3D51F30020001}",
+        "holds: {network_operator: placeholder, supplier: placeholder}",
+    )
+    estate = loads(text, "tiny.yaml")
+    device = estate.devices[0]
+    assert device.network_operator is PLACEHOLDER and device.supplier is PLACEHOLDER
+    assert estate.holder(device, RemotePartyRole.NETWORK_OPERATOR) is None
+    assert not estate.wrong_network_operator(device)
+    assert "network_operator: placeholder" in dumps(estate)
+    assert loads(dumps(estate)) == estate
+    with pytest.raises(EstateError, match=r"holds.network_operator: not an EUI-64"):
+        loads(text.replace("network_operator: placeholder", "network_operator: nobody"), "t")
