@@ -15,6 +15,7 @@ from s1harness.registry.model import (
     Cohort,
     Device,
     DeviceType,
+    Fuel,
     Party,
     RegistrationPeriod,
     Smets,
@@ -127,9 +128,7 @@ def build(settings: DspSettings | None = None, *, seed: str = "dsp tests") -> Es
     return Estate(pki, registry, dsp, users, credentials)
 
 
-def _fuel() -> object:
-    from s1harness.registry.model import Fuel
-
+def _fuel() -> Fuel:
     return Fuel.ELECTRICITY
 
 

@@ -13,7 +13,15 @@ from s1harness.duis.messages import (
     Response,
     parse_message,
 )
-from s1harness.registry.model import Cohort, Device, DeviceType, Smets, SmiStatus
+from s1harness.registry.model import (
+    Cohort,
+    Device,
+    DeviceType,
+    Fuel,
+    RegistrationPeriod,
+    Smets,
+    SmiStatus,
+)
 from s1harness.roles.dsp.settings import DspSettings
 from s1harness.roles.s1sp.messages import S1spSigner
 from s1harness.roles.s1sp.service import S1sp
@@ -22,6 +30,7 @@ from s1harness.roles.smets1.codes import Cohort as FrameCohort
 from s1harness.roles.smets1.commissioning import Smets1Commissioning
 from s1harness.roles.smets1.device import Smets1Device
 from s1harness.services.router import Router
+from s1harness.smki import IssuedCertificate, Keystore, KeystoreEntry
 from s1harness.spec import Eui64, KeyUsage, RemotePartyRole
 from s1harness.spec.bus import (
     Envelope,
@@ -78,8 +87,6 @@ def build_s1(
                 )
             ]
         )
-        from s1harness.registry.model import Fuel, RegistrationPeriod
-
         base.registry.add_periods(
             [
                 RegistrationPeriod(
@@ -98,8 +105,6 @@ def build_s1(
             S1SP_EUIS[cohort], RemotePartyRole.OTHER, KeyUsage.DIGITAL_SIGNATURE
         )
         dsp.credentials.keystore.add(_entry(signer))
-        from s1harness.smki import Keystore, KeystoreEntry
-
         s1sp = S1sp(
             cohort,
             store=SlotStore.open(":memory:"),
@@ -132,10 +137,8 @@ def build_s1(
     return estate
 
 
-def _entry(issued: object) -> object:
-    from s1harness.smki import KeystoreEntry
-
-    return KeystoreEntry(issued.certificate, issued.private_key)  # type: ignore[attr-defined]
+def _entry(issued: IssuedCertificate) -> KeystoreEntry:
+    return KeystoreEntry(issued.certificate, issued.private_key)
 
 
 def _device_handler(device: Smets1Device, cohort: str, device_id: str):  # type: ignore[no-untyped-def]
