@@ -59,6 +59,10 @@ class InMemoryBus:
         self._subscriptions.append(subscription)
         return subscription
 
+    def busy(self) -> bool:
+        """Delivery is immediate: nothing is ever on its way."""
+        return False
+
     def unsubscribe(self, subscription: Subscription) -> None:
         if subscription in self._subscriptions:
             self._subscriptions.remove(subscription)

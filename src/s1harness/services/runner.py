@@ -13,27 +13,11 @@ import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Protocol
 
+from s1harness.services.transport import Subscription, Transport
 from s1harness.spec.bus import Envelope
 
 Handler = Callable[[Envelope], list[Envelope]]
-
-
-class Subscription(Protocol):
-    async def get(self, timeout: float | None = None) -> Envelope: ...
-
-    def pending(self) -> int: ...
-
-    def close(self) -> None: ...
-
-
-class Transport(Protocol):
-    """What a bus offers the runner (the in-memory bus; the MQTT bus)."""
-
-    async def publish(self, envelope: Envelope) -> None: ...
-
-    def subscribe(self, pattern: str) -> Subscription: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,8 +88,12 @@ class RoleRunner:
                 self._busy -= 1
 
     def idle(self) -> bool:
-        """Nothing queued for any route and no handler running."""
-        return self._busy == 0 and all(s.pending() == 0 for s in self._subscriptions)
+        """Nothing queued for any route, no handler running, nothing on its way."""
+        return (
+            self._busy == 0
+            and all(s.pending() == 0 for s in self._subscriptions)
+            and not self._transport.busy()
+        )
 
     async def settle(self, timeout: float = 5.0) -> None:
         """Wait until :meth:`idle` holds after the loop has had a turn.
@@ -123,4 +111,4 @@ class RoleRunner:
                 await asyncio.sleep(0.001)
 
 
-__all__ = ["Handler", "HandlerFailure", "RoleRunner", "Subscription", "Transport"]
+__all__ = ["Handler", "HandlerFailure", "RoleRunner"]

@@ -1,0 +1,44 @@
+"""The transport interface every bus implements: the in-memory bus and the MQTT bus.
+
+A transport publishes envelopes and hands out subscriptions by MQTT topic filter; a
+subscription yields matching envelopes in arrival order. Roles never see a transport: the
+:class:`~s1harness.services.runner.RoleRunner` sits between them.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from s1harness.spec.bus import Envelope
+
+
+class Subscription(Protocol):
+    """Envelopes matching one topic filter."""
+
+    pattern: str
+
+    async def get(self, timeout: float | None = None) -> Envelope:
+        """The next envelope; ``TimeoutError`` after ``timeout`` seconds."""
+
+    def pending(self) -> int:
+        """How many envelopes wait to be taken."""
+
+    def close(self) -> None:
+        """Stop receiving."""
+
+
+class Transport(Protocol):
+    """What a bus offers."""
+
+    async def publish(self, envelope: Envelope) -> None:
+        """Send ``envelope`` on its topic; once this returns, it will not be lost."""
+
+    def subscribe(self, pattern: str) -> Subscription:
+        """Envelopes on topics matching ``pattern`` from now on."""
+
+    def busy(self) -> bool:
+        """Whether messages this transport sent or received are still on their way (a bus
+        that cannot know says False)."""
+
+
+__all__ = ["Subscription", "Transport"]
