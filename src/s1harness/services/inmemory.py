@@ -59,6 +59,9 @@ class InMemoryBus:
         self._subscriptions.append(subscription)
         return subscription
 
+    async def subscribed(self) -> None:
+        """Subscriptions take effect at once."""
+
     def busy(self) -> bool:
         """Delivery is immediate: nothing is ever on its way."""
         return False

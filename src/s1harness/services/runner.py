@@ -57,6 +57,7 @@ class RoleRunner:
                     self._serve(pattern, handler, subscription), name=f"route {index}: {pattern}"
                 )
             )
+        await self._transport.subscribed()
         return self
 
     async def __aexit__(

@@ -36,6 +36,9 @@ class Transport(Protocol):
     def subscribe(self, pattern: str) -> Subscription:
         """Envelopes on topics matching ``pattern`` from now on."""
 
+    async def subscribed(self) -> None:
+        """Return once every subscription so far is in place (a broker has confirmed it)."""
+
     def busy(self) -> bool:
         """Whether messages this transport sent or received are still on their way (a bus
         that cannot know says False)."""

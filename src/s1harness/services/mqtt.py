@@ -1,0 +1,377 @@
+"""The MQTT bus: the transport interface over an MQTT 3.1.1 broker, with nothing lost.
+
+Envelopes travel in their wire form (:mod:`s1harness.spec.wire`) at QoS 1. QoS 1 alone ends
+at the broker: a broker that acknowledges a message and then stops has lost it. So delivery is
+acknowledged end to end: every message carries an ID and where to acknowledge it; the producer
+keeps it in its **outbox** and sends it again, with the same ID, until a consumer acknowledges
+it (or it has tried for ``give_up_after`` seconds, which is logged); a consumer hands each ID to
+its subscriptions once and acknowledges repeats without handing them on again. A restarted
+broker therefore costs time, never a message, and never runs one twice.
+
+The connection is made again after any failure, with a backoff, each time with a new
+``aiomqtt.Client`` (reusing one is fragile, docs/tooling.md §1.3); subscriptions are renewed
+and the outbox resent. Each subscription takes only the topics matching its own filter: the
+embedded amqtt broker pushes retained messages to clients that never subscribed to them
+(docs/tooling.md §2.5).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+import uuid
+from collections import OrderedDict, deque
+from dataclasses import dataclass, field
+from types import TracebackType
+from urllib.parse import urlsplit
+
+import aiomqtt
+
+from s1harness.spec.bus import Envelope, matches
+from s1harness.spec.errors import InputError
+from s1harness.spec.wire import (
+    Delivery,
+    WireError,
+    acks,
+    decode,
+    decode_ack,
+    encode,
+    encode_ack,
+)
+
+log = logging.getLogger("s1harness.bus")
+DEFAULT_PORT = 1883
+SEEN_LIMIT = 200_000
+"""How many received message IDs a bus remembers to recognise repeats."""
+
+
+def parse_url(url: str) -> tuple[str, int]:
+    """``mqtt://HOST[:PORT]`` → (host, port).
+
+    Raises:
+        InputError: for anything else.
+    """
+    parts = urlsplit(url)
+    try:
+        port = parts.port or DEFAULT_PORT
+    except ValueError:
+        raise InputError(f"broker URL {url!r}: the port is not a number 1-65535") from None
+    if parts.scheme != "mqtt" or not parts.hostname or parts.path not in ("", "/"):
+        raise InputError(f"broker URL {url!r}: expected mqtt://HOST[:PORT]")
+    return parts.hostname, port
+
+
+@dataclass
+class _Outgoing:
+    topic: str
+    data: bytes
+    first_sent: float
+    last_sent: float = 0.0
+    attempts: int = 0
+
+
+class MqttSubscription:
+    """Envelopes matching one topic filter, in arrival order."""
+
+    def __init__(self, bus: MqttBus, pattern: str) -> None:
+        self.pattern = pattern
+        self._bus = bus
+        self._queue: asyncio.Queue[Envelope] = asyncio.Queue()
+
+    def offer(self, envelope: Envelope) -> None:
+        if matches(self.pattern, envelope.topic):
+            self._queue.put_nowait(envelope)
+
+    async def get(self, timeout: float | None = None) -> Envelope:
+        return await asyncio.wait_for(self._queue.get(), timeout)
+
+    def pending(self) -> int:
+        return self._queue.qsize()
+
+    def close(self) -> None:
+        self._bus.unsubscribe(self)
+
+
+@dataclass
+class BusStats:
+    """What a bus has done, for status views and benchmarks."""
+
+    published: int = 0
+    sent: int = 0
+    resent: int = 0
+    received: int = 0
+    repeats: int = 0
+    undecodable: int = 0
+    given_up: int = 0
+    connections: int = 0
+    acked: int = 0
+    last_error: str = ""
+    history: deque[str] = field(default_factory=lambda: deque(maxlen=20))
+
+
+class MqttBus:
+    """A transport over an MQTT broker (see the module docstring).
+
+    Args:
+        url: ``mqtt://HOST[:PORT]``.
+        client_id: The MQTT client identifier (also names this bus's acknowledgement topic).
+        retry_interval: Seconds before an unacknowledged message is sent again.
+        give_up_after: Seconds after which an unacknowledged message is dropped and logged.
+        connect_timeout: Seconds :meth:`__aenter__` waits for the first connection.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        client_id: str | None = None,
+        retry_interval: float = 2.0,
+        give_up_after: float = 600.0,
+        connect_timeout: float = 10.0,
+    ) -> None:
+        self.url = url
+        self.host, self.port = parse_url(url)
+        self.client_id = client_id or f"s1h-{uuid.uuid4().hex[:12]}"
+        self.ack_topic = acks(self.client_id)
+        self.stats = BusStats()
+        self._retry, self._give_up, self._connect_timeout = (
+            retry_interval,
+            give_up_after,
+            connect_timeout,
+        )
+        self._subscriptions: list[MqttSubscription] = []
+        self._patterns: dict[str, int] = {}
+        self._outbox: OrderedDict[str, _Outgoing] = OrderedDict()
+        self._to_send: asyncio.Queue[str] = asyncio.Queue()
+        self._seen: OrderedDict[str, None] = OrderedDict()
+        self._client: aiomqtt.Client | None = None
+        self._connected = asyncio.Event()
+        self._pending_subscribes: set[asyncio.Task[None]] = set()
+        self._acks_due: dict[str, list[str]] = {}
+        self._ack_ready = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+        self._closing = False
+
+    # -- life cycle ------------------------------------------------------------------------
+
+    async def __aenter__(self) -> MqttBus:
+        self._tasks = [
+            asyncio.create_task(self._connection_loop(), name=f"mqtt {self.client_id}"),
+            asyncio.create_task(self._retransmit_loop(), name=f"mqtt retry {self.client_id}"),
+        ]
+        try:
+            await asyncio.wait_for(self._connected.wait(), self._connect_timeout)
+        except TimeoutError:
+            await self.close()
+            why = f" ({self.stats.last_error})" if self.stats.last_error else ""
+            raise InputError(f"cannot reach the MQTT broker at {self.url}{why}") from None
+        return self
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        self._closing = True
+        for task in self._tasks:
+            await cancel_and_wait(task)
+        self._tasks = []
+
+    @property
+    def connected(self) -> bool:
+        return self._connected.is_set()
+
+    # -- the transport interface -------------------------------------------------------------
+
+    async def publish(self, envelope: Envelope) -> None:
+        """Queue ``envelope``; it is sent (again) until a consumer acknowledges it."""
+        message_id = uuid.uuid4().hex
+        data = encode(Delivery(envelope, message_id, self.ack_topic))
+        self._outbox[message_id] = _Outgoing(envelope.topic, data, time.monotonic())
+        self.stats.published += 1
+        self._to_send.put_nowait(message_id)
+
+    def subscribe(self, pattern: str) -> MqttSubscription:
+        subscription = MqttSubscription(self, pattern)
+        self._subscriptions.append(subscription)
+        self._patterns[pattern] = self._patterns.get(pattern, 0) + 1
+        if self._patterns[pattern] == 1 and self._client is not None:
+            task = asyncio.create_task(self._subscribe(self._client, pattern))
+            self._pending_subscribes.add(task)
+            task.add_done_callback(self._pending_subscribes.discard)
+        return subscription
+
+    async def subscribed(self) -> None:
+        """Return once every subscription so far is in place at the broker."""
+        await self._connected.wait()
+        if self._pending_subscribes:
+            await asyncio.gather(*self._pending_subscribes, return_exceptions=True)
+
+    def unsubscribe(self, subscription: MqttSubscription) -> None:
+        if subscription in self._subscriptions:
+            self._subscriptions.remove(subscription)
+            self._patterns[subscription.pattern] -= 1
+
+    def busy(self) -> bool:
+        """Messages not yet acknowledged, or received and not yet taken."""
+        return bool(self._outbox) or any(s.pending() for s in self._subscriptions)
+
+    # -- the connection ------------------------------------------------------------------------
+
+    async def _connection_loop(self) -> None:
+        backoff = 0.05
+        while not self._closing:
+            try:
+                async with aiomqtt.Client(
+                    self.host, self.port, identifier=self.client_id, clean_session=True,
+                    timeout=10.0, max_inflight_messages=100,
+                ) as client:  # fmt: skip
+                    client.pending_calls_threshold = 10_000
+                    await self._on_connect(client)
+                    backoff = 0.05
+                    await self._serve(client)
+            except aiomqtt.MqttError as exc:
+                self.stats.last_error = str(exc)
+                if self._connected.is_set():
+                    log.warning("lost the MQTT broker at %s: %s", self.url, exc)
+            finally:
+                self._client = None
+                self._connected.clear()
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, 2.0)
+
+    async def _on_connect(self, client: aiomqtt.Client) -> None:
+        for pattern in [self.ack_topic, *(p for p, n in self._patterns.items() if n)]:
+            await self._subscribe(client, pattern)
+        self._client = client
+        self.stats.connections += 1
+        if self.stats.connections > 1:
+            log.info("reconnected to %s; resending %d unacknowledged", self.url, len(self._outbox))
+        while not self._to_send.empty():
+            self._to_send.get_nowait()
+        for message_id in self._outbox:
+            self._to_send.put_nowait(message_id)
+        self._connected.set()
+
+    @staticmethod
+    async def _subscribe(client: aiomqtt.Client, pattern: str) -> None:
+        await client.subscribe(pattern, qos=1)
+
+    async def _serve(self, client: aiomqtt.Client) -> None:
+        helpers = [
+            asyncio.create_task(self._send_loop(client), name=f"mqtt send {self.client_id}"),
+            asyncio.create_task(self._ack_loop(client), name=f"mqtt ack {self.client_id}"),
+        ]
+        try:
+            async for message in client.messages:
+                payload = message.payload
+                if isinstance(payload, bytes | bytearray):
+                    await self._receive(client, message.topic.value, bytes(payload))
+        finally:
+            for task in helpers:
+                await cancel_and_wait(task)
+
+    async def _send_loop(self, client: aiomqtt.Client) -> None:
+        while True:
+            message_id = await self._to_send.get()
+            outgoing = self._outbox.get(message_id)
+            if outgoing is None:
+                continue  # acknowledged meanwhile
+            outgoing.attempts += 1
+            outgoing.last_sent = time.monotonic()
+            self.stats.sent += 1
+            self.stats.resent += outgoing.attempts > 1
+            try:
+                await client.publish(outgoing.topic, outgoing.data, qos=1)
+            except aiomqtt.MqttError:
+                self._to_send.put_nowait(message_id)
+                raise
+
+    async def _retransmit_loop(self) -> None:
+        while True:
+            await asyncio.sleep(min(self._retry / 2, 1.0))
+            now = time.monotonic()
+            for message_id, outgoing in list(self._outbox.items()):
+                if now - outgoing.first_sent > self._give_up:
+                    del self._outbox[message_id]
+                    self.stats.given_up += 1
+                    log.error(
+                        "no consumer acknowledged %s on %s after %d attempts; dropped",
+                        message_id, outgoing.topic, outgoing.attempts,
+                    )  # fmt: skip
+                elif self._connected.is_set() and now - outgoing.last_sent >= self._retry:
+                    outgoing.last_sent = now
+                    self._to_send.put_nowait(message_id)
+
+    # -- receiving -----------------------------------------------------------------------------
+
+    async def _ack_loop(self, client: aiomqtt.Client) -> None:
+        """Acknowledge what arrived, batched per producer (one message per producer and turn)."""
+        while True:
+            await self._ack_ready.wait()
+            self._ack_ready.clear()
+            due, self._acks_due = self._acks_due, {}
+            for topic, ids in due.items():
+                try:
+                    await client.publish(topic, encode_ack(ids), qos=1)
+                except aiomqtt.MqttError:
+                    # The producer will send those messages again, and they will be acknowledged
+                    # as repeats then.
+                    raise
+
+    async def _receive(self, client: aiomqtt.Client, topic: str, data: bytes) -> None:
+        if topic == self.ack_topic:
+            self._acknowledged(topic, data)
+            return
+        if not any(matches(p, topic) for p, n in self._patterns.items() if n):
+            return  # not ours (amqtt's retained-message leak)
+        try:
+            delivery = decode(topic, data)
+        except WireError as exc:
+            self.stats.undecodable += 1
+            log.warning("dropped a message: %s", exc.message)
+            return
+        self.stats.received += 1
+        if delivery.message_id in self._seen:
+            self.stats.repeats += 1
+        else:
+            self._remember(delivery.message_id)
+            for subscription in list(self._subscriptions):
+                subscription.offer(delivery.envelope)
+        if delivery.ack_to:
+            self._acks_due.setdefault(delivery.ack_to, []).append(delivery.message_id)
+            self._ack_ready.set()
+
+    def _acknowledged(self, topic: str, data: bytes) -> None:
+        try:
+            ids = decode_ack(topic, data)
+        except WireError as exc:
+            log.warning("dropped an acknowledgement: %s", exc.message)
+            return
+        for message_id in ids:
+            if self._outbox.pop(message_id, None) is not None:
+                self.stats.acked += 1
+
+    def _remember(self, message_id: str) -> None:
+        self._seen[message_id] = None
+        if len(self._seen) > SEEN_LIMIT:
+            self._seen.popitem(last=False)
+
+
+async def cancel_and_wait(task: asyncio.Task[None], attempts: int = 50) -> None:
+    """Cancel ``task`` and wait for it to end, cancelling again if a cancellation is lost
+    (CPython 3.11's ``wait_for`` can swallow one: python/cpython#86296, docs/tooling.md §1.4)."""
+    for _ in range(attempts):
+        if task.done():
+            break
+        task.cancel()
+        await asyncio.wait({task}, timeout=0.1)
+    if task.done() and not task.cancelled():
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            task.result()
+
+
+__all__ = ["BusStats", "MqttBus", "MqttSubscription", "cancel_and_wait", "parse_url"]

@@ -1,0 +1,134 @@
+"""The MQTT bus on the embedded broker: delivery, end-to-end acknowledgement, repeats handled
+once, a broker restart costing nothing, and bad input refused by name."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+
+import aiomqtt
+import pytest
+
+from s1harness.services.broker import EmbeddedBroker
+from s1harness.services.mqtt import MqttBus, parse_url
+from s1harness.spec.bus import Envelope, Kind
+from s1harness.spec.errors import InputError
+from s1harness.spec.wire import Delivery, acks, decode_ack, encode
+
+pytestmark = pytest.mark.mqtt
+
+
+def _envelope(n: int, topic: str = "s1h/v1/test/a") -> Envelope:
+    return Envelope(topic, Kind.GBCS_COMMAND, bytes([n % 256]) * 40, str(n))
+
+
+async def _drained(bus: MqttBus, timeout: float = 10.0) -> None:
+    async with asyncio.timeout(timeout):
+        while bus.busy():
+            await asyncio.sleep(0.01)
+
+
+async def test_delivery_in_order_with_filters_and_acknowledgement() -> None:
+    async with EmbeddedBroker() as broker, MqttBus(broker.url) as a, MqttBus(broker.url) as b:
+        everything, only_b = b.subscribe("s1h/v1/test/#"), b.subscribe("s1h/v1/test/b")
+        await b.subscribed()
+        for n in range(50):
+            await a.publish(_envelope(n, "s1h/v1/test/a" if n % 2 else "s1h/v1/test/b"))
+        got = [await everything.get(5) for _ in range(50)]
+        assert [e.correlation_id for e in got] == [str(n) for n in range(50)]
+        assert [(await only_b.get(5)).correlation_id for _ in range(25)] == [
+            str(n) for n in range(0, 50, 2)
+        ]
+        await _drained(a)
+        assert a.stats.acked == 50
+        # The broker sends a message once per matching filter; each subscription gets it once.
+        assert everything.pending() == only_b.pending() == 0
+
+
+async def test_a_repeated_message_id_is_handed_on_once_and_acknowledged_again() -> None:
+    async with EmbeddedBroker() as broker, MqttBus(broker.url) as b:
+        subscription = b.subscribe("s1h/v1/test/#")
+        await b.subscribed()
+        async with aiomqtt.Client(broker.host, broker.port) as raw:
+            await raw.subscribe(acks("raw"), qos=1)
+            data = encode(Delivery(_envelope(1), "same-id", acks("raw")))
+            for _ in range(3):
+                await raw.publish("s1h/v1/test/a", data, qos=1)
+            acknowledged: list[str] = []
+            async with asyncio.timeout(5):
+                async for message in raw.messages:
+                    acknowledged += decode_ack(message.topic.value, message.payload)  # type: ignore[arg-type]
+                    if len(acknowledged) == 3:
+                        break
+            assert acknowledged == ["same-id"] * 3
+        assert (await subscription.get(5)).correlation_id == "1"
+        with pytest.raises(TimeoutError):
+            await subscription.get(0.2)
+        assert b.stats.repeats == 2
+
+
+async def test_a_broker_restart_loses_nothing_and_runs_nothing_twice() -> None:
+    async with (
+        EmbeddedBroker() as broker,
+        MqttBus(broker.url, retry_interval=0.2) as a,
+        MqttBus(broker.url, retry_interval=0.2) as b,
+    ):
+        subscription = b.subscribe("s1h/v1/test/#")
+        await b.subscribed()
+        for n in range(20):
+            await a.publish(_envelope(n))
+        await broker.stop()
+        for n in range(20, 40):  # published while there is no broker at all
+            await a.publish(_envelope(n))
+        await asyncio.sleep(0.3)
+        await broker.start()
+        got = [(await subscription.get(20)).correlation_id for _ in range(40)]
+        await _drained(a, 20)
+        assert sorted(got, key=int) == [str(n) for n in range(40)]
+        with pytest.raises(TimeoutError):
+            await subscription.get(0.5)
+        assert a.stats.connections >= 2
+
+
+async def test_undecodable_and_foreign_messages_are_dropped() -> None:
+    async with EmbeddedBroker() as broker, MqttBus(broker.url) as b:
+        subscription = b.subscribe("s1h/v1/test/#")
+        await b.subscribed()
+        async with aiomqtt.Client(broker.host, broker.port) as raw:
+            await raw.publish("s1h/v1/test/a", b"not an envelope", qos=1)
+            # A retained message on a topic b never subscribed to: amqtt may push it anyway.
+            await raw.subscribe("elsewhere/status", qos=1)
+            await raw.publish("elsewhere/status", b"retained", qos=1, retain=True)
+        async with MqttBus(broker.url) as late:
+            other = late.subscribe("s1h/v1/test/#")
+            await late.subscribed()
+            await asyncio.sleep(0.3)
+            assert other.pending() == 0
+        await asyncio.sleep(0.1)
+        assert subscription.pending() == 0
+        assert b.stats.undecodable == 1
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [("mqtt://127.0.0.1:1884", ("127.0.0.1", 1884)), ("mqtt://broker", ("broker", 1883))],
+)
+def test_broker_urls(url: str, expected: tuple[str, int]) -> None:
+    assert parse_url(url) == expected
+
+
+@pytest.mark.parametrize("url", ["http://x:1", "mqtt://", "mqtt://h:99999", "mqtt://h/path"])
+def test_bad_broker_urls(url: str) -> None:
+    with pytest.raises(InputError, match="broker URL"):
+        parse_url(url)
+
+
+async def test_an_unreachable_broker_is_one_line() -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]  # bound, never listening
+        with pytest.raises(
+            InputError, match=f"cannot reach the MQTT broker at mqtt://127.0.0.1:{port}"
+        ):
+            async with MqttBus(f"mqtt://127.0.0.1:{port}", connect_timeout=0.5):
+                pass
