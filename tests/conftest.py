@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from brokers import mosquitto
 from duis_audit import DuisAudit, listening
 from s1harness.smki import SmkiCertificate, TestPki
 from support import VECTORS, load
@@ -28,6 +29,13 @@ def vectors() -> Path:
 def z1(vectors: Path) -> SmkiCertificate:
     """The real Z1 issuing CA (its root ZA is not public, so it serves as the trust anchor)."""
     return load(vectors / "smki" / "Z1-issuing-ca.pem")
+
+
+@pytest.fixture(scope="session")
+def mosquitto_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A Mosquitto broker shared by the session (skips, or fails in CI, without the binary)."""
+    with mosquitto(tmp_path_factory.mktemp("mosquitto")) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

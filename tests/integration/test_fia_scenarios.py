@@ -23,6 +23,22 @@ def test_the_catalogue_covers_every_cohort_and_device_type() -> None:
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: s.name)
-async def test_scenario(scenario: Scenario) -> None:
+async def test_scenario_in_memory(scenario: Scenario) -> None:
     async with Harness.start(scenario.estate) as h:
+        await scenario.check(h)
+
+
+@pytest.mark.mqtt
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: s.name)
+async def test_scenario_over_mqtt(scenario: Scenario) -> None:
+    """The same scenario over MQTT, on the embedded broker."""
+    async with Harness.start(scenario.estate, bus="mqtt") as h:
+        await scenario.check(h)
+
+
+@pytest.mark.mqtt
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: s.name)
+async def test_scenario_against_mosquitto(scenario: Scenario, mosquitto_url: str) -> None:
+    """The same scenario over an external Mosquitto broker."""
+    async with Harness.start(scenario.estate, bus="mqtt", broker=mosquitto_url) as h:
         await scenario.check(h)

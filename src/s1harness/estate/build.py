@@ -15,7 +15,7 @@ SMETS2 devices in their own trust anchor cells. Keys come from the estate's key 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -88,19 +88,31 @@ class System:
     smets2: dict[Eui64, Smets2Device] = field(default_factory=dict)
     cohorts: dict[Eui64, Cohort] = field(default_factory=dict)
 
-    def routes(self) -> list[tuple[str, Handler]]:
-        """Topic filter → handler for every role: what a transport subscribes."""
-        out: list[tuple[str, Handler]] = [
-            (dsp_requests(), self.dsp.handle),
-            (dsp_from_s1sp(), self.dsp.handle),
-            (dsp_from_devices(), self.dsp.handle),
-        ]
+    def roles(self) -> dict[str, list[tuple[str, Handler]]]:
+        """Topic filter → handler, per role: ``dsp``, ``s1sp:IOC`` (one per S1SP),
+        ``devices`` and ``users`` — what a transport subscribes for each."""
+        out: dict[str, list[tuple[str, Handler]]] = {
+            "dsp": [
+                (dsp_requests(), self.dsp.handle),
+                (dsp_from_s1sp(), self.dsp.handle),
+                (dsp_from_devices(), self.dsp.handle),
+            ]
+        }
         for cohort, s1sp in self.s1sps.items():
-            out += [(s1sp_requests(cohort), s1sp.handle), (s1sp_from_devices(cohort), s1sp.handle)]
-        out += [(device_inbox(d), self._smets1_handler(d)) for d in self.smets1]
-        out += [(device_inbox(d), self._smets2_handler(d)) for d in self.smets2]
-        out += [(user_inbox(u), user.receive) for u, user in self.users.items()]
+            out[f"s1sp:{cohort}"] = [
+                (s1sp_requests(cohort), s1sp.handle),
+                (s1sp_from_devices(cohort), s1sp.handle),
+            ]
+        out["devices"] = [(device_inbox(d), self._smets1_handler(d)) for d in self.smets1]
+        out["devices"] += [(device_inbox(d), self._smets2_handler(d)) for d in self.smets2]
+        out["users"] = [(user_inbox(u), user.receive) for u, user in self.users.items()]
         return out
+
+    def routes(self, *, exclude: Iterable[str] = ()) -> list[tuple[str, Handler]]:
+        """Every role's routes but the ``exclude``d roles' (see :meth:`roles`)."""
+        skipped = set(exclude)
+        return [route for role, routes in self.roles().items() if role not in skipped
+                for route in routes]  # fmt: skip
 
     def smets1_frames(
         self, device_id: Eui64, frames: list[bytes], correlation: str

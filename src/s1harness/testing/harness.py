@@ -17,7 +17,7 @@ handling a message is a bug: the next wait raises :class:`RoleFailureError` with
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -43,8 +43,11 @@ from s1harness.registry.model import Cohort, DeviceType, RegistrationPeriod, Sme
 from s1harness.roles.s1sp.store import Slot, SlotKind, SlotRole
 from s1harness.roles.smets2.cells import TrustAnchorCells
 from s1harness.roles.user import Exchange
+from s1harness.services.broker import EmbeddedBroker
+from s1harness.services.buses import open_bus
 from s1harness.services.inmemory import InMemoryBus
 from s1harness.services.runner import RoleRunner
+from s1harness.services.transport import Transport
 from s1harness.spec.bus import Envelope, user_inbox
 from s1harness.spec.clock import ManualClock
 from s1harness.spec.errors import HarnessError, InputError
@@ -69,15 +72,31 @@ def is_final(response: Response) -> bool:
     return not (isinstance(body, ResponseMessage) and isinstance(body.content, PreCommand))
 
 
-class Harness:
-    """An estate's roles on the in-memory bus (see the module docstring)."""
+EXTERNAL_ROLES = ("dsp", "s1sp:IOC", "s1sp:MOC", "s1sp:FOC", "devices")
+"""Roles another build may play (``external``): the Harness then runs no emulator for them."""
 
-    def __init__(self, estate: Estate, *, data_dir: Path | None = None) -> None:
+
+class Harness:
+    """An estate's roles on a bus (see the module docstring)."""
+
+    def __init__(
+        self,
+        estate: Estate,
+        *,
+        data_dir: Path | None = None,
+        external: Iterable[str] = (),
+    ) -> None:
         self.estate = estate
+        self.external = frozenset(external)
+        unknown = sorted(self.external - set(EXTERNAL_ROLES))
+        if unknown:
+            known = ", ".join(EXTERNAL_ROLES)
+            raise InputError(f"unknown role {unknown[0]!r} (roles: {known})")
         self.clock = ManualClock(estate.start)
         self.system: System = build(estate, clock=self.clock, data_dir=data_dir)
         self.bodies = Bodies(self.system)
-        self.bus = InMemoryBus()
+        self.bus: Transport = InMemoryBus()
+        self.broker: EmbeddedBroker | None = None
         self._inbox: dict[Eui64, list[Response]] = {}
         self._arrived = asyncio.Event()
         self._runner: RoleRunner | None = None
@@ -85,15 +104,32 @@ class Harness:
     @classmethod
     @asynccontextmanager
     async def start(
-        cls, estate: Estate | str | Path = "small", *, data_dir: Path | None = None
+        cls,
+        estate: Estate | str | Path = "small",
+        *,
+        bus: str = "memory",
+        broker: str | None = None,
+        external: Iterable[str] = (),
+        data_dir: Path | None = None,
     ) -> AsyncIterator[Harness]:
-        """Build ``estate`` (an Estate, a preset name or a path), run it, stop it on exit."""
-        harness = cls(resolve(estate), data_dir=data_dir)
-        routes = [*harness.system.routes(), (user_inbox("+"), harness._observe)]
+        """Build ``estate`` (an Estate, a preset name or a path), run it, stop it on exit.
+
+        Args:
+            bus: ``memory`` or ``mqtt`` (on ``broker``, a URL, or else an embedded broker).
+            external: Roles another build plays over the bus (:data:`EXTERNAL_ROLES`).
+            data_dir: Where the registry and S1SP databases are kept (else in memory).
+        """
+        harness = cls(resolve(estate), data_dir=data_dir, external=external)
+        routes = [
+            *harness.system.routes(exclude=harness.external),
+            (user_inbox("+"), harness._observe),
+        ]
         try:
-            async with RoleRunner(harness.bus, routes) as runner:
-                harness._runner = runner
-                yield harness
+            async with open_bus(bus, broker=broker) as opened:
+                harness.bus, harness.broker = opened.transport, opened.broker
+                async with RoleRunner(harness.bus, routes) as runner:
+                    harness._runner = runner
+                    yield harness
         finally:
             harness._runner = None
             harness.system.close()
@@ -203,18 +239,20 @@ class Harness:
         """Move the clock: SMETS2 devices run what falls due and send their alerts, and the DSP
         answers E21 for requests whose device has not answered in time."""
         now = self.clock.advance(delta)
-        for device_id, device in self.system.smets2.items():
-            await self.publish(*self.system.smets2_frames(device_id, device.tick(), "tick"))
+        if "devices" not in self.external:
+            for device_id, device in self.system.smets2.items():
+                await self.publish(*self.system.smets2_frames(device_id, device.tick(), "tick"))
         await self.settle()
-        await self.publish(*self.system.dsp.tick())
+        if "dsp" not in self.external:
+            await self.publish(*self.system.dsp.tick())
         return now
 
     async def power_outage(self, device: Eui64 | str, duration: timedelta) -> None:
         """Cut a SMETS1 device's supply now and restore it ``duration`` later (the clock moves)."""
         device_id = Eui64(device)
         emulator = self.system.smets1.get(device_id)
-        if emulator is None:
-            raise InputError(f"{device} is not a SMETS1 device of the estate")
+        if emulator is None or "devices" in self.external:
+            raise InputError(f"{device} is not a SMETS1 device this Harness emulates")
         frames = emulator.power_outage()
         await self.publish(*self.system.smets1_frames(device_id, frames, "outage"))
         self.clock.advance(duration)
@@ -243,6 +281,11 @@ class Harness:
             ):
                 return d.device_id
         raise InputError(f"the estate has no such device (SMETS{smets} {device_type} {cohort})")
+
+    def plays(self, hop: str) -> bool:
+        """Whether this Harness runs the role behind a hop name (``DSP``, ``IOC``…)."""
+        role = "dsp" if hop == "DSP" else f"s1sp:{hop}"
+        return role not in self.external
 
     def slots(self, device: Eui64 | str) -> dict[tuple[SlotRole, SlotKind], Slot]:
         """A SMETS1 device's virtual anchor slots at its S1SP."""
@@ -278,19 +321,21 @@ class Harness:
 
     def snapshot(self) -> dict[str, object]:
         """Every store's contents and every role's state: the registry, the DSP, each S1SP
-        database, each device (compare before and after a refused request)."""
+        database, each device (compare before and after a refused request). Roles played by
+        another build are left out — their state is theirs."""
         system = self.system
-        out: dict[str, object] = {
-            "registry": system.registry.snapshot(),
-            "dsp": system.dsp.snapshot(),
-            "smets1": {d: device.state for d, device in system.smets1.items()},
-            "smets2": {
+        out: dict[str, object] = {"registry": system.registry.snapshot()}
+        if "dsp" not in self.external:
+            out["dsp"] = system.dsp.snapshot()
+        if "devices" not in self.external:
+            out["smets1"] = {d: device.state for d, device in system.smets1.items()}
+            out["smets2"] = {
                 d: (dict(device.cells), device.floors, device.pending, device.next_alert_counter)
                 for d, device in system.smets2.items()
-            },
-        }
+            }
         for cohort, s1sp in system.s1sps.items():
-            out[f"s1sp-{cohort}"] = s1sp.store.snapshot()
+            if f"s1sp:{cohort}" not in self.external:
+                out[f"s1sp-{cohort}"] = s1sp.store.snapshot()
         return out
 
 
@@ -321,6 +366,7 @@ def refusal(response: Response) -> str | None:
 
 __all__ = [
     "DEFAULT_TIMEOUT",
+    "EXTERNAL_ROLES",
     "Harness",
     "RoleFailureError",
     "alert_code",
