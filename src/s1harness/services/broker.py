@@ -10,7 +10,9 @@ which cost a fifth to a third of the throughput. :meth:`EmbeddedBroker.stop` and
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import os
 import socket
 from types import TracebackType
 
@@ -19,7 +21,8 @@ from amqtt.broker import Broker
 from s1harness.spec.errors import HarnessError
 
 for _name in ("amqtt", "transitions"):
-    logging.getLogger(_name).setLevel(logging.WARNING)
+    logging.getLogger(_name).setLevel(logging.ERROR)
+log = logging.getLogger("s1harness.broker")
 
 _ANONYMOUS = {"amqtt.plugins.authentication.AnonymousAuthPlugin": {"allow_anonymous": True}}
 
@@ -68,11 +71,22 @@ class EmbeddedBroker:
         self.port = _bound_port(broker) or self.port
         self._broker = broker
 
-    async def stop(self) -> None:
-        """Stop listening and drop every connection and queued message."""
+    async def stop(self, timeout: float = 2.0) -> None:
+        """Stop listening and drop every connection and queued message.
+
+        amqtt's own shutdown can wait on deliveries that will never be acknowledged once
+        clients are gone; after ``timeout`` seconds the listener is closed, every client
+        connection aborted and amqtt's tasks cancelled — what a crashed broker looks like
+        to its clients.
+        """
         broker, self._broker = self._broker, None
-        if broker is not None:
-            await broker.shutdown()
+        if broker is None:
+            return
+        shutdown = asyncio.create_task(broker.shutdown(), name="amqtt shutdown")
+        done, _ = await asyncio.wait({shutdown}, timeout=timeout)
+        if not done:
+            log.warning("the embedded broker did not stop within %g s; aborting it", timeout)
+            await _abort(broker, shutdown)
 
     async def __aenter__(self) -> EmbeddedBroker:
         await self.start()
@@ -82,6 +96,33 @@ class EmbeddedBroker:
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         await self.stop()
+
+
+async def _abort(broker: Broker, shutdown: asyncio.Task[None]) -> None:
+    for server in getattr(broker, "_servers", {}).values():
+        instance = getattr(server, "instance", None)
+        if instance is not None:
+            instance.close()
+    for _session, handler in list(getattr(broker, "_sessions", {}).values()):
+        writer = getattr(getattr(handler, "writer", None), "_writer", None)
+        transport = getattr(writer, "transport", None)
+        if transport is not None:
+            transport.abort()
+    current = asyncio.current_task()
+    doomed = [shutdown] + [
+        task for task in asyncio.all_tasks() if task is not current and _is_amqtt(task)
+    ]
+    for task in doomed:
+        task.cancel()
+    await asyncio.gather(*doomed, return_exceptions=True)
+
+
+_AMQTT = f"{os.sep}amqtt{os.sep}"
+
+
+def _is_amqtt(task: asyncio.Task[object]) -> bool:
+    code = getattr(task.get_coro(), "cr_code", None)
+    return code is not None and _AMQTT in code.co_filename
 
 
 def _bound_port(broker: Broker) -> int | None:

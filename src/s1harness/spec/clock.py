@@ -3,6 +3,7 @@ long-running services. A role takes any ``Callable[[], datetime]``; both are one
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 
 from s1harness.spec.errors import InputError
@@ -32,6 +33,20 @@ class ManualClock:
         return self._now
 
 
+class RunningClock:
+    """Time that starts at ``start`` and runs at the machine's pace: a long-running estate
+    keeps the certificate validity and registration dates it was made for, whatever the
+    machine's date."""
+
+    def __init__(self, start: datetime) -> None:
+        if start.utcoffset() is None:
+            raise InputError(f"the clock needs a timezone-aware start, got {start.isoformat()}")
+        self._start, self._origin = start.astimezone(UTC), time.monotonic()
+
+    def __call__(self) -> datetime:
+        return self._start + timedelta(seconds=time.monotonic() - self._origin)
+
+
 class SystemClock:
     """The machine's UTC time."""
 
@@ -39,4 +54,4 @@ class SystemClock:
         return datetime.now(UTC)
 
 
-__all__ = ["ManualClock", "SystemClock"]
+__all__ = ["ManualClock", "RunningClock", "SystemClock"]

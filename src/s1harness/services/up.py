@@ -1,0 +1,133 @@
+"""The estate's emulators as long-lived services on a bus (``s1harness up``).
+
+:func:`serve` builds an estate, opens the bus (the embedded broker unless a broker URL is
+given), runs the chosen roles — all but those another build plays (``external``), or only
+the named ones (``only``, so one role can run as its own process) — and keeps time moving: every
+second the DSP answers E21 for requests nobody answered and SMETS2 devices run the
+future-dated commands that fall due. It returns when ``stop`` is set.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from s1harness.estate.build import System, build
+from s1harness.estate.model import Estate
+from s1harness.services.buses import OpenBus, open_bus
+from s1harness.services.runner import RoleRunner
+from s1harness.spec.clock import RunningClock
+from s1harness.spec.errors import InputError
+
+log = logging.getLogger("s1harness.up")
+ROLES = ("dsp", "s1sp:IOC", "s1sp:MOC", "s1sp:FOC", "devices")
+TICK_SECONDS = 1.0
+
+
+@dataclass(frozen=True)
+class UpConfig:
+    """What to run.
+
+    Attributes:
+        estate: The estate.
+        broker: An external broker's URL; None starts the embedded broker.
+        external: Roles another build plays: not run here.
+        only: When given, run just these roles.
+        data_dir: Where the registry and S1SP databases live (else in memory).
+        client_id: The MQTT client identifier (default: derived from the roles).
+    """
+
+    estate: Estate
+    broker: str | None = None
+    external: frozenset[str] = field(default_factory=frozenset)
+    only: frozenset[str] = field(default_factory=frozenset)
+    data_dir: Path | None = None
+    client_id: str | None = None
+
+    def roles(self, deployed: Iterable[str]) -> list[str]:
+        """The roles to run, in :data:`ROLES` order.
+
+        Raises:
+            InputError: for an unknown role, or a role both external and only.
+        """
+        for name in sorted(self.external | self.only):
+            if name not in ROLES:
+                raise InputError(f"unknown role {name!r} (roles: {', '.join(ROLES)})")
+        both = sorted(self.external & self.only)
+        if both:
+            raise InputError(f"role {both[0]} cannot be both --external and --only")
+        chosen = [r for r in ROLES if r in set(deployed) and r not in self.external]
+        return [r for r in chosen if r in self.only] if self.only else chosen
+
+
+@dataclass
+class Running:
+    """A running estate: what a status view shows."""
+
+    config: UpConfig
+    system: System
+    bus: OpenBus
+    roles: list[str]
+    runner: RoleRunner
+    extra: dict[str, str] = field(default_factory=dict)
+    """Further things to show (e.g. the DUIS endpoint's URL)."""
+
+
+Hook = Callable[[Running], Awaitable[None]]
+
+
+async def serve(config: UpConfig, stop: asyncio.Event, *, on_ready: Hook | None = None) -> None:
+    """Run the estate until ``stop`` is set (see the module docstring).
+
+    Raises:
+        InputError: for a bad role list, a bad broker URL or an unreachable broker.
+    """
+    if config.data_dir is not None:
+        config.data_dir.mkdir(parents=True, exist_ok=True)
+    clock = RunningClock(config.estate.start)
+    system = build(config.estate, clock=clock, data_dir=config.data_dir)
+    try:
+        roles = config.roles(system.roles())
+        routes = [route for role in roles for route in system.roles()[role]]
+        client_id = config.client_id or _client_id(roles)
+        async with (
+            open_bus("mqtt", broker=config.broker, client_id=client_id) as bus,
+            RoleRunner(bus.transport, routes) as runner,
+        ):
+            running = Running(config, system, bus, roles, runner)
+            if on_ready is not None:
+                await on_ready(running)
+            log.info("running %s on %s", ", ".join(roles) or "no role", bus.url)
+            await _tick_until(running, stop)
+    finally:
+        system.close()
+
+
+async def _tick_until(running: Running, stop: asyncio.Event) -> None:
+    system, transport = running.system, running.bus.transport
+    while not stop.is_set():
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), TICK_SECONDS)
+        if "dsp" in running.roles:
+            for envelope in system.dsp.tick():
+                await transport.publish(envelope)
+        if "devices" in running.roles:
+            for device_id, device in system.smets2.items():
+                for envelope in system.smets2_frames(device_id, device.tick(), "tick"):
+                    await transport.publish(envelope)
+        for failure in running.runner.failures[-5:]:
+            log.error("%s", failure)
+        running.runner.failures.clear()
+
+
+def _client_id(roles: list[str]) -> str:
+    name = "-".join(r.replace(":", "") for r in roles) if len(roles) < len(ROLES) else "all"
+    return f"s1h-up-{name}-{uuid.uuid4().hex[:6]}"
+
+
+__all__ = ["ROLES", "Running", "UpConfig", "serve"]
