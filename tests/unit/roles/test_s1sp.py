@@ -189,3 +189,15 @@ def test_s1sp_alerts_reach_the_user_as_dcc_alerts() -> None:
     estate.send(WRONG_NO, DEVICE, "6.15.1", no_body(estate.base, WRONG_NO))
     last = estate.responses(WRONG_NO)[-1]
     assert isinstance(last.body, DCCAlertMessage)
+
+
+def test_an_alert_naming_no_request_and_no_recipient_is_dropped_by_the_dsp() -> None:
+    estate = _estate()
+    envelope = _countersigned(estate, NO)
+    tampered = envelope.payload.replace(b"<cs:UserRole>ED<", b"<cs:UserRole>IS<")
+    unaddressed = dataclasses.replace(envelope, payload=tampered, correlation_id="no request")
+    (alert,) = estate.s1sps["IOC"].handle(unaddressed)
+    assert _alert_code([alert]) == "S1VE1"
+    assert estate.base.dsp.handle(alert) == []  # nobody to send it to: recorded, not raised
+    last = estate.base.dsp.decisions[-1]
+    assert (last.check, last.outcome) == ("S1SP alert", "rejected")

@@ -48,6 +48,7 @@ from s1harness.registry.model import Smets
 from s1harness.roles import countersigned
 from s1harness.roles.dsp import replies
 from s1harness.spec.bus import Envelope, Kind, s1sp_requests
+from s1harness.spec.errors import InputError
 from s1harness.spec.identifiers import Eui64
 from s1harness.spec.roles import KeyUsage
 
@@ -277,26 +278,37 @@ def s1sp_message(dsp: Dsp, envelope: Envelope) -> list[Envelope]:
             envelope.correlation_id, "S1SP message", "rejected", "S1SP signature does not verify"
         )
         return []
-    pending = dsp.in_flight.by_request.pop(envelope.correlation_id, None)
+    flight = dsp.in_flight.by_request
     if isinstance(message, S1SPAlert):
-        return [_s1sp_alert(dsp, message, envelope)]
+        named = str(message.request_id) if message.request_id else None
+        pending = flight.pop(named, None) if named else None
+        pending = pending or flight.pop(envelope.correlation_id, None)
+        return _s1sp_alert(dsp, message, envelope, pending)
     if isinstance(message, SMETS1SignedResponse):
-        return _smets1_response(dsp, message, pending)
+        return _smets1_response(dsp, message, flight.pop(envelope.correlation_id, None))
     return []
 
 
-def _s1sp_alert(dsp: Dsp, alert: S1SPAlert, envelope: Envelope) -> Envelope:
-    recipient = (
-        alert.request_id.originator
-        if alert.request_id
-        else Eui64(envelope.header("recipient") or "")
-    )
-    key = str(alert.request_id) if alert.request_id else envelope.correlation_id
+def _s1sp_alert(
+    dsp: Dsp, alert: S1SPAlert, envelope: Envelope, pending: Pending | None
+) -> list[Envelope]:
+    """Relay to the requester the alert names, or the one it answers, or its ``recipient``."""
+    request_id = alert.request_id or (pending.request.header.request_id if pending else None)
+    key = str(request_id) if request_id else envelope.correlation_id
+    try:
+        recipient = (
+            request_id.originator if request_id else Eui64(envelope.header("recipient") or "")
+        )
+    except InputError:
+        dsp.record(key, "S1SP alert", "rejected", f"{alert.alert_code} names no recipient")
+        return []
     dsp.record(key, "S1SP alert", "relayed", f"{alert.alert_code} to {recipient}")
     body = DCCAlertMessage("N43", S1SPAlertDSP(alert))
-    return replies.envelope(
-        dsp.credentials, recipient, "I0", body, now=dsp.now(), request_id=alert.request_id
-    )
+    return [
+        replies.envelope(
+            dsp.credentials, recipient, "I0", body, now=dsp.now(), request_id=request_id
+        )
+    ]
 
 
 def _smets1_response(
