@@ -3,6 +3,7 @@ looking inside, and stores kept in a data folder."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 from pathlib import Path
 
@@ -85,3 +86,24 @@ async def test_stores_in_a_data_folder_outlive_the_run(tmp_path: Path) -> None:
     async with Harness.start("small", data_dir=tmp_path) as again:
         assert again.slot_owner(esme) == NETWORK_OPERATOR  # not re-seeded from the estate
         assert len(again.system.registry.devices()) == len(preset("small").devices)
+
+
+async def test_users_act_only_on_messages_the_dsp_signed(duis_audit: DuisAudit) -> None:
+    async with Harness.start("small") as h:
+        esme = h.device(smets=1, cohort="IOC", device_type="ESME", wrong_no=True)
+        body = h.bodies.update_credentials(NETWORK_OPERATOR)
+        sent = await h.send(WRONG_NETWORK_OPERATOR, esme, "6.15.1", body)
+        await h.outcome(sent)
+        user = h.system.users[WRONG_NETWORK_OPERATOR]
+        assert user.refused == []
+        genuine = next(
+            e for e in h.bus.published  # type: ignore[attr-defined]
+            if e.topic == user_inbox(WRONG_NETWORK_OPERATOR) and e.kind is Kind.DUIS_RESPONSE
+        )  # fmt: skip
+        forged = genuine.payload.replace(b"<sr:ResponseCode>I0<", b"<sr:ResponseCode>E4<", 1)
+        assert forged != genuine.payload
+        received = len(sent.received)
+        await h.publish(dataclasses.replace(genuine, payload=forged))
+        await h.settle()
+        assert len(user.refused) == 1 and "digest" in user.refused[0][1].lower()
+        assert len(sent.received) == received

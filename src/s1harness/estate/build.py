@@ -172,14 +172,15 @@ def build(estate: Estate, *, clock: Clock, data_dir: Path | None = None) -> Syst
     parties = {p.user_id: keys.party(p.user_id, remote_party_role(p)) for p in estate.parties}
     acb = keys.acb(estate.dcc_id)
     counters = MillisecondCounter(clock)
+    dsp_xml = keys.dsp_xml(estate.dcc_id)
+    dsp_trust = (Keystore([KeystoreEntry(dsp_xml.certificate)]), estate.dcc_id)
     users = {
         eui: DccUser(
-            eui, xml_key=keys.xml.private_key, xml_certificate=keys.xml.certificate,
-            ds_key=keys.credentials.ds.private_key, counters=counters,
+            eui, xml_key=party.xml.private_key, xml_certificate=party.xml.certificate,
+            ds_key=party.credentials.ds.private_key, counters=counters, dsp=dsp_trust,
         )
-        for eui, keys in parties.items()
+        for eui, party in parties.items()
     }  # fmt: skip
-    dsp_xml = keys.dsp_xml(estate.dcc_id)
     keystore = Keystore.from_issued([k.xml for k in parties.values()])
     dsp = Dsp(
         registry=registry,

@@ -29,14 +29,16 @@ from s1harness.duis.messages import (
     parse_message,
     to_element,
 )
-from s1harness.duis.signature import sign
+from s1harness.duis.signature import sign, verify
 from s1harness.duis.srv import require
 from s1harness.gbcs.crypto import sign_precommand
 from s1harness.gbcs.frames import GeneralSigningApdu, decode
 from s1harness.smki.certificate import SmkiCertificate
 from s1harness.smki.keys import PrivateKey
+from s1harness.smki.keystore import Keystore
 from s1harness.spec.bus import Envelope, Kind, dsp_requests
 from s1harness.spec.identifiers import Eui64
+from s1harness.spec.roles import RemotePartyRole
 
 CRITICAL_TRANSFORM = 4
 CRITICAL_SEND = 5
@@ -66,6 +68,8 @@ class DccUser:
         ds_key: The Digital Signing key that signs pre-commands (the certificate in the
             device's anchor cell or the S1SP's Notified Critical slot must match it).
         counters: RequestID counters, strictly increasing.
+        dsp: The keystore holding the DSP's XML-signing certificate and the DCC's EUI: every
+            message received is then checked to be signed by the DSP (role 137) first.
     """
 
     def __init__(
@@ -76,13 +80,17 @@ class DccUser:
         xml_certificate: SmkiCertificate,
         ds_key: PrivateKey | None,
         counters: Iterator[int] | None = None,
+        dsp: tuple[Keystore, Eui64] | None = None,
     ) -> None:
         self.user_id = Eui64(user_id)
         self._xml_key, self._xml_certificate, self._ds_key = xml_key, xml_certificate, ds_key
         self._counters = counters or count(1000)
+        self._dsp = dsp
         self.exchanges: dict[str, Exchange] = {}
         self.unsolicited: list[Response] = []
         """Alerts and responses that no RequestID of this user explains."""
+        self.refused: list[tuple[Envelope, str]] = []
+        """Messages whose DSP signature did not verify, with why (never acted on)."""
 
     def use_signing_key(self, ds_key: PrivateKey) -> None:
         """Sign pre-commands with ``ds_key`` from now on (after the User's Digital Signing
@@ -115,7 +123,16 @@ class DccUser:
 
     def receive(self, envelope: Envelope) -> list[Envelope]:
         """Take a DSP message; returns the next request when one is due (CV 5)."""
-        message = parse_message(xml.parse(envelope.payload))
+        root = xml.parse(envelope.payload)
+        if self._dsp is not None:
+            keystore, dcc = self._dsp
+            checked = verify(
+                root, keystore, expected_eui=dcc, expected_role=RemotePartyRole.DSP_XML_SIGN
+            )
+            if not checked.valid:
+                self.refused.append((envelope, checked.reason or "DSP signature did not verify"))
+                return []
+        message = parse_message(root)
         if not isinstance(message, Response):
             return []
         request_id = message.header.request_id
