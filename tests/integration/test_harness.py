@@ -88,7 +88,7 @@ async def test_stores_in_a_data_folder_outlive_the_run(tmp_path: Path) -> None:
         assert len(again.system.registry.devices()) == len(preset("small").devices)
 
 
-async def test_users_act_only_on_messages_the_dsp_signed(duis_audit: DuisAudit) -> None:
+async def test_users_act_only_on_messages_the_dsp_signed() -> None:
     async with Harness.start("small") as h:
         esme = h.device(smets=1, cohort="IOC", device_type="ESME", wrong_no=True)
         body = h.bodies.update_credentials(NETWORK_OPERATOR)
