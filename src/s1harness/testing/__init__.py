@@ -1,6 +1,6 @@
 """The Harness façade: start an estate, act as any party, await what comes back (DESIGN §5)."""
 
-from s1harness.testing.bodies import Bodies
+from s1harness.estate.bodies import Bodies
 from s1harness.testing.harness import (
     DEFAULT_TIMEOUT,
     Harness,

@@ -36,6 +36,7 @@ from s1harness.duis.messages import (
     SMETS1ResponseMessage,
     parse_message,
 )
+from s1harness.estate.bodies import Bodies
 from s1harness.estate.build import System, build
 from s1harness.estate.model import Estate
 from s1harness.estate.presets import resolve
@@ -52,7 +53,6 @@ from s1harness.spec.bus import Envelope, user_inbox
 from s1harness.spec.clock import ManualClock
 from s1harness.spec.errors import HarnessError, InputError
 from s1harness.spec.identifiers import Eui64
-from s1harness.testing.bodies import Bodies
 
 DEFAULT_TIMEOUT = 5.0
 _T = TypeVar("_T")

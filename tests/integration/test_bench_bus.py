@@ -1,0 +1,27 @@
+"""``s1harness bench bus``: shape only — the figures are read from the command, not asserted."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from s1harness.cli import main
+
+pytestmark = pytest.mark.vectors
+
+
+def test_bench_bus_json_shape(capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["bench", "bus", "--json", "--count", "4", "--rounds", "1", "--bus", "memory"]
+    assert main(args) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["benchmark"] == "bus"
+    assert set(result["ratios"]) == {"memory"} and result["targets"] == {"memory": 0.5}
+    counted = result["ecdsa_per_round_trip"]
+    assert counted["sign"] >= 8 and counted["verify"] >= 10  # every signature made and checked
+    assert {"memory: round trips", "memory: ECDSA bound"} <= set(result["rates"])
+
+
+def test_bench_bus_refuses_an_unknown_bus(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["bench", "bus", "--bus", "carrier-pigeon"]) == 2
+    assert "unknown bus 'carrier-pigeon'" in capsys.readouterr().err
