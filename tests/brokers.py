@@ -27,13 +27,13 @@ set_tcp_nodelay true
 """
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
 
 
-def _wait_for(port: int, process: subprocess.Popen[bytes], timeout: float = 10.0) -> None:
+def wait_for(port: int, process: subprocess.Popen[bytes], timeout: float = 10.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -57,13 +57,13 @@ def mosquitto(folder: Path) -> Iterator[str]:
                 "mosquitto is required here (S1HARNESS_REQUIRE_MOSQUITTO) but not installed"
             )
         pytest.skip("mosquitto is not installed (apt-get install mosquitto)")
-    port = _free_port()
+    port = free_port()
     config = folder / "mosquitto.conf"
     config.write_text(CONFIG.format(port=port))
     with (folder / "mosquitto.log").open("wb") as log:
         process = subprocess.Popen([binary, "-c", str(config)], stdout=log, stderr=log)
         try:
-            _wait_for(port, process)
+            wait_for(port, process)
             yield f"mqtt://127.0.0.1:{port}"
         finally:
             process.terminate()
