@@ -63,7 +63,13 @@ CODES: dict[str, Code] = {
         Code("E5", _R, "device SMI status incompatible with the SR", _DUIS, "DSP check 4"),
         Code("E11", _R, "SRV not compatible with the device type", _DUIS, "DSP check 4"),
         Code("E12", _R, "command variant not applicable to the request", _DUIS, "DSP check 4"),
-        Code("E13", _R, "request type not valid for the URL", _DUIS),
+        Code(
+            "E13",
+            _R,
+            "request type not valid for the URL (CommandVariant vs the DCC Boxed web service)",
+            _DUIS,
+            "DSP check 2b",
+        ),
         Code("E19", _R, "device does not exist in the inventory", _DUIS, "DSP check 4"),
         Code("E20", _R, "cannot establish communications with the device", _DUIS),
         Code("E21", _R, "no response from the device", _DUIS),
@@ -88,6 +94,13 @@ CODES: dict[str, Code] = {
             "signed pre-command does not match the pre-command issued, or its signature fails",
             _HARNESS,
             "DSP check 8",
+        ),
+        Code(
+            "E44",
+            _R,
+            "SRV not modelled by the emulated DSP (only the credential SRVs of SECMP0107 are)",
+            _HARNESS,
+            "DSP check 2",
         ),
         Code(
             "E061501",

@@ -258,6 +258,11 @@ def test_headers_per_kind() -> None:
     inbox = bus.device_inbox(DEVICE)
     instruction = _wire(Kind.SMETS1_INSTRUCTION, SMETS1_INSTRUCTION, (("cohort", "NOC"),))
     assert any("$.headers.cohort: 'NOC' is not one of" in i for i in _issues(inbox, instruction))
+    posted = _wire(Kind.DUIS_REQUEST, headers=(("service", "T"),))
+    assert _issues(bus.dsp_requests(), posted) == []  # the DCC Boxed URL it came in on
+    elsewhere = _wire(Kind.DUIS_REQUEST, headers=(("service", "Q"),))
+    assert any("$.headers.service: 'Q' is not one of" in i
+               for i in _issues(bus.dsp_requests(), elsewhere))  # fmt: skip
 
 
 def test_a_device_inbox_carries_gbcs_commands_and_smets1_instructions_only() -> None:

@@ -4,12 +4,29 @@ Each check returns nothing or raises :class:`Rejected` with the code of the one 
 (:mod:`s1harness.spec.codes`) and the clause it enforces; the first failure answers:
 
 1. XSD (E40);  2. XML signature, signer role 135, signer = RequestID originator (E41), and the
-counter above the last accepted for the originator (E42);  3. User known (E1) and holding a
-role permitted for the SRV (E2);  4. device in the inventory (E19), SMI status (E5), SRV for
-the device type (E11), command variant for the SRV (E12);  5. body rules (E061505 no
-certificate, E061501 user role / remote party role / device type, E061504 an unusable
-certificate);  6. SRPD 6.1(f) eligibility (E4) with the exceptions of SRPD 6.2;  7. the
-optional SECMP0058 check (E061510).
+counter above the last accepted for the originator (E42);  2b. the web service the request was
+posted to fits its CommandVariant (E13);  3. User known (E1) and holding a role permitted for
+the SRV (E2);  4. device in the inventory (E19), SMI status (E5), SRV for the device type
+(E11), command variant for the SRV (E12);  5. body rules (E061505 no certificate, E061501 user
+role / remote party role / device type, E061504 an unusable certificate);  6. SRPD 6.1(f)
+eligibility (E4) with the exceptions of SRPD 6.2;  7. the optional SECMP0058 check (E061510).
+
+Check 2b applies only to requests that say which DCC Boxed URL they were posted to (the
+envelope header ``service``: ``S`` Send Command ``/api/v1/serviceS``, ``T`` Transform
+``/api/v1/serviceT``, ``D`` Non-Device ``/api/v1/serviceD``); requests arriving over the bus
+carry no URL and skip it. DUIS gives E13's meaning ("the request type is not valid for the
+URL", docs/duis.md §3.4) but not its place in the order, so the harness puts it here:
+
+* after check 2, so a request that is unsigned, forged or replayed is refused for that whatever
+  URL it came to — nobody learns how the DSP would treat a request they could not have sent;
+* before checks 3 and 4 (E1, E2, E12), because it needs nothing but the request header and the
+  web service invoked, and that web service decides what kind of exchange follows (a
+  synchronous transform, an acknowledged send, a synchronous non-device answer): asking who the
+  User is, or whether the CV suits the SRV and device, presupposes the right exchange. A CV 4
+  sent to the Send Command URL is therefore E13 even when the SRV would also have failed E12.
+
+Like every refusal it changes nothing: the counter is not taken and a pending transform stays
+pending, so the same signed request may be posted again to the right URL.
 """
 
 from __future__ import annotations
@@ -48,6 +65,12 @@ _CERTIFICATE_ROLE = {
 }
 
 
+WEB_SERVICES = {"S": "Send Command", "T": "Transform", "D": "Non-Device"}
+"""The DCC Boxed web services by the letter of their URL (``/api/v1/service<letter>``)."""
+WEB_SERVICE_OF_VARIANT = {1: "S", 3: "S", 5: "S", 7: "S", 4: "T", 2: "D", 6: "D", 8: "D"}
+"""The web service each CommandVariant is sent to (docs/duis.md §1.3); CV 9 is the DCC's own."""
+
+
 class Rejected(Exception):  # noqa: N818 - a rejection is an outcome, not an error
     """A request refused by a check: the response code, the clause, and why."""
 
@@ -63,6 +86,35 @@ class Admitted:
     party: Party
     acting_role: UserRole
     device: Device
+
+
+def web_service(request: Request, service: str) -> str:
+    """Check 2b (E13): the request was posted to the URL of its CommandVariant (DUIS §1.3).
+
+    Args:
+        request: The request, past checks 1–2.
+        service: The letter of the URL it was posted to (``S``, ``T`` or ``D``).
+
+    Returns:
+        The web service's name, for the record.
+
+    Raises:
+        Rejected: E13 when the CommandVariant belongs to another URL, or ``service`` names no
+            DCC Boxed URL.
+    """
+    variant = request.header.command_variant
+    expected = WEB_SERVICE_OF_VARIANT.get(variant)
+    name = WEB_SERVICES.get(service)
+    if name is None:
+        raise Rejected("E13", "DSP check 2b", f"{service!r} is not a DUIS web service URL")
+    if expected != service:
+        wanted = f"the {WEB_SERVICES[expected]} URL" if expected else "no User URL"
+        raise Rejected(
+            "E13",
+            "DSP check 2b",
+            f"command variant {variant} was posted to the {name} URL; it belongs to {wanted}",
+        )
+    return name
 
 
 def user_and_role(registry: Registry, request: Request, srv: Srv) -> Party:

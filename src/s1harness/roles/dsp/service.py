@@ -126,7 +126,7 @@ class Dsp:
     def _on_request(self, envelope: Envelope) -> list[Envelope]:
         request_id = _request_id(envelope.correlation_id)
         try:
-            request, srv = self._read(envelope.payload)
+            request, srv = self._read(envelope.payload, envelope.header("service"))
             return self._admit(request, srv, envelope.payload)
         except Rejected as rejected:
             self._record(
@@ -139,8 +139,9 @@ class Dsp:
                 return []
             return [self._reply(request_id, rejected.code, _variant(envelope.payload))]
 
-    def _read(self, payload: bytes) -> tuple[Request, Srv]:
-        """Checks 1–2: XSD (E40), signature and signer (E41), replay (E42)."""
+    def _read(self, payload: bytes, service: str | None) -> tuple[Request, Srv]:
+        """Checks 1–2b: XSD (E40), signature and signer (E41), replay (E42), and — for a
+        request that names the DCC Boxed URL it was posted to — that URL (E13)."""
         try:
             root = xml.parse(payload)
         except DuisParseError as exc:
@@ -153,12 +154,20 @@ class Dsp:
         if not verification.valid:
             raise Rejected("E41", "DSP check 2", verification.reason or "signature failed")
         self._check_counter(request)
+        if service is not None:
+            name = access.web_service(request, service)
+            self._record(
+                str(request.header.request_id),
+                "DSP check 2b",
+                "accepted",
+                f"command variant {request.header.command_variant} fits the {name} URL",
+            )
         srv = lookup(request.header.service_reference_variant)
         if srv is None:
             raise Rejected(
-                "E13",
+                "E44",
                 "DSP check 2",
-                f"SRV {request.header.service_reference_variant} is not supported by this DSP",
+                f"SRV {request.header.service_reference_variant} is not modelled by this DSP",
             )
         return request, srv
 

@@ -1,0 +1,246 @@
+"""A DCC Boxed-compatible DUIS web service in front of the DSP, over any transport.
+
+DCC Boxed takes a signed DUIS request as ``application/xml`` on one URL per web service,
+chosen by the request's CommandVariant (docs/duis.md §1.3): ``/api/v1/serviceS`` Send Command
+(CV 1, 3, 5, 7), ``/api/v1/serviceT`` Transform (CV 4), ``/api/v1/serviceD`` Non-Device (CV 2,
+6, 8). The HTTP response is the DSP's synchronous answer — ``I0`` with a ``PreCommand`` for a
+transform, ``I99`` for an accepted send, or an error code — and everything later (device
+responses, SMETS1 responses, device and DCC alerts) is POSTed to the User's Receive Response
+Service URL (§3.3, §6.1).
+
+:class:`DuisEndpoint` puts each request on the bus as the DSP's ``duis-request`` with the
+header ``service`` naming the URL (the DSP answers E13 when the CommandVariant belongs to
+another URL), and returns the DSP's first answer to that RequestID from the User's inbox. What
+it decides itself, without touching the bus: an unknown path is 404, a content type other than
+``application/xml`` 415, a body over 4 MiB 413, a body in which no RequestID can be read 400
+(nobody could be answered), and no answer from the DSP in time 504. A body that is not
+well-formed XML or not valid DUIS, but has a readable RequestID, goes to the DSP, which answers
+it with its schema-failure code in a DSP-signed response, as it would on the bus.
+
+Where the material is silent: DSP answers that are DUIS errors travel as HTTP 200 (the DCC
+Boxed client reads the code from the document), and an answer that comes after a 504 is not
+lost — it goes to the User's receive URL like any later message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections import Counter, deque
+from collections.abc import Awaitable, Callable, Mapping
+from types import MappingProxyType, TracebackType
+
+from aiohttp import web
+
+from s1harness.duis import xml
+from s1harness.duis.errors import DuisParseError
+from s1harness.duis.messages import RequestId
+from s1harness.services.duis_delivery import ResponseDelivery, RetryPolicy, checked_urls
+from s1harness.services.transport import Subscription, Transport
+from s1harness.spec.bus import Envelope, Kind, dsp_requests, user_inbox
+from s1harness.spec.errors import InputError
+from s1harness.spec.identifiers import Eui64
+
+log = logging.getLogger("s1harness.duis_http")
+
+WEB_SERVICES = {"/api/v1/serviceS": "S", "/api/v1/serviceT": "T", "/api/v1/serviceD": "D"}
+"""DCC Boxed URL → the ``service`` header the DSP checks (docs/duis.md §1.3)."""
+MAX_BODY = xml.MAX_DOCUMENT_BYTES
+"""4 MiB: the DUIS parser's own limit; the largest public template is about 30 KB."""
+_HEADER_REQUEST_ID = "{*}Header/{*}RequestID"
+_RAW_REQUEST_ID = re.compile(rb"<(?:[\w.-]+:)?RequestID>([^<]{1,200})</")
+_RESPONSE_ID = re.compile(rb"<(?:[\w.-]+:)?ResponseID[\s>]")
+_NO_DEFAULT_URLS: Mapping[Eui64, str] = MappingProxyType({})
+
+
+class DuisEndpoint:
+    """The DCC Boxed DUIS web service as an async context manager (see the module docstring).
+
+    Args:
+        transport: The bus the DSP listens on.
+        host / port: Where to listen; port 0 takes a free port (see :attr:`url`).
+        receive_urls: Each User's Receive Response Service URL.
+        timeout: Seconds to wait for the DSP's answer before answering 504.
+        retry: How hard to try a receive URL.
+
+    Attributes:
+        received: Counters for monitoring: requests per URL (``serviceS``…), requests put on
+            the bus (``published``), DSP answers returned (``answered``), HTTP answers by status
+            (``http 200``, ``http 415``…), later messages taken from inboxes (``inbox``), and
+            their fate (``delivered``, ``retries``, ``held``, ``undeliverable``).
+        delivery: The receive-URL deliveries, with what is held or was given up.
+    """
+
+    def __init__(
+        self,
+        transport: Transport,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        receive_urls: Mapping[Eui64, str] = _NO_DEFAULT_URLS,
+        timeout: float = 30.0,
+        retry: RetryPolicy | None = None,
+    ) -> None:
+        self._transport, self._host, self._port, self._timeout = transport, host, port, timeout
+        self.received: Counter[str] = Counter()
+        urls = checked_urls(receive_urls)
+        self.delivery = ResponseDelivery(urls, self.received, retry or RetryPolicy())
+        self._waiting: dict[str, deque[asyncio.Future[Envelope]]] = {}
+        self._inbox: Subscription | None = None
+        self._pump: asyncio.Task[None] | None = None
+        self._runner: web.AppRunner | None = None
+        self._url: str | None = None
+
+    @property
+    def url(self) -> str:
+        """``http://host:port`` once started."""
+        if self._url is None:
+            raise RuntimeError("the DUIS endpoint is not started")
+        return self._url
+
+    async def __aenter__(self) -> DuisEndpoint:
+        self._inbox = self._transport.subscribe(user_inbox("+"))
+        await self._transport.subscribed()
+        await self.delivery.start()
+        self._pump = asyncio.create_task(self._take(self._inbox), name="duis-http inboxes")
+        app = web.Application(client_max_size=MAX_BODY, middlewares=[self._count])
+        for path, service in WEB_SERVICES.items():
+            app.router.add_post(path, self._handler(service))
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, self._host, self._port).start()
+        host, port = self._runner.addresses[0][:2]
+        self._url = f"http://{host}:{port}"
+        log.info("DUIS endpoint listening on %s", self._url)
+        return self
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+        if self._pump is not None:
+            self._pump.cancel()
+            await asyncio.gather(self._pump, return_exceptions=True)
+        if self._inbox is not None:
+            self._inbox.close()
+        await self.delivery.close()
+        self._url = None
+
+    # -- requests ------------------------------------------------------------------------------
+
+    def _handler(self, service: str) -> Callable[[web.Request], Awaitable[web.Response]]:
+        async def handle(request: web.Request) -> web.Response:
+            return await self._serve(service, request)
+
+        return handle
+
+    async def _serve(self, service: str, request: web.Request) -> web.Response:
+        self.received[f"service{service}"] += 1
+        if request.content_type != "application/xml":
+            raise web.HTTPUnsupportedMediaType(
+                text=f"a DUIS request is application/xml, not {request.content_type}"
+            )
+        try:
+            # Not refused on Content-Length alone: after answering, aiohttp drains whatever body
+            # is left unread (for up to 10 s), which would hold the connection, and a graceful
+            # stop, that long; read() stops at the limit.
+            body = await request.read()
+        except web.HTTPRequestEntityTooLarge:
+            raise web.HTTPRequestEntityTooLarge(
+                MAX_BODY, MAX_BODY + 1, text=f"a DUIS request is at most {MAX_BODY} bytes"
+            ) from None
+        try:
+            request_id = read_request_id(body)
+        except InputError as exc:
+            raise web.HTTPBadRequest(text=f"no readable RequestID: {exc}") from None
+        answer = await self._ask_dsp(service, body, request_id)
+        self.received["answered"] += 1
+        return web.Response(body=answer.payload, content_type="application/xml")
+
+    async def _ask_dsp(self, service: str, body: bytes, request_id: RequestId) -> Envelope:
+        """Publish the request and wait for the DSP's first answer to it (504 on timeout)."""
+        key = str(request_id)
+        answer: asyncio.Future[Envelope] = asyncio.get_running_loop().create_future()
+        self._waiting.setdefault(key, deque()).append(answer)
+        try:
+            envelope = Envelope(
+                dsp_requests(), Kind.DUIS_REQUEST, body, key, (("service", service),)
+            )
+            await self._transport.publish(envelope)
+            self.received["published"] += 1
+            return await asyncio.wait_for(answer, self._timeout)
+        except TimeoutError:
+            log.warning("no answer from the DSP to %s within %g s", key, self._timeout)
+            raise web.HTTPGatewayTimeout(
+                text=f"the DSP did not answer RequestID {key} within {self._timeout:g} s"
+            ) from None
+        finally:
+            waiting = self._waiting.get(key)
+            if waiting is not None and answer in waiting:
+                waiting.remove(answer)
+            if not waiting:
+                self._waiting.pop(key, None)
+
+    @web.middleware
+    async def _count(
+        self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+    ) -> web.StreamResponse:
+        try:
+            response = await handler(request)
+        except web.HTTPException as refused:
+            self.received[f"http {refused.status}"] += 1
+            if refused.status >= 400:
+                log.info("%s %s: %s %s", request.method, request.path, refused.status, refused.text)
+            raise
+        self.received[f"http {response.status}"] += 1
+        return response
+
+    # -- the Users' inboxes --------------------------------------------------------------------
+
+    async def _take(self, inbox: Subscription) -> None:
+        """Answers the waiting HTTP requests; hands everything else to the receive URLs."""
+        while True:
+            envelope = await inbox.get()
+            if self._answers(envelope):
+                continue
+            self.received["inbox"] += 1
+            user = envelope.topic.split("/")[-2]
+            try:
+                self.delivery.offer(Eui64(user), envelope)
+            except InputError:
+                self.delivery.give_up(user, envelope, "the inbox topic names no User ID")
+
+    def _answers(self, envelope: Envelope) -> bool:
+        """Whether ``envelope`` is the answer a waiting request wants. Only synchronous answers
+        qualify: an asynchronous response to the same RequestID carries a ResponseID (§3.1)."""
+        waiting = self._waiting.get(envelope.correlation_id)
+        if not waiting or _RESPONSE_ID.search(envelope.payload):
+            return False
+        while waiting:
+            answer = waiting.popleft()
+            if not answer.done():
+                answer.set_result(envelope)
+                return True
+        return False
+
+
+def read_request_id(body: bytes) -> RequestId:
+    """The RequestID of a request, read from its header if it parses as XML, else from the
+    first ``RequestID`` element in the octets (so a broken request can still be answered).
+
+    Raises:
+        InputError: when none can be read.
+    """
+    try:
+        found = xml.parse(body).find(_HEADER_REQUEST_ID)
+        texts = [] if found is None else [found.text or ""]
+    except DuisParseError:
+        texts = [m.group(1).decode("ascii", "replace") for m in _RAW_REQUEST_ID.finditer(body)]
+    if not texts:
+        raise InputError("the body has no sr:Header/sr:RequestID")
+    return RequestId.parse(texts[0])
+
+
+__all__ = ["MAX_BODY", "WEB_SERVICES", "DuisEndpoint", "read_request_id"]
