@@ -22,6 +22,8 @@ from rich.table import Table
 from s1harness.estate.presets import resolve
 from s1harness.services.mqtt import MqttBus
 from s1harness.services.up import ROLES, Running, UpConfig, serve
+from s1harness.spec.errors import InputError
+from s1harness.spec.identifiers import Eui64
 
 RoleOption = Annotated[
     list[str] | None,
@@ -44,6 +46,14 @@ def up(
     data_dir: Annotated[
         Path | None, typer.Option("--data-dir", help="Keep the databases here (else in memory).")
     ] = None,
+    duis_port: Annotated[
+        int | None,
+        typer.Option("--duis-port", min=0, max=65535, help="Serve the DUIS web service here."),
+    ] = None,
+    receive_url: Annotated[
+        list[str] | None,
+        typer.Option("--receive-url", help="EUI=URL: where a User's async messages go."),
+    ] = None,
 ) -> int:
     """Run the emulators as long-lived services until Ctrl-C or SIGTERM."""
     config = UpConfig(
@@ -52,10 +62,27 @@ def up(
         external=frozenset(external or ()),
         only=frozenset(only or ()),
         data_dir=data_dir,
+        duis_port=duis_port,
+        receive_urls=_receive_urls(receive_url or []),
     )
     _logging(interactive=sys.stdout.isatty())
     asyncio.run(_main(config, interactive=sys.stdout.isatty()))
     return 0
+
+
+def _receive_urls(pairs: list[str]) -> dict[Eui64, str]:
+    """``EUI=URL`` pairs.
+
+    Raises:
+        InputError: for a pair without ``=``, a bad EUI-64 or a URL that is not http(s).
+    """
+    out: dict[Eui64, str] = {}
+    for pair in pairs:
+        eui, sep, url = pair.partition("=")
+        if not sep or not url.startswith(("http://", "https://")):
+            raise InputError(f"--receive-url {pair!r}: expected EUI=http(s)://…")
+        out[Eui64(eui)] = url
+    return out
 
 
 async def _main(config: UpConfig, *, interactive: bool) -> None:

@@ -272,9 +272,13 @@ def _estate(reader: _Reader, top: _Map) -> Estate:
     dcc_id = reader.get(top, "dcc_id", "estate", Eui64) or DCC_EUI
     keys = reader.get(top, "keys", "estate", str) or "test-pki"
     s1sps = _s1sps(reader, top)
-    parties = tuple(
-        _party(reader, v, i, line)
-        for i, (v, line) in enumerate(reader.items(top, "parties", "estate"))
+    entries = reader.items(top, "parties", "estate")
+    parties = tuple(_party(reader, v, i, line) for i, (v, line) in enumerate(entries))
+    receive_urls = tuple(
+        (party.user_id, url)
+        for index, (party, (entry, _)) in enumerate(zip(parties, entries, strict=True))
+        if isinstance(entry, _Map)
+        and (url := reader.get(entry, "receive_url", f"parties[{index}]", str))
     )
     registrations = tuple(
         _registration(reader, v, i, line)
@@ -286,8 +290,9 @@ def _estate(reader: _Reader, top: _Map) -> Estate:
     )
     try:
         return Estate(
-            name, seed, start, dsp_spec, s1sps, parties, registrations, devices, dcc_id, keys
-        )
+            name, seed, start, dsp_spec, s1sps, parties, registrations, devices, dcc_id, keys,
+            receive_urls,
+        )  # fmt: skip
     except InputError as exc:  # a consistency rule across entries
         raise EstateError(f"{reader.source}: {exc.message}") from None
 
@@ -312,7 +317,7 @@ def _s1sps(reader: _Reader, top: _Map) -> tuple[S1spSpec, ...]:
 
 def _party(reader: _Reader, value: object, index: int, line: int) -> Party:
     where = f"parties[{index}]"
-    fields = {"id", "name", "roles", "distributor_id", "gas_transporter"}
+    fields = {"id", "name", "roles", "distributor_id", "gas_transporter", "receive_url"}
     entry = reader.mapping(value, where, line, fields)
     roles = frozenset(
         _role(reader, role, f"{where}.roles", line)
@@ -409,7 +414,11 @@ def dumps(estate: Estate) -> str:
         str(s.cohort): {"mp107": s.mp107} | ({"id": str(s.signer_id)} if s.signer_id else {})
         for s in estate.s1sps
     }
-    data["parties"] = [_party_entry(p) for p in estate.parties]
+    urls = dict(estate.receive_urls)
+    data["parties"] = [
+        _party_entry(p) | ({"receive_url": urls[p.user_id]} if p.user_id in urls else {})
+        for p in estate.parties
+    ]
     data["registrations"] = [_registration_entry(r) for r in estate.registrations]
     data["devices"] = [_device_entry(d) for d in estate.devices]
     body = yaml.safe_dump(data, sort_keys=False, default_flow_style=None, width=100)

@@ -106,6 +106,8 @@ class Estate:
         dsp / s1sps: The switches (an S1SP not listed is not deployed).
         parties / registrations / devices: Who, what is registered to whom, what exists.
         dcc_id: The DCC's identity (DSP XML signing, ACB).
+        receive_urls: Parties' DUIS Receive Response Service URLs (``s1harness up``'s HTTP
+            endpoint POSTs their asynchronous messages there).
         keys: Where keys and certificates come from (:data:`~s1harness.estate.sources.KEY_SOURCES`).
     """
 
@@ -119,6 +121,7 @@ class Estate:
     devices: tuple[DeviceSpec, ...] = ()
     dcc_id: Eui64 = DCC_EUI
     keys: str = "test-pki"
+    receive_urls: tuple[tuple[Eui64, str], ...] = ()
     _parties: dict[Eui64, Party] = field(init=False, repr=False, compare=False)
     _periods: dict[str, list[RegistrationPeriod]] = field(init=False, repr=False, compare=False)
 
@@ -139,6 +142,11 @@ class Estate:
         object.__setattr__(self, "_periods", periods)
         for party in self.parties:
             remote_party_role(party)
+        for user_id, url in self.receive_urls:
+            if self.party(user_id) is None:
+                raise EstateError(f"receive URL for {user_id}: not a party of the estate")
+            if not url.startswith(("http://", "https://")):
+                raise EstateError(f"receive URL for {user_id}: {url!r} is not an http(s) URL")
         for period in self.registrations:
             self._check_period(period)
         for spec in self.devices:

@@ -13,16 +13,19 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from s1harness.estate.build import System, build
 from s1harness.estate.model import Estate
 from s1harness.services.buses import OpenBus, open_bus
+from s1harness.services.duis_http import DuisEndpoint
 from s1harness.services.runner import RoleRunner
 from s1harness.spec.clock import RunningClock
 from s1harness.spec.errors import InputError
+from s1harness.spec.identifiers import Eui64
 
 log = logging.getLogger("s1harness.up")
 ROLES = ("dsp", "s1sp:IOC", "s1sp:MOC", "s1sp:FOC", "devices")
@@ -40,6 +43,8 @@ class UpConfig:
         only: When given, run just these roles.
         data_dir: Where the registry and S1SP databases live (else in memory).
         client_id: The MQTT client identifier (default: derived from the roles).
+        duis_port: Serve the DCC Boxed DUIS web service on this port (0: a free one).
+        receive_urls: Users' receive URLs, over the estate's own.
     """
 
     estate: Estate
@@ -48,6 +53,8 @@ class UpConfig:
     only: frozenset[str] = field(default_factory=frozenset)
     data_dir: Path | None = None
     client_id: str | None = None
+    duis_port: int | None = None
+    receive_urls: Mapping[Eui64, str] = field(default_factory=dict)
 
     def roles(self, deployed: Iterable[str]) -> list[str]:
         """The roles to run, in :data:`ROLES` order.
@@ -98,8 +105,11 @@ async def serve(config: UpConfig, stop: asyncio.Event, *, on_ready: Hook | None 
         async with (
             open_bus("mqtt", broker=config.broker, client_id=client_id) as bus,
             RoleRunner(bus.transport, routes) as runner,
+            _endpoint(config, bus) as endpoint,
         ):
             running = Running(config, system, bus, roles, runner)
+            if endpoint is not None:
+                running.extra["DUIS endpoint"] = endpoint.url
             if on_ready is not None:
                 await on_ready(running)
             log.info("running %s on %s", ", ".join(roles) or "no role", bus.url)
@@ -123,6 +133,18 @@ async def _tick_until(running: Running, stop: asyncio.Event) -> None:
         for failure in running.runner.failures[-5:]:
             log.error("%s", failure)
         running.runner.failures.clear()
+
+
+@asynccontextmanager
+async def _endpoint(config: UpConfig, bus: OpenBus) -> AsyncIterator[DuisEndpoint | None]:
+    """The DUIS web service when a port is given (receive URLs: the command line's over the
+    estate's)."""
+    if config.duis_port is None:
+        yield None
+        return
+    urls = dict(config.estate.receive_urls) | dict(config.receive_urls)
+    async with DuisEndpoint(bus.transport, port=config.duis_port, receive_urls=urls) as endpoint:
+        yield endpoint
 
 
 def _client_id(roles: list[str]) -> str:
