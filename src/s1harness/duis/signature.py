@@ -57,6 +57,7 @@ ENVELOPED = "http://www.w3.org/2000/09/xmldsig#enveloped-signature"
 SHA256 = "http://www.w3.org/2001/04/xmlenc#sha256"
 _ECDSA = ec.ECDSA(hashes.SHA256())
 _ECDSA_DETERMINISTIC = ec.ECDSA(hashes.SHA256(), deterministic_signing=True)
+_SIGNATURE = ds("Signature")
 
 
 class SignatureFailure(enum.StrEnum):
@@ -106,7 +107,7 @@ def sign(
 
     Returns ``root``, compacted, with its ``ds:Signature`` appended as the last child.
     """
-    for old in root.findall(ds("Signature")):
+    for old in root.findall(_SIGNATURE):
         root.remove(old)
     compact(root)
     digest = base64.b64encode(hashlib.sha256(_reference_octets(root, embedded)).digest())
@@ -144,12 +145,18 @@ def _reference_octets(root: etree._Element, embedded: bool) -> bytes:
 
     Works on a copy: detaching and re-inserting the signature would let lxml rename its
     namespace prefix to another one bound to the same URI, changing the SignedInfo octets.
-    Documents from :func:`s1harness.duis.xml.parse` are already compact. An embedded element
-    is taken standalone, and declares only the namespaces its content uses once the signature
-    is gone (see the module docstring).
+    A document root that carries no signature (one about to be signed) needs no copy: a copy
+    of it canonicalises to the same octets. Documents from :func:`s1harness.duis.xml.parse`
+    are already compact. An embedded element is taken standalone, and declares only the
+    namespaces its content uses once the signature is gone (see the module docstring).
     """
-    document = etree.fromstring(etree.tostring(root)) if embedded else copy.deepcopy(root)
-    for signature in document.findall(ds("Signature")):
+    if embedded:
+        document = etree.fromstring(etree.tostring(root))
+    elif root.getparent() is None and root.find(_SIGNATURE) is None:
+        document = root
+    else:
+        document = copy.deepcopy(root)
+    for signature in document.findall(_SIGNATURE):
         document.remove(signature)
     if embedded:
         etree.cleanup_namespaces(document)
@@ -219,9 +226,6 @@ def _the_signature(root: etree._Element) -> etree._Element:
             SignatureFailure.MISPLACED, "ds:Signature is not the last child of the root"
         )
     return signatures[0]
-
-
-_SIGNATURE = ds("Signature")
 
 
 def _elements(parent: etree._Element) -> list[etree._Element]:

@@ -119,16 +119,28 @@ def _step(node: etree._Element) -> str:
 
 
 def compact(root: etree._Element) -> etree._Element:
-    """Remove whitespace-only text between elements, in place; returns ``root``."""
-    for element in root.iter():
-        if not isinstance(element.tag, str):
-            continue
-        if len(element) and element.text is not None and not element.text.strip():
-            element.text = None
-        for child in element:
-            if child.tail is not None and not child.tail.strip():
-                child.tail = None
+    """Remove whitespace-only text between elements, in place; returns ``root``.
+
+    That is the text of an element with children, and the tail of every node below ``root``
+    (each node is some element's child, comments and processing instructions included), all
+    visited in one walk of the tree.
+    """
+    nodes = root.iter()
+    next(nodes)  # the root itself: its tail is outside the document
+    _compact_text(root)
+    for node in nodes:
+        tail = node.tail
+        if tail is not None and not tail.strip():
+            node.tail = None
+        if isinstance(node.tag, str):
+            _compact_text(node)
     return root
+
+
+def _compact_text(element: etree._Element) -> None:
+    text = element.text
+    if text is not None and len(element) and not text.strip():
+        element.text = None
 
 
 def serialise(root: etree._Element) -> bytes:

@@ -3,12 +3,14 @@
 General-Signing APDU (tag ``DF``, GBCS §7.2.7 grouping header) and the General-Ciphering MAC
 envelope (``DD 00 …``, GBCS §7.2.5), as docs/gbcs.md §1.1 and §2.1 lay them out.
 
-These layouts build every frame the harness emits, and tests parse every vector and every
-fuzzed input with them to check the decoder of :mod:`s1harness.gbcs.frames`. They are not the
-decoder itself: interpreted, they cost about 23 µs a frame (the signature verification a frame
-is decoded for costs about 50 µs), and construct's compiled parser does not check that a
-``Bytes`` field was read in full, so it accepts truncated frames. The signed region is marked
-with ``Tell`` (``frame[signed_start:content_end]``), the bytes ``RawCopy`` would capture.
+These layouts build the MAC envelopes the harness emits, and tests parse every vector and
+every fuzzed input with them to check the decoder of :mod:`s1harness.gbcs.frames`, and build
+frames with them to check its General-Signing builder. They are neither the decoder nor that
+builder: interpreted, they cost about 23 µs a frame to parse and more to build (the signature
+verification a frame is decoded for costs about 50 µs), and construct's compiled parser does
+not check that a ``Bytes`` field was read in full, so it accepts truncated frames. The signed
+region is marked with ``Tell`` (``frame[signed_start:content_end]``), the bytes ``RawCopy``
+would capture.
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """The in-memory bus: the transport interface without a network, for tests and single-process
 runs. Delivery is in publish order, at-least-once semantics are trivially exactly-once, and
-subscribers get their own queues, so a slow subscriber never blocks a publisher."""
+subscribers get their own queues, so a slow subscriber never blocks a publisher. Which
+subscriptions take a topic is worked out once per topic (:class:`~.topics.TopicIndex`)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from types import TracebackType
 
+from s1harness.services.topics import TopicIndex
 from s1harness.spec.bus import Envelope, matches
 
 
@@ -22,6 +24,10 @@ class Subscription:
     def offer(self, envelope: Envelope) -> None:
         if matches(self.pattern, envelope.topic):
             self._queue.put_nowait(envelope)
+
+    def deliver(self, envelope: Envelope) -> None:
+        """Queue an envelope already known to match this subscription's filter."""
+        self._queue.put_nowait(envelope)
 
     async def get(self, timeout: float | None = None) -> Envelope:
         """The next envelope; raises ``TimeoutError`` after ``timeout`` seconds."""
@@ -45,18 +51,18 @@ class InMemoryBus:
     """Publish/subscribe with MQTT topic filters, inside one event loop."""
 
     def __init__(self) -> None:
-        self._subscriptions: list[Subscription] = []
+        self._index: TopicIndex[Subscription] = TopicIndex()
         self.published: list[Envelope] = []
         """Every envelope ever published, in order (what tests audit)."""
 
     async def publish(self, envelope: Envelope) -> None:
         self.published.append(envelope)
-        for subscription in list(self._subscriptions):
-            subscription.offer(envelope)
+        for subscription in self._index.for_topic(envelope.topic):
+            subscription.deliver(envelope)
 
     def subscribe(self, pattern: str) -> Subscription:
         subscription = Subscription(self, pattern)
-        self._subscriptions.append(subscription)
+        self._index.add(subscription)
         return subscription
 
     async def subscribed(self) -> None:
@@ -67,8 +73,7 @@ class InMemoryBus:
         return False
 
     def unsubscribe(self, subscription: Subscription) -> None:
-        if subscription in self._subscriptions:
-            self._subscriptions.remove(subscription)
+        self._index.remove(subscription)
 
     async def __aenter__(self) -> InMemoryBus:
         return self
@@ -76,4 +81,4 @@ class InMemoryBus:
     async def __aexit__(
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        self._subscriptions.clear()
+        self._index.clear()

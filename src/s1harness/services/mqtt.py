@@ -30,6 +30,7 @@ from urllib.parse import urlsplit
 
 import aiomqtt
 
+from s1harness.services.topics import TopicIndex
 from s1harness.spec.bus import Envelope, matches
 from s1harness.spec.errors import InputError
 from s1harness.spec.wire import (
@@ -49,6 +50,9 @@ _NO_DELAY = ((socket.IPPROTO_TCP, socket.TCP_NODELAY, 1),)
 delayed ACK (~40 ms a hop)."""
 SEEN_LIMIT = 200_000
 """How many received message IDs a bus remembers to recognise repeats."""
+CLOSE_GRACE = 0.5
+"""Seconds :meth:`MqttBus.close` waits for what the bus sent to be confirmed and acknowledged."""
+_DRAIN_POLL = 0.002
 
 
 def parse_url(url: str) -> tuple[str, int]:
@@ -87,6 +91,10 @@ class MqttSubscription:
     def offer(self, envelope: Envelope) -> None:
         if matches(self.pattern, envelope.topic):
             self._queue.put_nowait(envelope)
+
+    def deliver(self, envelope: Envelope) -> None:
+        """Queue an envelope already known to match this subscription's filter."""
+        self._queue.put_nowait(envelope)
 
     async def get(self, timeout: float | None = None) -> Envelope:
         return await asyncio.wait_for(self._queue.get(), timeout)
@@ -145,7 +153,7 @@ class MqttBus:
             give_up_after,
             connect_timeout,
         )
-        self._subscriptions: list[MqttSubscription] = []
+        self._index: TopicIndex[MqttSubscription] = TopicIndex()
         self._patterns: dict[str, int] = {}
         self._outbox: OrderedDict[str, _Outgoing] = OrderedDict()
         self._to_send: asyncio.Queue[str] = asyncio.Queue()
@@ -156,6 +164,8 @@ class MqttBus:
         self._acks_due: dict[str, list[str]] = {}
         self._ack_ready = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
+        self._in_flight: set[asyncio.Task[None]] = set()
+        """Publishes awaiting the broker's PUBACK (see :meth:`_send_loop`)."""
         self._closing = False
 
     # -- life cycle ------------------------------------------------------------------------
@@ -180,9 +190,22 @@ class MqttBus:
 
     async def close(self) -> None:
         self._closing = True
+        await self._drain()
         for task in self._tasks:
             await cancel_and_wait(task)
         self._tasks = []
+
+    async def _drain(self) -> None:
+        """Give what this bus sent up to :data:`CLOSE_GRACE` seconds to be confirmed by the
+        broker and acknowledged by its consumers before going: a message still in the outbox
+        when the bus closes is never sent again, and a client that disconnects while the broker
+        is still writing to it can leave amqtt's side of the connection half-closed."""
+        if not self._connected.is_set():
+            return
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + CLOSE_GRACE
+        while (self._outbox or self._in_flight) and loop.time() < deadline:
+            await asyncio.sleep(_DRAIN_POLL)
 
     @property
     def connected(self) -> bool:
@@ -200,7 +223,7 @@ class MqttBus:
 
     def subscribe(self, pattern: str) -> MqttSubscription:
         subscription = MqttSubscription(self, pattern)
-        self._subscriptions.append(subscription)
+        self._index.add(subscription)
         self._patterns[pattern] = self._patterns.get(pattern, 0) + 1
         if self._patterns[pattern] == 1 and self._client is not None:
             task = asyncio.create_task(self._subscribe(self._client, pattern))
@@ -215,13 +238,12 @@ class MqttBus:
             await asyncio.gather(*self._pending_subscribes, return_exceptions=True)
 
     def unsubscribe(self, subscription: MqttSubscription) -> None:
-        if subscription in self._subscriptions:
-            self._subscriptions.remove(subscription)
+        if self._index.remove(subscription):
             self._patterns[subscription.pattern] -= 1
 
     def busy(self) -> bool:
         """Messages not yet acknowledged, or received and not yet taken."""
-        return bool(self._outbox) or any(s.pending() for s in self._subscriptions)
+        return bool(self._outbox) or any(s.pending() for s in self._index.subscriptions)
 
     # -- the connection ------------------------------------------------------------------------
 
@@ -279,20 +301,43 @@ class MqttBus:
                 await cancel_and_wait(task)
 
     async def _send_loop(self, client: aiomqtt.Client) -> None:
-        while True:
-            message_id = await self._to_send.get()
-            outgoing = self._outbox.get(message_id)
-            if outgoing is None:
-                continue  # acknowledged meanwhile
-            outgoing.attempts += 1
-            outgoing.last_sent = time.monotonic()
-            self.stats.sent += 1
-            self.stats.resent += outgoing.attempts > 1
-            try:
-                await client.publish(outgoing.topic, outgoing.data, qos=1)
-            except aiomqtt.MqttError:
-                self._to_send.put_nowait(message_id)
-                raise
+        """Hand each queued message to the client, in queue order, without waiting for the
+        broker's PUBACK of the one before: QoS 1 publishes are pipelined (the client keeps up to
+        ``max_inflight_messages`` unacknowledged), instead of one broker round trip each."""
+        in_flight = self._in_flight
+        failed = asyncio.Event()
+        try:
+            while True:
+                message_id = await self._to_send.get()
+                if failed.is_set():
+                    # A publish failed on this connection: stop here; the connection loop
+                    # connects again and sends the whole outbox.
+                    self._to_send.put_nowait(message_id)
+                    return
+                outgoing = self._outbox.get(message_id)
+                if outgoing is None:
+                    continue  # acknowledged meanwhile
+                outgoing.attempts += 1
+                outgoing.last_sent = time.monotonic()
+                self.stats.sent += 1
+                self.stats.resent += outgoing.attempts > 1
+                # A task runs its first step (the client's synchronous publish) in creation
+                # order, so the messages leave in queue order.
+                task = asyncio.create_task(self._publish(client, message_id, outgoing, failed))
+                in_flight.add(task)
+                task.add_done_callback(in_flight.discard)
+        finally:
+            for task in in_flight:
+                task.cancel()  # each awaits only its PUBACK; the outbox still has the message
+
+    async def _publish(
+        self, client: aiomqtt.Client, message_id: str, outgoing: _Outgoing, failed: asyncio.Event
+    ) -> None:
+        try:
+            await client.publish(outgoing.topic, outgoing.data, qos=1)
+        except aiomqtt.MqttError:
+            self._to_send.put_nowait(message_id)
+            failed.set()
 
     async def _retransmit_loop(self) -> None:
         while True:
@@ -330,7 +375,8 @@ class MqttBus:
         if topic == self.ack_topic:
             self._acknowledged(topic, data)
             return
-        if not any(matches(p, topic) for p, n in self._patterns.items() if n):
+        takers = self._index.for_topic(topic)
+        if not takers:
             return  # not ours (amqtt's retained-message leak)
         try:
             delivery = decode(topic, data)
@@ -343,8 +389,8 @@ class MqttBus:
             self.stats.repeats += 1
         else:
             self._remember(delivery.message_id)
-            for subscription in list(self._subscriptions):
-                subscription.offer(delivery.envelope)
+            for subscription in takers:
+                subscription.deliver(delivery.envelope)
         if delivery.ack_to:
             self._acks_due.setdefault(delivery.ack_to, []).append(delivery.message_id)
             self._ack_ready.set()

@@ -16,6 +16,7 @@ lenient asn1crypto path in :mod:`s1harness.smki._lenient`. Both paths produce th
 from __future__ import annotations
 
 import enum
+import functools
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
@@ -193,6 +194,33 @@ def parse_certificate(der: bytes, *, source: str | None = None) -> SmkiCertifica
     return cert.with_source(source) if source is not None else cert
 
 
+PARSED_CACHE_SIZE = 1024
+"""Certificates :func:`cached_certificate` keeps (a few hundred octets each)."""
+
+
+def cached_certificate(der: bytes) -> SmkiCertificate:
+    """:func:`parse_certificate`, remembered by the DER octets (without a source label).
+
+    The roles meet the same few certificates on every request — the slot certificates an S1SP
+    reads back from its database, the replacement and path certificates a command carries to
+    the DSP and on to the S1SP — and parsing each again was a tenth of a round trip. The key is
+    the whole DER, so only identical octets share a result, and a :class:`SmkiCertificate` is
+    immutable (its public key is built once, from the same octets), so sharing it changes
+    nothing a caller can see. Failures are not remembered: bad octets are parsed, and refused,
+    every time. At most :data:`PARSED_CACHE_SIZE` certificates are kept, least recently used
+    first out.
+
+    Raises:
+        CertificateParseError: as :func:`parse_certificate`.
+    """
+    return _remembered(bytes(der))
+
+
+@functools.lru_cache(maxsize=PARSED_CACHE_SIZE)
+def _remembered(der: bytes) -> SmkiCertificate:
+    return parse_certificate(der)
+
+
 def interpret(raw: RawCertificate) -> SmkiCertificate:
     """Give a raw certificate its SMKI meaning (kind, EUI, role, anomalies)."""
     anomalies: list[Anomaly] = []
@@ -259,6 +287,7 @@ __all__ = [
     "CertificateKind",
     "RawCertificate",
     "SmkiCertificate",
+    "cached_certificate",
     "interpret",
     "parse_certificate",
 ]

@@ -40,6 +40,9 @@ class Keystore:
         self._entries: dict[bytes, KeystoreEntry] = {}
         self._by_eui: dict[str | None, list[bytes]] = {}
         self._by_serial: dict[int, list[bytes]] = {}
+        self._by_issuer_serial: dict[tuple[str, int], bytes] = {}
+        """(compact issuer, serial) → the first certificate added with them: what
+        :meth:`by_issuer_serial` would find scanning :meth:`by_serial` in order."""
         for entry in entries:
             self.add(entry)
 
@@ -76,6 +79,8 @@ class Keystore:
             self._entries[der] = entry
             self._by_eui.setdefault(entry.certificate.eui, []).append(der)
             self._by_serial.setdefault(entry.certificate.serial, []).append(der)
+            issuer = _compact(entry.certificate.issuer.rfc4514())
+            self._by_issuer_serial.setdefault((issuer, entry.certificate.serial), der)
         elif known.private_key is None and entry.private_key is not None:
             self._entries[entry.certificate.der] = replace(known, private_key=entry.private_key)
 
@@ -133,11 +138,8 @@ class Keystore:
 
         The comparison ignores spaces after commas, so ``CN=Z1, OU=07`` matches ``CN=Z1,OU=07``.
         """
-        wanted = _compact(issuer)
-        for entry in self.by_serial(serial):
-            if _compact(entry.certificate.issuer.rfc4514()) == wanted:
-                return entry
-        return None
+        der = self._by_issuer_serial.get((_compact(issuer), serial))
+        return None if der is None else self._entries[der]
 
 
 def _compact(name: str) -> str:

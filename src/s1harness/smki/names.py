@@ -7,6 +7,7 @@ types belong to the certificate profile, not to name matching (docs/smki.md §3)
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from s1harness.smki.oids import SHORT_NAMES
@@ -31,11 +32,18 @@ class DistinguishedName:
 
     def rfc4514(self) -> str:
         """RFC 4514 string, last RDN first, no spaces (``CN=Z1,OU=07``), as XML-DSig uses."""
-        return ",".join(_attribute(oid, value) for oid, value in reversed(self.attributes))
+        return _rfc4514(self.attributes)
 
     def __str__(self) -> str:
         """DER order with spaces (``OU=07, CN=Z1``), the way the SMKI documents write names."""
         return ", ".join(_attribute(oid, value) for oid, value in self.attributes)
+
+
+@functools.lru_cache(maxsize=1024)
+def _rfc4514(attributes: tuple[tuple[str, str], ...]) -> str:
+    """Remembered per name: every XML signature writes its signer's issuer this way, and every
+    check looks the issuer up by it (a pure function of the attributes, which key it whole)."""
+    return ",".join(_attribute(oid, value) for oid, value in reversed(attributes))
 
 
 def _attribute(oid: str, value: str) -> str:

@@ -23,6 +23,7 @@ has also expired.
 from __future__ import annotations
 
 import enum
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -32,7 +33,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from s1harness.smki.certificate import CertificateKind, SmkiCertificate
-from s1harness.smki.keys import key_from_point
+from s1harness.smki.keys import PublicKey, key_from_point
 from s1harness.smki.names import DistinguishedName
 from s1harness.smki.oids import ECDSA_WITH_SHA256
 from s1harness.spec.errors import InputError
@@ -221,7 +222,7 @@ def _check_link(
             "is not ecdsa-with-SHA256",
         )
     try:
-        key_from_point(point).verify(child.raw.signature, child.raw.tbs, _ECDSA)
+        _issuer_key(point).verify(child.raw.signature, child.raw.tbs, _ECDSA)
     except (InvalidSignature, ValueError):
         raise _PathError(
             PathFailure.BAD_SIGNATURE,
@@ -237,6 +238,15 @@ def _check_link(
             PathFailure.NAME_MISMATCH,
             f"{_who(child)}: issuer {_issuer(child)} does not match {who}",
         )
+
+
+@functools.lru_cache(maxsize=256)
+def _issuer_key(point: bytes) -> PublicKey:
+    """The issuer's public key, built once per point: a path is checked against the same few
+    CA keys again and again, and building a key (checking the point is on the curve) costs a
+    fifth of the signature check it serves. Keyed by the whole point; a point that is not on
+    the curve raises every time, as nothing is kept for it."""
+    return key_from_point(point)
 
 
 def _check_ca(parent: SmkiCertificate, ca_below: int) -> None:

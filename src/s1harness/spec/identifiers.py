@@ -44,7 +44,7 @@ class Eui64(str):
     @property
     def duis(self) -> str:
         """The DUIS form, octets joined by dashes (``90-B3-D5-1F-30-01-00-00``)."""
-        return "-".join(self[i : i + 2] for i in range(0, 16, 2))
+        return bytes.fromhex(self).hex("-").upper()
 
 
 DCC_EUI = Eui64("90B3D51F30000002")

@@ -276,3 +276,69 @@ def test_the_message_code_table_covers_every_code_in_the_vectors(vectors: Path) 
     codes = {_apdu(decode(data)).message_code for _, data in rtds_frames()}
     assert len(codes) == 27
     assert all(lookup(code) is not None for code in codes)
+
+
+_OTHER_INFORMATION = st.sampled_from(
+    [
+        OtherInformation(0x0103),
+        OtherInformation(0x0002, Eui64("90B3D51F30010000")),
+        OtherInformation(0x0002, Eui64("90B3D51F30010000"), 1002),
+        OtherInformation(0x0002, Eui64("90B3D51F30010000"), 1002, 7),
+        OtherInformation(0x0002, Eui64("90B3D51F30010000"), 1002, None, bytes(300)),
+    ]
+)
+
+
+@given(
+    st.sampled_from(list(Cra)),
+    st.one_of(st.integers(0, 2**64 - 1), st.sampled_from([0, 2**63, 2**64 - 1])),
+    st.binary(min_size=8, max_size=8),
+    st.binary(min_size=8, max_size=8),
+    st.sampled_from([b"", bytes(range(12))]),
+    _OTHER_INFORMATION,
+    st.sampled_from([0, 1, 127, 128, 255, 256, 300, 70_000]),
+    st.sampled_from(list(SignatureField)),
+)
+def test_the_builder_writes_what_the_declarative_layout_builds(
+    cra: Cra,
+    counter: int,
+    originator: bytes,
+    target: bytes,
+    date_time: bytes,
+    other: OtherInformation,
+    content_size: int,
+    field: SignatureField,
+) -> None:
+    signature = bytes(range(64)) if field is SignatureField.PRESENT else None
+    content = bytes(content_size)
+    apdu = build_general_signing(
+        cra=cra,
+        counter=counter,
+        originator=Eui64(originator),
+        target=Eui64(target),
+        other_information=other,
+        content=content,
+        date_time=date_time or None,
+        signature_field=field,
+        signature=signature,
+    )
+    length = {SignatureField.ABSENT: None, SignatureField.EMPTY: 0, SignatureField.PRESENT: 64}
+    fields = {
+        "cra": int(cra),
+        "counter": counter,
+        "originator": originator,
+        "target": target,
+        "date_time": date_time,
+        "other_information_length": _layout_ber(len(other.encode())),
+        "other_information": other.encode(),
+        "content_length": _layout_ber(content_size),
+        "content": content,
+        "signature_length": length[field],
+        "signature": signature,
+    }
+    assert apdu.raw == _frames.GeneralSigning.build(fields)
+
+
+def _layout_ber(size: int) -> dict[str, int]:
+    first = size if size < 0x80 else (0x81, 0x82, 0x83)[(size.bit_length() - 1) // 8]
+    return {"first": first, "value": size}

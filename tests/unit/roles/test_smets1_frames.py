@@ -173,6 +173,22 @@ def test_the_construct_layout_reads_what_the_decoder_reads(name: str) -> None:
     assert _as_layout_reads(decode(golden(name))) == _layout_reading(golden(name))
 
 
+def test_the_header_format_is_the_construct_header() -> None:
+    values = {
+        "frame_type": 2,
+        "cohort": 3,
+        "device_id": bytes(range(8)),
+        "sequence": 2**64 - 1,
+        "correlation": 7,
+        "code": 0xBEEF,
+        "status": 1,
+        "body_length": 0xFFFF,
+    }
+    packed = _layout.HEADER_FORMAT.pack(_layout.MAGIC, _layout.VERSION, *values.values())
+    assert _layout.HEADER_FORMAT.size == _layout.HEADER_LENGTH
+    assert packed == _layout.Header.build(values)
+
+
 def _patched(name: str, at: int, octets: bytes) -> bytes:
     data = bytearray(golden(name))
     data[at : at + len(octets)] = octets

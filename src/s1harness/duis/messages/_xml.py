@@ -14,8 +14,7 @@ import base64
 import binascii
 import enum
 import re
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Concatenate, ParamSpec, TypeVar
 
@@ -55,22 +54,35 @@ def fail(element: etree._Element, message: str) -> DuisParseError:
     return DuisParseError(message, path=path_of(element), line=line_of(element))
 
 
-@contextmanager
-def located(element: etree._Element) -> Iterator[None]:
+def located(element: etree._Element) -> _Located:
     """Re-raise value errors from the block as :class:`DuisParseError` located at ``element``.
 
     Errors that already carry a path pass through unchanged.
     """
-    try:
-        yield
-    except DuisParseError as exc:
-        if exc.path is not None:
-            raise
-        raise fail(element, exc.message) from None
-    except InputError as exc:
-        raise fail(element, exc.message) from None
-    except (ValueError, OverflowError) as exc:
-        raise fail(element, str(exc)) from None
+    return _Located(element)
+
+
+class _Located:
+    """The context manager of :func:`located`: a class, as a generator-based one costs several
+    times as much and readers enter one for almost every value."""
+
+    __slots__ = ("element",)
+
+    def __init__(self, element: etree._Element) -> None:
+        self.element = element
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: object
+    ) -> None:
+        if exc is None or (isinstance(exc, DuisParseError) and exc.path is not None):
+            return
+        if isinstance(exc, InputError):
+            raise fail(self.element, exc.message) from None
+        if isinstance(exc, ValueError | OverflowError):
+            raise fail(self.element, str(exc)) from None
 
 
 class Children:
@@ -82,14 +94,21 @@ class Children:
 
     def __init__(self, parent: etree._Element) -> None:
         self.parent = parent
-        self._items = [child for child in parent if isinstance(child.tag, str)]
+        self._items: list[etree._Element] = []
+        self._tags: list[str] = []  # lxml builds a new string on every .tag: read each once
+        for child in parent:
+            tag = child.tag
+            if isinstance(tag, str):
+                self._items.append(child)
+                self._tags.append(tag)
         self._at = 0
 
     def optional(self, tag: str) -> etree._Element | None:
         """The next child if it is ``tag``; otherwise ``None`` (nothing is consumed)."""
-        if self._at < len(self._items) and self._items[self._at].tag == tag:
-            self._at += 1
-            return self._items[self._at - 1]
+        at = self._at
+        if at < len(self._tags) and self._tags[at] == tag:
+            self._at = at + 1
+            return self._items[at]
         return None
 
     def maybe(
@@ -170,6 +189,8 @@ def has_signature(element: etree._Element) -> bool:
 
 def text(element: etree._Element) -> str:
     """The character content of a simple-typed element, as written (``xs:string``)."""
+    if not len(element):  # the usual case: no child at all, so no tails to join
+        return element.text or ""
     for child in element:
         if isinstance(child.tag, str):
             raise fail(child, f"unexpected element {qname(child.tag)} in a simple value")

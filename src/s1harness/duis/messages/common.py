@@ -11,6 +11,7 @@ import enum
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from typing import Final, Self
 
 from lxml import etree
@@ -73,6 +74,11 @@ class RequestId:
         return cls(Eui64(match["originator"]), Eui64(match["target"]), int(match["counter"]))
 
     def __str__(self) -> str:
+        return self._text
+
+    @cached_property
+    def _text(self) -> str:
+        """The XSD form, built once: it keys every role's records of a request."""
         return f"{self.originator.duis}:{self.target.duis}:{self.counter}"
 
     def swapped(self) -> RequestId:

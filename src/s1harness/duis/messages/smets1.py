@@ -54,6 +54,9 @@ class SMETS1SignedResponse:
     schema_version: str = "5.4"
     response: SMETS1Response
     element: etree._Element | None = field(default=None, compare=False, repr=False)
+    _read_from: bytes | None = field(default=None, init=False, compare=False, repr=False)
+    """The kept element's serialisation when :func:`read_smets1_signed_response` took these
+    fields from it (never carried over by ``dataclasses.replace``, which builds new fields)."""
 
     def __post_init__(self) -> None:
         check_decimal("schemaVersion", self.schema_version)
@@ -83,7 +86,7 @@ class SMETS1ResponseMessage:
 def write_smets1_signed_response(signed: SMETS1SignedResponse) -> etree._Element:
     """A standalone ``sr:SMETS1SignedResponse``: a copy of the kept element, or built unsigned."""
     if signed.element is not None:
-        if read_smets1_signed_response(signed.element) != signed:
+        if not _as_read(signed) and read_smets1_signed_response(signed.element) != signed:
             raise InputError("SMETS1SignedResponse.element does not match its fields")
         return copy.deepcopy(signed.element)
     root = etree.Element(sr("SMETS1SignedResponse"), nsmap={**NSMAP, "ra": RA})
@@ -107,9 +110,22 @@ def read_smets1_signed_response(element: etree._Element) -> SMETS1SignedResponse
     children.signature()
     children.end()
     with x.located(element):
-        return SMETS1SignedResponse(
+        signed = SMETS1SignedResponse(
             schema_version=version, response=response, element=copy.deepcopy(element)
         )
+    assert signed.element is not None
+    object.__setattr__(signed, "_read_from", etree.tostring(signed.element))
+    return signed
+
+
+def _as_read(signed: SMETS1SignedResponse) -> bool:
+    """Whether the fields are still those read from the kept element, which still serialises
+    as it did then: the fields are frozen, so they then describe it without reading it again
+    (a relay re-embeds the S1SP's signed response in every response it sends)."""
+    kept = signed._read_from
+    return (
+        kept is not None and signed.element is not None and etree.tostring(signed.element) == kept
+    )
 
 
 def _read_response(element: etree._Element) -> SMETS1Response:

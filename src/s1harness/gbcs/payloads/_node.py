@@ -11,6 +11,7 @@ complete parse inside the error handling.
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, NoReturn, TypeVar
@@ -66,8 +67,17 @@ def dump(spec: Any, value: Any, path: str) -> bytes:
     Raises:
         InputError: when the typed value cannot be represented (a value of the wrong type).
     """
+    return write(lambda: bytes(spec(value).dump()), path)
+
+
+def write(encode: Callable[[], bytes], path: str) -> bytes:
+    """Run an encoder; any failure of a typed value to encode is an :class:`InputError`.
+
+    Raises:
+        InputError: naming ``path`` and what failed.
+    """
     try:
-        return bytes(spec(value).dump())
+        return encode()
     except Exception as exc:  # noqa: BLE001 - asn1crypto raises many types on bad values
         raise InputError(f"cannot encode {path}: {_reason(exc)}") from None
 

@@ -9,11 +9,12 @@ Commands are remote-party payloads and encode as minimal DER.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from s1harness.gbcs.payloads import _asn1
+from s1harness.gbcs.payloads import _asn1, _canonical, _der
 from s1harness.gbcs.payloads._convert import (
     cell_value,
     changes_value,
@@ -23,7 +24,7 @@ from s1harness.gbcs.payloads._convert import (
     specialists_value,
     utc_time,
 )
-from s1harness.gbcs.payloads._node import Node, dump, embed, known, load
+from s1harness.gbcs.payloads._node import Node, embed, known, load, write
 from s1harness.gbcs.payloads.cells import (
     CpvChecks,
     ReplacementMode,
@@ -92,9 +93,20 @@ class UpdateSecurityCredentials:
 def decode_update_security_credentials(content: bytes) -> UpdateSecurityCredentials:
     """Decode a CS02b/CS02g command payload (message codes 0x0100..0x0109, 0x0125, 0x0126).
 
+    A command in canonical DER is read directly (:mod:`._canonical`); anything else, and every
+    fault, goes through the full reader.
+
     Raises:
         GbcsCodecError: if the payload is not a well-formed UpdateSecurityCredentials.
     """
+    try:
+        return _canonical_command(bytes(content))
+    except _canonical.NotCanonical:
+        return _decode(content)
+
+
+def _decode(content: bytes) -> UpdateSecurityCredentials:
+    """The full reader: any encoding the model accepts, every fault located."""
     fields = load(_asn1.UpdateSecurityCredentials, content, "UpdateSecurityCredentials").fields()
     when = fields.get("executionDateTime")
     return UpdateSecurityCredentials(
@@ -136,6 +148,60 @@ def _read_replacement(node: Node) -> TrustAnchorReplacement:
     )
 
 
+def _canonical_command(data: bytes) -> UpdateSecurityCredentials:
+    """The command read from canonical DER (see :mod:`._canonical`).
+
+    Raises:
+        _canonical.NotCanonical: for anything else, an execution date-time included.
+    """
+    outer = _canonical.Reader(data, 0, len(data))
+    command = outer.inside(_canonical.SEQUENCE)
+    outer.done()
+    control = _canonical_control(command.inside(_canonical.SEQUENCE))
+    replacements = command.inside(_canonical.SEQUENCE).items(_canonical_replacement)
+    path = command.inside(_canonical.SEQUENCE).items(_canonical_certificate)
+    command.done()
+    return UpdateSecurityCredentials(control, replacements, path, None)
+
+
+def _canonical_control(reader: _canonical.Reader) -> AuthorisingRemotePartyControl:
+    mode = reader.integer()
+    key = reader.optional(0x80, _canonical.Reader.octets)
+    cpv = reader.optional(0x81, _canonical.Reader.integer)
+    cell = reader.optional(0xA2, _canonical_cell)
+    seq_number = reader.integer(0x83)
+    floor = reader.optional(0x84, _canonical.Reader.integer)
+    specialists = reader.optional(0xA5, _canonical.specialists)
+    changes = reader.optional(0xA6, _canonical.changes)
+    reader.done()
+    return AuthorisingRemotePartyControl(
+        mode=known(ReplacementMode, mode),
+        seq_number=seq_number,
+        authorising_cell=cell,
+        apply_time_based_cpv_checks=None if cpv is None else known(CpvChecks, cpv),
+        plaintext_symmetric_key=key,
+        floor_seq_number=floor,
+        specialist_floor_seq_numbers=specialists,
+        other_seq_number_changes=changes,
+    )
+
+
+def _canonical_cell(reader: _canonical.Reader, tag: int) -> TrustAnchorCell:
+    return _canonical.cell(reader.inside(tag))
+
+
+def _canonical_replacement(reader: _canonical.Reader) -> TrustAnchorReplacement:
+    inner = reader.inside(_canonical.SEQUENCE)
+    certificate = inner.whole(_canonical.SEQUENCE)
+    target = _canonical.cell(inner.inside(_canonical.SEQUENCE))
+    inner.done()
+    return TrustAnchorReplacement(certificate, target)
+
+
+def _canonical_certificate(reader: _canonical.Reader) -> bytes:
+    return reader.whole(_canonical.SEQUENCE)
+
+
 def encode_update_security_credentials(command: UpdateSecurityCredentials) -> bytes:
     """Encode a CS02b/CS02g command payload as minimal DER; certificates are embedded as given.
 
@@ -153,7 +219,7 @@ def encode_update_security_credentials(command: UpdateSecurityCredentials) -> by
     }
     if command.execution_date_time is not None:
         value["executionDateTime"] = utc_time(command.execution_date_time, "executionDateTime")
-    return dump(_asn1.UpdateSecurityCredentials, value, "UpdateSecurityCredentials")
+    return write(lambda: _command_der(value), "UpdateSecurityCredentials")
 
 
 def _control_value(control: AuthorisingRemotePartyControl) -> dict[str, Any]:
@@ -190,3 +256,91 @@ def _replacement_value(replacement: TrustAnchorReplacement) -> dict[str, Any]:
         ),
         "targetTrustAnchorCell": cell_value(replacement.target),
     }
+
+
+# -- DER of the built value (:mod:`._der`), field by field as _asn1.UpdateSecurityCredentials
+
+
+def _command_der(value: dict[str, Any]) -> bytes:
+    certificates = value["certificationPathCertificates"]
+    parts = [
+        _control_der(value["authorisingRemotePartyControl"]),
+        _der.sequence(_der.SEQUENCE, (_replacement_der(r) for r in value["replacements"])),
+        _der.sequence(_der.SEQUENCE, (_der.embedded(c) for c in certificates)),
+    ]
+    when = value.get("executionDateTime")
+    if when is not None:
+        parts.append(_der.generalized_time(when))
+    return _der.sequence(_der.SEQUENCE, parts)
+
+
+def _control_der(value: dict[str, Any]) -> bytes:
+    return _der.sequence(
+        _der.SEQUENCE,
+        (write_field(tag, value[name]) for name, tag, write_field in _CONTROL if name in value),
+    )
+
+
+def _cell_der(tag: int, value: dict[str, Any]) -> bytes:
+    parts = [
+        _der.integer(_der.INTEGER, value["trustAnchorCellRemotePartyRole"]),
+        _der.key_usage(value["trustAnchorCellKeyUsage"]),
+    ]
+    usage = _der.integer(_der.INTEGER, value["trustAnchorCellUsage"])
+    if usage != _MANAGEMENT:  # DER leaves out a value equal to the DEFAULT
+        parts.append(usage)
+    return _der.sequence(tag, parts)
+
+
+def _specialists_der(tag: int, items: list[dict[str, Any]]) -> bytes:
+    return _der.sequence(tag, (_specialist_der(item) for item in items))
+
+
+def _specialist_der(item: dict[str, Any]) -> bytes:
+    return _der.sequence(
+        _der.SEQUENCE,
+        (
+            _der.integer(_der.INTEGER, item["seqNumberUsage"]),
+            _der.integer(_der.INTEGER, item["seqNumber"]),
+        ),
+    )
+
+
+def _changes_der(tag: int, items: list[dict[str, Any]]) -> bytes:
+    return _der.sequence(tag, (_change_der(item) for item in items))
+
+
+def _change_der(item: dict[str, Any]) -> bytes:
+    parts = [
+        _der.integer(_der.INTEGER, item["remotePartyRole"]),
+        _der.integer(_der.INTEGER, item["floorSeqNumber"]),
+    ]
+    specialists = item.get("specialistFloorSeqNumbers")
+    if specialists is not None:
+        parts.append(_specialists_der(_der.SEQUENCE, specialists))
+    return _der.sequence(_der.SEQUENCE, parts)
+
+
+def _replacement_der(item: dict[str, Any]) -> bytes:
+    return _der.sequence(
+        _der.SEQUENCE,
+        (
+            _der.embedded(item["replacementCertificate"]),
+            _cell_der(_der.SEQUENCE, item["targetTrustAnchorCell"]),
+        ),
+    )
+
+
+_MANAGEMENT = _der.integer(_der.INTEGER, 0)
+_CONTROL: tuple[tuple[str, int, Callable[[int, Any], bytes]], ...] = (
+    ("credentialsReplacementMode", _der.INTEGER, _der.integer),
+    ("plaintextSymmetricKey", 0x80, _der.octets),
+    ("applyTimeBasedCPVChecks", 0x81, _der.integer),
+    ("authorisingRemotePartyTACellIdentifier", 0xA2, _cell_der),
+    ("authorisingRemotePartySeqNumber", 0x83, _der.integer),
+    ("newRemotePartyFloorSeqNumber", 0x84, _der.integer),
+    ("newRemotePartySpecialistFloorSeqNumber", 0xA5, _specialists_der),
+    ("otherRemotePartySeqNumberChanges", 0xA6, _changes_der),
+)
+"""AuthorisingRemotePartyControl in field order: name, identifier octet ([n] are IMPLICIT
+context-specific; [2], [5] and [6] constructed), writer."""

@@ -42,7 +42,7 @@ from s1harness.duis.messages import (
 from s1harness.duis.srv import Srv
 from s1harness.registry.model import Device, DeviceType, Party, Smets, SmiStatus
 from s1harness.registry.store import Registry
-from s1harness.smki.certificate import SmkiCertificate, parse_certificate
+from s1harness.smki.certificate import SmkiCertificate, cached_certificate
 from s1harness.smki.errors import CertificateParseError
 from s1harness.smki.validation import TrustAnchor, validate_path
 from s1harness.spec.mpxn import Mpan
@@ -210,7 +210,7 @@ def _slots(body: CredentialsBody) -> list[tuple[bytes, KeyUsage]]:
 
 def _certificate(der: bytes, where: str) -> SmkiCertificate:
     try:
-        return parse_certificate(der)
+        return cached_certificate(der)
     except CertificateParseError as exc:
         raise Rejected("E061504", "DSP check 5", f"{where}: {exc.message}") from None
 

@@ -22,8 +22,8 @@ from s1harness.duis.messages import Request, parse_request
 from s1harness.duis.signature import verify
 from s1harness.gbcs.crypto import verify_signature
 from s1harness.gbcs.errors import GbcsError
-from s1harness.gbcs.frames import GeneralSigningApdu, decode
-from s1harness.gbcs.payloads import decode_update_security_credentials
+from s1harness.gbcs.frames import Frame, GeneralSigningApdu, decode
+from s1harness.gbcs.payloads import UpdateSecurityCredentials, decode_update_security_credentials
 from s1harness.registry.store import Registry
 from s1harness.roles import countersigned
 from s1harness.roles.s1sp.store import SlotKind, SlotRole, SlotStore
@@ -76,21 +76,74 @@ def inner_request(cs: countersigned.CountersignedRequest) -> Request:
         ) from None
 
 
+class SignedPrecommand:
+    """The signed pre-command a countersigned request carries, decoded at most once.
+
+    Check 2 reads the target role from its payload, check 4 verifies its signature and the
+    execution takes the replacements from that payload: three readers of the same octets.
+    Decoding is a pure function of the octets, so each reader gets the one result — or the
+    same error, raised again — exactly as if it had decoded them itself.
+    """
+
+    def __init__(self, octets: bytes | None) -> None:
+        self.octets = octets or b""
+        self._frame: Frame | GbcsError | None = None
+        self._payload: tuple[bytes, UpdateSecurityCredentials | GbcsError] | None = None
+
+    def frame(self) -> Frame:
+        """The decoded frame.
+
+        Raises:
+            GbcsError: when the octets are not a GBCS frame.
+        """
+        if self._frame is None:
+            try:
+                self._frame = decode(self.octets)
+            except GbcsError as exc:
+                self._frame = exc
+        if isinstance(self._frame, GbcsError):
+            raise self._frame
+        return self._frame
+
+    def payload(self, apdu: GeneralSigningApdu) -> UpdateSecurityCredentials:
+        """The CS02b payload of ``apdu`` (the :meth:`frame`), decoded once per content.
+
+        Raises:
+            GbcsError: when the content is not an UpdateSecurityCredentials.
+        """
+        if self._payload is None or self._payload[0] != apdu.content:
+            try:
+                result: UpdateSecurityCredentials | GbcsError = decode_update_security_credentials(
+                    apdu.content
+                )
+            except GbcsError as exc:
+                result = exc
+            self._payload = (apdu.content, result)
+        if isinstance(self._payload[1], GbcsError):
+            raise self._payload[1]
+        return self._payload[1]
+
+
 def sender_slot(user_role: UserRole) -> SlotRole:
     return SlotRole.NETWORK_OPERATOR if user_role in _NETWORK_ROLES else SlotRole.SUPPLIER
 
 
-def targets_network_operator(cs: countersigned.CountersignedRequest, request: Request) -> bool:
+def targets_network_operator(
+    cs: countersigned.CountersignedRequest,
+    request: Request,
+    precommand: SignedPrecommand | None = None,
+) -> bool:
     """Whether the request replaces Network Operator credentials: read from the body (6.21) or,
     for a critical 6.15.1 (whose CV 5 body is the signed pre-command), from the GBCS payload."""
     role = getattr(request.body, "remote_party_role", None)
     if role is not None:
         return str(role) == "NetworkOperator"
+    precommand = precommand or SignedPrecommand(cs.signed_precommand)
     try:
-        apdu = decode(cs.signed_precommand or b"")
+        apdu = precommand.frame()
         if not isinstance(apdu, GeneralSigningApdu):
             return False
-        payload = decode_update_security_credentials(apdu.content)
+        payload = precommand.payload(apdu)
     except GbcsError:
         return False
     return any(int(r.target.role) == RemotePartyRole.NETWORK_OPERATOR for r in payload.replacements)
@@ -103,10 +156,11 @@ def rdp(
     *,
     mp107: bool,
     at: datetime,
+    precommand: SignedPrecommand | None = None,
 ) -> str | None:
     """Check 2, SRPD 16.1 (S1VE4). Returns the reason it was lifted, if it was."""
     role = UserRole(cs.user_role)
-    targets_no = targets_network_operator(cs, request)
+    targets_no = targets_network_operator(cs, request, precommand)
     if (
         mp107
         and role in _NETWORK_ROLES
@@ -143,13 +197,17 @@ def owner(
 
 
 def authorisation(
-    store: SlotStore, cs: countersigned.CountersignedRequest, slot: SlotRole
+    store: SlotStore,
+    cs: countersigned.CountersignedRequest,
+    slot: SlotRole,
+    precommand: SignedPrecommand | None = None,
 ) -> GeneralSigningApdu:
     """Check 4 (S1VE2): the sender's GBCS signature over the pre-command verifies with the
     Notified Critical certificate of its role."""
     held = store.slot(cs.device_id, slot, SlotKind.CRITICAL)
+    precommand = precommand or SignedPrecommand(cs.signed_precommand)
     try:
-        apdu = decode(cs.signed_precommand or b"")
+        apdu = precommand.frame()
     except GbcsError as exc:
         raise Refused("S1VE2", "S1SP check 4", f"signed pre-command: {exc.message}") from None
     if (

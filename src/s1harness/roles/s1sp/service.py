@@ -35,7 +35,7 @@ from s1harness.duis.messages import (
 )
 from s1harness.duis.messages import ExecutionOutcome as Smets1Outcome
 from s1harness.gbcs.errors import GbcsError
-from s1harness.gbcs.payloads import decode_update_security_credentials
+from s1harness.gbcs.frames import GeneralSigningApdu
 from s1harness.registry.store import Registry
 from s1harness.roles.countersigned import CountersignedRequest
 from s1harness.roles.decisions import Decision
@@ -47,7 +47,7 @@ from s1harness.roles.smets1.bodies import CertificateId, CredentialUpdate, Outag
 from s1harness.roles.smets1.codes import Cohort as FrameCohort
 from s1harness.roles.smets1.codes import InstructionCode, ResponseStatus
 from s1harness.roles.smets1.errors import Smets1CodecError
-from s1harness.smki.certificate import SmkiCertificate, parse_certificate
+from s1harness.smki.certificate import SmkiCertificate, cached_certificate
 from s1harness.smki.errors import CertificateParseError
 from s1harness.smki.keystore import Keystore
 from s1harness.spec.bus import Envelope, Kind, device_inbox
@@ -110,7 +110,7 @@ class Execution:
             record["variant"],
             SlotRole(record["target"]),
             {
-                SlotKind(k): parse_certificate(bytes.fromhex(v))
+                SlotKind(k): cached_certificate(bytes.fromhex(v))
                 for k, v in record["certificates"].items()
             },
             record["floor"],
@@ -195,7 +195,10 @@ class S1sp:
 
     def _checked(self, cs: CountersignedRequest, request: Request) -> list[Envelope]:
         key = str(request.header.request_id)
-        lifted = checks.rdp(self.registry, cs, request, mp107=self.mp107, at=self.now())
+        precommand = checks.SignedPrecommand(cs.signed_precommand)
+        lifted = checks.rdp(
+            self.registry, cs, request, mp107=self.mp107, at=self.now(), precommand=precommand
+        )
         self._record(key, "SRPD 16.1", "lifted" if lifted else "accepted", lifted or "")
         slot = checks.sender_slot(UserRole(cs.user_role))
         if isinstance(request.body, RequestHandoverOfDCCControlledDevice):
@@ -203,16 +206,18 @@ class S1sp:
         else:
             checks.owner(self.store, cs, request, slot)
             self._record(key, "S1SR 4.2", "accepted")
-            apdu = checks.authorisation(self.store, cs, slot)
+            apdu = checks.authorisation(self.store, cs, slot, precommand)
             checks.counter(self.store, cs, slot, apdu.counter)
             self._record(key, "S1SP checks 4-5", "accepted")
-            execution = self._replacement(request.header.request_id, apdu.content)
+            execution = self._replacement(request.header.request_id, precommand, apdu)
             execution.sender, execution.counter = slot, apdu.counter
         return [self._instruct(cs.device_id, execution)]
 
-    def _replacement(self, request_id: RequestId, content: bytes) -> Execution:
+    def _replacement(
+        self, request_id: RequestId, precommand: checks.SignedPrecommand, apdu: GeneralSigningApdu
+    ) -> Execution:
         try:
-            payload = decode_update_security_credentials(content)
+            payload = precommand.payload(apdu)
         except GbcsError as exc:
             raise Refused("S1VE2", "S1SP check 4", f"pre-command payload: {exc.message}") from None
         certificates: dict[SlotKind, SmkiCertificate] = {}
@@ -412,7 +417,7 @@ def _request_id(correlation: str) -> RequestId | None:
 
 def _certificate(der: bytes) -> SmkiCertificate:
     try:
-        return parse_certificate(der)
+        return cached_certificate(der)
     except CertificateParseError as exc:
         raise Refused("S1VE2", "S1SP check 4", f"replacement certificate: {exc.message}") from None
 

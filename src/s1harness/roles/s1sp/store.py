@@ -19,7 +19,7 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-from s1harness.smki.certificate import SmkiCertificate, parse_certificate
+from s1harness.smki.certificate import SmkiCertificate, cached_certificate
 from s1harness.spec.errors import InputError
 from s1harness.spec.identifiers import Eui64
 
@@ -113,7 +113,7 @@ class SlotStore:
             "SELECT certificate FROM slot WHERE device_id=? AND role=? AND kind=?",
             (Eui64(device_id), role.value, kind.value),
         ).fetchone()
-        return Slot(Eui64(device_id), role, kind, parse_certificate(row[0])) if row else None
+        return Slot(Eui64(device_id), role, kind, cached_certificate(row[0])) if row else None
 
     def floor(self, device_id: Eui64 | str, role: SlotRole) -> int:
         row = self._db.execute(

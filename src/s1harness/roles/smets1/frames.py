@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Protocol, TypeVar
+from typing import Any, ClassVar, NamedTuple, TypeVar
 
 from s1harness.roles.smets1 import _layout
 from s1harness.roles.smets1.codes import (
@@ -181,24 +181,30 @@ def _check_header(frame: Frame, correlation: int) -> None:
 
 
 def encode(frame: Frame) -> bytes:
-    """The frame's octets, integrity tag included (as held: zeros until sealed)."""
+    """The frame's octets, integrity tag included (as held: zeros until sealed).
+
+    Every field was range-checked when the frame was made, so the fixed-width header packs as
+    :data:`_layout.Frame` would build it.
+    """
     correlation = 0 if isinstance(frame, DeviceAlert) else frame.correlation
     code = frame.alert_code if isinstance(frame, DeviceAlert) else frame.code
     status = frame.status if isinstance(frame, DeviceResponse) else 0
-    built: bytes = _layout.Frame.build(
-        {
-            "frame_type": int(frame.FRAME_TYPE),
-            "cohort": int(frame.cohort),
-            "device_id": frame.device_id.octets,
-            "sequence": frame.sequence,
-            "correlation": correlation,
-            "code": int(code),
-            "status": int(status),
-            "body": [{"tag": int(tlv.tag), "value": tlv.value} for tlv in frame.body],
-            "integrity_tag": frame.integrity_tag,
-        }
+    body = b"".join(
+        bytes((int(tlv.tag),)) + len(tlv.value).to_bytes(2, "big") + tlv.value for tlv in frame.body
     )
-    return built
+    header = _layout.HEADER_FORMAT.pack(
+        _layout.MAGIC,
+        _layout.VERSION,
+        int(frame.FRAME_TYPE),
+        int(frame.cohort),
+        frame.device_id.octets,
+        frame.sequence,
+        correlation,
+        int(code),
+        int(status),
+        len(body),
+    )
+    return header + body + frame.integrity_tag
 
 
 def integrity_tag(unsealed: bytes, key: bytes) -> bytes:
@@ -256,7 +262,7 @@ def decode(data: bytes) -> Frame:
     reader.member("cohort", Cohort)
     body_end = reader.frame_end()
     body = reader.body(_layout.HEADER_LENGTH, body_end)
-    header = _layout.Header.parse(data[: _layout.HEADER_LENGTH])
+    header = _Header._make(_layout.HEADER_FORMAT.unpack_from(data))
     return _BUILDERS[frame_type](reader, header, body, data[body_end:])
 
 
@@ -291,9 +297,11 @@ def _common(header: _Header, body: tuple[Tlv, ...], tag: bytes) -> dict[str, Any
     return out
 
 
-class _Header(Protocol):
-    """What construct parses :data:`_layout.Header` into (typed for mypy)."""
+class _Header(NamedTuple):
+    """The fields of :data:`_layout.Header`, unpacked."""
 
+    magic: bytes
+    version: int
     frame_type: int
     cohort: int
     device_id: bytes
@@ -301,6 +309,7 @@ class _Header(Protocol):
     correlation: int
     code: int
     status: int
+    body_length: int
 
 
 _BUILDERS = {

@@ -1,0 +1,65 @@
+"""Which subscriptions take a topic, worked out once per topic (both buses use it).
+
+A bus holds a few dozen subscriptions (one per role route) and sees a handful of distinct
+topics, and it used to match every envelope against every filter: most of the cost of a
+publish on the in-memory bus. :class:`TopicIndex` keeps, per topic, the subscriptions whose
+filters match it — exactly what matching would give, in subscription order, so envelopes
+reach the same queues in the same order — and forgets everything whenever a subscription
+comes or goes.
+"""
+
+from __future__ import annotations
+
+from typing import Generic, Protocol, TypeVar
+
+from s1harness.spec.bus import matches
+
+TOPIC_CACHE_LIMIT = 4096
+"""Topics kept at once; past it the table starts again (matching as it goes)."""
+
+
+class Filtered(Protocol):
+    """A subscription: it takes the topics its MQTT filter matches."""
+
+    @property
+    def pattern(self) -> str: ...
+
+
+S = TypeVar("S", bound=Filtered)
+
+
+class TopicIndex(Generic[S]):
+    """Subscriptions in order, and topic → the subscriptions that take it."""
+
+    def __init__(self) -> None:
+        self.subscriptions: list[S] = []
+        self._by_topic: dict[str, tuple[S, ...]] = {}
+
+    def add(self, subscription: S) -> None:
+        self.subscriptions.append(subscription)
+        self._by_topic.clear()
+
+    def remove(self, subscription: S) -> bool:
+        """Forget ``subscription``; False when it was not there."""
+        if subscription not in self.subscriptions:
+            return False
+        self.subscriptions.remove(subscription)
+        self._by_topic.clear()
+        return True
+
+    def clear(self) -> None:
+        self.subscriptions.clear()
+        self._by_topic.clear()
+
+    def for_topic(self, topic: str) -> tuple[S, ...]:
+        """The subscriptions whose filters match ``topic``, in subscription order."""
+        found = self._by_topic.get(topic)
+        if found is None:
+            found = tuple(s for s in self.subscriptions if matches(s.pattern, topic))
+            if len(self._by_topic) >= TOPIC_CACHE_LIMIT:
+                self._by_topic.clear()
+            self._by_topic[topic] = found
+        return found
+
+
+__all__ = ["TOPIC_CACHE_LIMIT", "Filtered", "TopicIndex"]
