@@ -49,7 +49,7 @@ from s1harness.services.buses import open_bus
 from s1harness.services.inmemory import InMemoryBus
 from s1harness.services.runner import RoleRunner
 from s1harness.services.transport import Transport
-from s1harness.spec.bus import Envelope, user_inbox
+from s1harness.spec.bus import PREFIX, Envelope, user_inbox
 from s1harness.spec.clock import ManualClock
 from s1harness.spec.errors import HarnessError, InputError
 from s1harness.spec.identifiers import Eui64
@@ -71,6 +71,9 @@ def is_final(response: Response) -> bool:
     body = response.body
     return not (isinstance(body, ResponseMessage) and isinstance(body.content, PreCommand))
 
+
+TRAFFIC = tuple(f"{PREFIX}/{area}/#" for area in ("dsp", "users", "s1sp", "devices"))
+"""The role topics of the bus contract (everything but the transport's acknowledgements)."""
 
 EXTERNAL_ROLES = ("dsp", "s1sp:IOC", "s1sp:MOC", "s1sp:FOC", "devices")
 """Roles another build may play (``external``): the Harness then runs no emulator for them."""
@@ -98,6 +101,8 @@ class Harness:
         self.bus: Transport = InMemoryBus()
         self.broker: EmbeddedBroker | None = None
         self._inbox: dict[Eui64, list[Response]] = {}
+        self.traffic: list[Envelope] = []
+        """Every envelope seen on the bus's role topics, in arrival order (see ``record``)."""
         self._arrived = asyncio.Event()
         self._runner: RoleRunner | None = None
 
@@ -111,6 +116,7 @@ class Harness:
         broker: str | None = None,
         external: Iterable[str] = (),
         data_dir: Path | None = None,
+        record: bool = False,
     ) -> AsyncIterator[Harness]:
         """Build ``estate`` (an Estate, a preset name or a path), run it, stop it on exit.
 
@@ -118,12 +124,16 @@ class Harness:
             bus: ``memory`` or ``mqtt`` (on ``broker``, a URL, or else an embedded broker).
             external: Roles another build plays over the bus (:data:`EXTERNAL_ROLES`).
             data_dir: Where the registry and S1SP databases are kept (else in memory).
+            record: Keep every envelope on the role topics in :attr:`traffic` — what this
+                process's roles and any external build send (the evidence a report carries).
         """
         harness = cls(resolve(estate), data_dir=data_dir, external=external)
         routes = [
             *harness.system.routes(exclude=harness.external),
             (user_inbox("+"), harness._observe),
         ]
+        if record:
+            routes += [(pattern, harness._record) for pattern in TRAFFIC]
         try:
             async with open_bus(bus, broker=broker) as opened:
                 harness.bus, harness.broker = opened.transport, opened.broker
@@ -224,6 +234,10 @@ class Harness:
     def inbox(self, user: Eui64 | str) -> list[Response]:
         """Everything the DSP sent ``user``, in order."""
         return self._inbox.get(Eui64(user), [])
+
+    def _record(self, envelope: Envelope) -> list[Envelope]:
+        self.traffic.append(envelope)
+        return []
 
     def _observe(self, envelope: Envelope) -> list[Envelope]:
         user = Eui64(envelope.topic.split("/")[-2])

@@ -1,0 +1,176 @@
+"""The feature suite's pytest plugin: where it runs, the session's event loop and broker, one
+World per scenario, the guard against ``async def`` steps, pending scenarios, and the evidence
+each scenario carries into the Allure results.
+
+Target (options, else environment variables, else the default):
+
+* ``--s1h-bus memory|mqtt`` / ``S1HARNESS_BUS`` — default ``mqtt``;
+* ``--s1h-broker URL`` / ``S1HARNESS_BROKER`` — an external broker; without it, one embedded
+  broker per pytest process (per xdist worker) serves every scenario it runs;
+* ``--s1h-external ROLE`` (repeatable) / ``S1HARNESS_EXTERNAL`` (comma-separated) — roles
+  another build plays over the bus contract (``dsp``, ``s1sp:IOC``, ``s1sp:MOC``,
+  ``s1sp:FOC``, ``devices``).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from bdd.world import Target, World
+from s1harness.services.broker import EmbeddedBroker
+from s1harness.testing.evidence import exhibits
+from s1harness.testing.loop import LoopThread, refuse_async_step
+
+try:  # the report adapter is optional for a plain test run
+    import allure
+except ImportError:  # pragma: no cover - allure-pytest-bdd is a dependency
+    allure = None
+
+FIA_LINE = re.compile(r"^\s*FIA section:\s*(?P<section>.+?)\s*$", re.MULTILINE)
+"""A feature's description names the FIA section its scenarios cover."""
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("s1harness", "s1harness feature suite target")
+    group.addoption("--s1h-bus", choices=("memory", "mqtt"), help="bus (default: mqtt)")
+    group.addoption("--s1h-broker", metavar="URL", help="external MQTT broker (mqtt://HOST:PORT)")
+    group.addoption(
+        "--s1h-external",
+        action="append",
+        metavar="ROLE",
+        help="a role another build plays (dsp, s1sp:IOC, s1sp:MOC, s1sp:FOC, devices)",
+    )
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.get_closest_marker("pending"):
+            item.add_marker(pytest.mark.skip(reason="pending: the scenario is not built yet"))
+
+
+def _target(config: pytest.Config) -> Target:
+    bus = config.getoption("--s1h-bus") or os.environ.get("S1HARNESS_BUS") or "mqtt"
+    broker = config.getoption("--s1h-broker") or os.environ.get("S1HARNESS_BROKER") or None
+    external = config.getoption("--s1h-external") or [
+        role for role in os.environ.get("S1HARNESS_EXTERNAL", "").split(",") if role.strip()
+    ]
+    if bus not in ("memory", "mqtt"):
+        raise pytest.UsageError(f"S1HARNESS_BUS must be memory or mqtt, not {bus!r}")
+    return Target(bus, broker, tuple(role.strip() for role in external))
+
+
+@pytest.fixture(scope="session")
+def loop_thread() -> Iterator[LoopThread]:
+    """The session's event loop, on its own thread."""
+    loop = LoopThread()
+    yield loop
+    loop.close()
+
+
+@pytest.fixture(scope="session")
+def target(request: pytest.FixtureRequest, loop_thread: LoopThread) -> Iterator[Target]:
+    """Where the scenarios run; on MQTT without a broker URL, a broker embedded for this
+    process (so each xdist worker has its own)."""
+    chosen = _target(request.config)
+    if chosen.bus != "mqtt" or chosen.broker is not None:
+        yield chosen
+        return
+    held = loop_thread.hold(EmbeddedBroker())
+    try:
+        yield Target(chosen.bus, held.value.url, chosen.external)
+    finally:
+        held.release()
+
+
+@pytest.fixture
+def world(loop_thread: LoopThread, target: Target) -> Iterator[World]:
+    """One scenario's World; its estate stops when the scenario ends."""
+    world = World(loop_thread, target)
+    yield world
+    world.close()
+
+
+# -- pytest-bdd hooks ------------------------------------------------------------------------
+
+
+def pytest_bdd_before_scenario(request: pytest.FixtureRequest, feature: Any, scenario: Any) -> None:
+    found = FIA_LINE.search(feature.description or "")
+    if found and allure is not None:
+        allure.dynamic.label("fia", found["section"])
+
+
+def pytest_bdd_before_step(
+    request: pytest.FixtureRequest,
+    feature: Any,
+    scenario: Any,
+    step: Any,
+    step_func: Callable[..., Any],
+) -> None:
+    refuse_async_step(step_func)
+
+
+@pytest.hookimpl(tryfirst=True)  # before the Allure adapter closes the step
+def pytest_bdd_after_step(
+    request: pytest.FixtureRequest,
+    feature: Any,
+    scenario: Any,
+    step: Any,
+    step_func: Callable[..., Any],
+    step_func_args: dict[str, Any],
+) -> None:
+    _attach_traffic(request, settle=True)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_bdd_step_error(
+    request: pytest.FixtureRequest,
+    feature: Any,
+    scenario: Any,
+    step: Any,
+    step_func: Callable[..., Any],
+    step_func_args: dict[str, Any],
+    exception: Exception,
+) -> None:
+    _attach_traffic(request)
+
+
+def _attach_traffic(request: pytest.FixtureRequest, *, settle: bool = False) -> None:
+    """Attach the messages exchanged since the last step (to the step that caused them, once
+    the roles have handled what it sent)."""
+    if allure is None or "world" not in request.fixturenames:
+        return
+    world: World = request.getfixturevalue("world")
+    if not world.started:
+        return
+    if settle:
+        _settle(world)
+    traffic = world.h.traffic
+    done = world.notes.get("attached", 0)
+    new = traffic[done:]
+    world.notes["attached"] = done + len(new)
+    for exhibit in exhibits(new, start=done + 1):
+        allure.attach(
+            exhibit.body, name=exhibit.name, attachment_type=_attachment_type(exhibit.extension)
+        )
+
+
+def _attachment_type(extension: str) -> Any:
+    kinds = allure.attachment_type
+    return {"xml": kinds.XML, "json": kinds.JSON}.get(extension, kinds.TEXT)
+
+
+def pytest_bdd_after_scenario(request: pytest.FixtureRequest, feature: Any, scenario: Any) -> None:
+    """Attach what is still arriving when the last step ends (once the roles have settled)."""
+    _attach_traffic(request, settle=True)
+
+
+def _settle(world: World) -> None:
+    try:
+        world.run(world.h.settle())
+    except Exception:  # noqa: BLE001 - evidence is best effort; the verdict is the steps'
+        return

@@ -1,0 +1,181 @@
+"""Then: what the DSP, the S1SPs and the devices did, and what the parties received."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from pytest_bdd import parsers, then
+
+from bdd.world import World
+from s1harness.duis.messages import GbcsPayload, ResponseMessage
+from s1harness.gbcs.crypto import verify_signature
+from s1harness.gbcs.frames import GeneralSigningApdu, decode
+from s1harness.gbcs.payloads import decode_update_security_credentials_response
+from s1harness.roles.s1sp.store import SlotKind, SlotRole
+from s1harness.roles.smets1.codes import LONG_OUTAGE
+from s1harness.roles.smets2.cells import NETWORK_OPERATOR_DS
+from s1harness.testing import alert_code, refusal
+from s1harness.testing.scenarios import COHORTS, Case, decisions, expect, refused_at
+
+
+def _hop(name: str) -> str:
+    """``DSP`` or a cohort, from ``DSP`` / ``IOC S1SP``."""
+    return name.removesuffix(" S1SP")
+
+
+@then(
+    parsers.re(
+        r"the (?P<hop>DSP|IOC S1SP|MOC S1SP|FOC S1SP) accepts the request "
+        r"(?P<how>without|after) the registration data check"
+    )
+)
+def accepted_at_rdp(world: World, hop: str, how: str) -> None:
+    world.outcome()  # the request has run its course at every hop
+    where = _hop(hop)
+    check = "SRPD 6.1(f)" if where == "DSP" else "SRPD 16.1"
+    outcome = "lifted" if how == "without" else "accepted"
+    if world.h.plays(where):
+        steps = decisions(world.h, world.last.exchange)
+        expect((where, check, outcome) in steps, f"{where} {check} {outcome} (decisions: {steps})")
+    if how == "without" and where == "DSP":
+        expect(world.last.exchange.codes[:2] == ["I0", "I99"],
+               f"the DSP to accept (I0, I99): {world.last.exchange.codes}")  # fmt: skip
+
+
+@then(
+    parsers.re(
+        r"the (?P<hop>DSP|IOC S1SP|MOC S1SP|FOC S1SP) refuses the request "
+        r"with (?P<code>\S+) at (?P<check>.+)"
+    )
+)
+def refused(world: World, hop: str, code: str, check: str) -> None:
+    got = refusal(world.outcome())
+    expect(got == code, f"a refusal with {code}, got {got or 'no refusal'}")
+    at = refused_at(world.h, world.last.exchange)
+    expect(at == (_hop(hop), check), f"the refusal from {hop} at {check}, was {at}")
+    world.notes["refused_by"] = _hop(hop)
+
+
+@then("the request is accepted")
+def accepted(world: World) -> None:
+    world.expect_accepted("the request")
+
+
+@then("nothing has changed")
+def nothing_changed(world: World) -> None:
+    h = world.h
+    world.run(h.settle())
+    before, after = world.before, world.snapshot()
+    expect(before is not None, "a request sent by a When step")
+    assert before is not None
+    if world.notes.get("refused_by", "DSP") != "DSP":
+        # A request the DSP accepted consumed its RequestID counter there, as it must.
+        for state in (before, after):
+            state["dsp"] = {k: v for k, v in state.get("dsp", {}).items() if k != "counters"}  # type: ignore[attr-defined]
+    changed = sorted(k for k in before if before[k] != after.get(k))
+    expect(not changed, f"the refusal to change nothing, but {changed} changed")
+
+
+@then(parsers.re(r"the device (?P<still>still )?holds the (?P<whose>registered|wrong) "
+                 r"Network Operator's certificates"))  # fmt: skip
+def device_holds(world: World, still: str | None, whose: str) -> None:
+    h, device = world.h, world.the_device()
+    owner = world.network_operator(whose)
+    world.outcome()
+    if world.case is None:
+        held = h.cells(device).certificate(NETWORK_OPERATOR_DS)
+        expect(held is not None and held.eui == owner, f"{owner} in the NO DS cell")
+        return
+    slots = world.slots(device)
+    for kind in SlotKind:
+        slot = slots.get((SlotRole.NETWORK_OPERATOR, kind))
+        got = slot.owner if slot else None
+        expect(got == owner, f"{owner} in the NO {kind} slot, found {got}")
+
+
+@then("the registered Network Operator is told its certificates were placed")
+def told_of_placement(world: World) -> None:
+    registered = world.network_operator("registered")
+    world.run(world.h.alert(registered, code="N42", after=world.marks.get(registered, 0)))
+
+
+@then("the same request is accepted on the devices of the other S1SPs")
+def accepted_elsewhere(world: World) -> None:
+    case = world.case
+    expect(case is not None, "a SMETS1 device in play")
+    assert case is not None
+    h = world.h
+    body = h.bodies.update_credentials(case.network_operator)
+    for other in (c for c in COHORTS if c != case.cohort):
+        theirs = Case(other, case.device_type).device(h, wrong_no=True)
+        sent = world.send(case.wrong_network_operator, "6.15.1", body, device=theirs)
+        world.expect_accepted(f"the 6.15.1 at {other}", sent)
+        expect(world.slot_owner(theirs) == case.network_operator, f"the registered NO at {other}")
+
+
+@then(parsers.re(r"the (?P<whose>wrong|registered) Network Operator receives the power outage "
+                 r"alerts"))  # fmt: skip
+def receives_outage_alerts(world: World, whose: str) -> None:
+    party = world.network_operator(whose)
+    # Supply interrupted, then restored: 8F36 after an outage of LONG_OUTAGE or more, else 8F35.
+    restored = "8F36" if world.notes["outage"] >= LONG_OUTAGE else "8F35"
+    for code in ("8F57", restored):
+        world.run(world.h.alert(party, code=code, after=world.marks.get(party, 0)))
+
+
+@then(parsers.re(r"the (?P<whose>wrong|registered) Network Operator receives no alert"))
+def receives_no_alert(world: World, whose: str) -> None:
+    party = world.network_operator(whose)
+    world.run(world.h.settle())
+    new = world.h.inbox(party)[world.marks.get(party, 0) :]
+    alerts = [code for response in new if (code := alert_code(response))]
+    expect(not alerts, f"no alert to the {whose} NO, got {alerts}")
+
+
+@then("each request is refused with its code at its check")
+def each_refused(world: World) -> None:
+    for name, sent, code, check in world.notes["expected"]:
+        got = refusal(world.outcome(sent))
+        expect(got == code, f"the {name} refused with {code}, got {got or 'no refusal'}")
+        at = refused_at(world.h, sent.exchange)
+        expect(at == ("DSP", check), f"the {name} refused by the DSP at {check}, was {at}")
+    world.notes["refused_by"] = "DSP"
+
+
+# -- SMETS2 -------------------------------------------------------------------------------------
+
+
+@then("the device answers, signed with its own certificate, that every certificate was replaced")
+def smets2_device_answers(world: World) -> None:
+    h, device = world.h, world.the_device()
+    outcome = world.outcome()
+    body = outcome.body
+    expect(isinstance(body, ResponseMessage) and isinstance(body.content, GbcsPayload),
+           f"a GBCS device response, got {refusal(outcome) or type(body).__name__}")  # fmt: skip
+    assert isinstance(body, ResponseMessage) and isinstance(body.content, GbcsPayload)
+    apdu = decode(body.content.payload)
+    expect(isinstance(apdu, GeneralSigningApdu) and apdu.originator == device,
+           "a General-Signing response from the device")  # fmt: skip
+    assert isinstance(apdu, GeneralSigningApdu)
+    if "devices" not in h.external:
+        emulator = h.system.smets2[device]
+        expect(verify_signature(apdu, emulator.ds_certificate.public_key()),
+               "the response signature to verify with the device's certificate")  # fmt: skip
+    payload = decode_update_security_credentials_response(apdu.content)
+    statuses = [int(o.status) for o in (payload.outcome.replacement_outcomes
+                                        if payload.outcome else ())]  # fmt: skip
+    expect(statuses and not any(statuses), f"every cell replaced (status 0): {statuses}")
+
+
+@then("the device does not act on it")
+def smets2_silent(world: World) -> None:
+    world.run(world.h.settle())
+    codes = world.last.exchange.codes
+    expect(codes == ["I0", "I99"], f"only I0 and I99 while the device stays silent: {codes}")
+
+
+@then("after a while the DSP answers E21")
+def dsp_gives_up(world: World) -> None:
+    world.run(world.h.advance(timedelta(minutes=2)))
+    got = refusal(world.outcome())
+    expect(got == "E21", f"E21 once the DSP gives up on the device, got {got}")

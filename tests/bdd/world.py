@@ -1,0 +1,186 @@
+"""The state one scenario's steps share: the estate it asks for, the running Harness, the
+device in play and what was last sent (see features/README.md for the step catalogue)."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from s1harness.duis.messages import RequestBody, Response, SMETS1ResponseMessage
+from s1harness.estate import DspSpec, Estate
+from s1harness.estate.presets import NETWORK_OPERATOR, WRONG_NETWORK_OPERATOR
+from s1harness.roles.s1sp.store import Slot, SlotKind, SlotRole
+from s1harness.roles.user import Exchange
+from s1harness.spec.bus import Envelope
+from s1harness.spec.identifiers import Eui64
+from s1harness.testing import Harness, is_final, refusal
+from s1harness.testing.loop import Held, LoopThread
+from s1harness.testing.scenarios import Case, ScenarioFailure, estate, expect
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where the suite runs: the bus, the broker and the roles another build plays."""
+
+    bus: str = "mqtt"
+    broker: str | None = None
+    external: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        where = self.broker or ("embedded broker" if self.bus == "mqtt" else "in memory")
+        roles = f"; external: {', '.join(self.external)}" if self.external else ""
+        return f"{self.bus} ({where}){roles}"
+
+
+@dataclass
+class Sent:
+    """One request a step sent, with what had arrived for it before (a replay adds to the
+    exchange of the original)."""
+
+    exchange: Exchange
+    envelope: Envelope
+    seen_before: int = 0
+
+
+@dataclass
+class World:
+    """One scenario's state. The Harness starts on first use, with the switches set so far."""
+
+    loop: LoopThread
+    target: Target
+    data_dir: Path | None = None
+    dsp_mp107: bool = True
+    not_updated: str | None = None
+    mp058: bool = False
+    case: Case | None = None
+    device: Eui64 | None = None
+    sent: list[Sent] = field(default_factory=list)
+    before: dict[str, object] | None = None
+    marks: dict[Eui64, int] = field(default_factory=dict)
+    notes: dict[str, Any] = field(default_factory=dict)
+    _held: Held[Harness] | None = None
+
+    # -- the estate -------------------------------------------------------------------------
+
+    def configure(self, **switches: Any) -> None:
+        if self._held is not None:
+            raise ScenarioFailure("the estate is already running: set its switches first")
+        for name, value in switches.items():
+            setattr(self, name, value)
+
+    def estate(self) -> Estate:
+        chosen = estate(dsp_mp107=self.dsp_mp107, not_updated=self.not_updated)
+        return dataclasses.replace(chosen, dsp=DspSpec(mp107=self.dsp_mp107, mp058=self.mp058))
+
+    @property
+    def h(self) -> Harness:
+        """The running Harness (started now if no step has needed it yet)."""
+        if self._held is None:
+            self._held = self.loop.hold(
+                Harness.start(
+                    self.estate(),
+                    bus=self.target.bus,
+                    broker=self.target.broker,
+                    external=self.target.external,
+                    data_dir=self.data_dir,
+                    record=True,
+                )
+            )
+        return self._held.value
+
+    @property
+    def started(self) -> bool:
+        return self._held is not None
+
+    def close(self) -> None:
+        held, self._held = self._held, None
+        if held is not None:
+            held.release()
+
+    def run(self, coroutine: Any) -> Any:
+        return self.loop.run(coroutine)
+
+    # The stores' SQLite connections belong to the loop's thread: read them there.
+
+    def snapshot(self) -> dict[str, object]:
+        return self.loop.call(self.h.snapshot)
+
+    def slot_owner(self, device: Eui64) -> Eui64 | None:
+        return self.loop.call(self.h.slot_owner, device)
+
+    def slots(self, device: Eui64) -> dict[tuple[SlotRole, SlotKind], Slot]:
+        return self.loop.call(self.h.slots, device)
+
+    # -- the parties --------------------------------------------------------------------------
+
+    def network_operator(self, which: str) -> Eui64:
+        """``registered`` or ``wrong``: the NOs of the device in play (a SMETS2 device is an
+        ESME: the electricity distributors)."""
+        if self.case is None:
+            return NETWORK_OPERATOR if which == "registered" else WRONG_NETWORK_OPERATOR
+        if which == "registered":
+            return self.case.network_operator
+        return self.case.wrong_network_operator
+
+    def the_device(self) -> Eui64:
+        if self.device is None:
+            raise ScenarioFailure("no device in play: a Given step names one first")
+        return self.device
+
+    # -- sending ------------------------------------------------------------------------------
+
+    def send(
+        self,
+        sender: Eui64,
+        srv: str,
+        body: RequestBody,
+        *,
+        device: Eui64 | None = None,
+        alter: Callable[[bytes], bytes] | None = None,
+    ) -> Sent:
+        """Sign and send a request as ``sender`` (its signed octets changed by ``alter``, for
+        bad input), after taking the state a refusal must leave unchanged."""
+        h = self.h
+        self.run(h.settle())
+        self.before = self.snapshot()
+        user = h.system.users[sender]
+        envelope = user.request(device or self.the_device(), srv, body)
+        if alter is not None:
+            envelope = dataclasses.replace(envelope, payload=alter(envelope.payload))
+        return self.publish(envelope, user.exchanges[envelope.correlation_id])
+
+    def publish(self, envelope: Envelope, exchange: Exchange) -> Sent:
+        sent = Sent(exchange, envelope, len(exchange.received))
+        self.run(self.h.publish(envelope))
+        self.sent.append(sent)
+        return sent
+
+    @property
+    def last(self) -> Sent:
+        if not self.sent:
+            raise ScenarioFailure("no request sent yet")
+        return self.sent[-1]
+
+    def outcome(self, sent: Sent | None = None) -> Response:
+        """The message that ends the request (after what had arrived before it was sent)."""
+        sent = sent or self.last
+        exchange, start = sent.exchange, sent.seen_before
+
+        def found() -> Response | None:
+            return next((r for r in exchange.received[start:] if is_final(r)), None)
+
+        return self.run(self.h.wait(found, f"the outcome of {exchange.request_id}"))  # type: ignore[no-any-return]
+
+    def expect_accepted(self, what: str, sent: Sent | None = None) -> Response:
+        """The outcome of a request to a SMETS1 device, which must be its response."""
+        outcome = self.outcome(sent)
+        got = refusal(outcome) or type(outcome.body).__name__
+        expect(isinstance(outcome.body, SMETS1ResponseMessage), f"{what} to be accepted, got {got}")
+        return outcome
+
+    def mark(self, *parties: Eui64) -> None:
+        for party in parties:
+            self.marks[party] = len(self.h.inbox(party))
