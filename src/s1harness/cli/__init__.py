@@ -30,7 +30,9 @@ app.add_typer(gbcs.app, name="gbcs")
 app.add_typer(duis.app, name="duis")
 app.add_typer(estate.app, name="estate")
 app.add_typer(bench.app, name="bench")
-app.command("run")(run.run)
+app.command("run", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})(
+    run.run
+)
 app.command("up")(up.up)
 
 EXIT_INVALID = 1

