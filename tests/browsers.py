@@ -35,6 +35,21 @@ def allure_tools() -> Path:
     return TOOLS
 
 
+def allure2_tools(folder: Path) -> Path:
+    """A tools folder for ``folder`` whose Allure 3 is broken (a launcher that fails) and whose
+    Allure 2 is the project's (installed there on first use): the fallback must take over."""
+    if shutil.which("java") is None:
+        pytest.skip("java is not installed (Allure 2 needs it)")
+    allure_tools()
+    broken = folder / "allure3" / "node_modules" / ".bin" / "allure"
+    broken.parent.mkdir(parents=True)
+    broken.write_text("#!/bin/sh\necho 'cannot load the awesome plugin' >&2\nexit 3\n")
+    broken.chmod(0o755)
+    (TOOLS / "allure2").mkdir(parents=True, exist_ok=True)
+    (folder / "allure2").symlink_to(TOOLS / "allure2", target_is_directory=True)
+    return folder
+
+
 def chromium() -> str:
     """The Debian ``chromium`` binary (``apt-get install chromium``)."""
     binary = shutil.which("chromium") or shutil.which("chromium-browser")

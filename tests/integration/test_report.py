@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from allure_suite import EXPECTED, run_suite
-from browsers import allure_tools, rendered_dom, visible_text
+from browsers import allure2_tools, allure_tools, rendered_dom, visible_text
 from s1harness.cli import main
 
 pytestmark = pytest.mark.slow
@@ -127,6 +127,21 @@ def test_the_report_renders_in_headless_chromium(
     page = visible_text(rendered_dom(index.as_uri() + link.group(1), tmp_path / "profile"))
     assert "The wrong NO hands over on MOC ESME" in page
     assert "AssertionError: rejected with E4" in page
+
+
+def test_allure_2_takes_over_when_allure_3_fails(
+    results: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("S1HARNESS_TOOLS", str(allure2_tools(tmp_path / "tools")))
+    assert main(["report", "--results", str(results), "--out", str(tmp_path / "out")]) == 0
+    assert "Allure report (allure2):" in capsys.readouterr().out
+    assert (tmp_path / "out" / "allure-report" / "index.html").is_file()
+    markdown = (tmp_path / "out" / "signoff.md").read_text()
+    assert "[report](<allure-report/index.html>)" in markdown  # Allure 2 page ids are its own
+    assert "index.html#" not in markdown
 
 
 def test_without_node_the_summary_is_still_written(
