@@ -128,10 +128,16 @@ def _row(result: ScenarioResult) -> Row:
     )
 
 
-def _row_order(row: Row) -> tuple[int, str, str, tuple[tuple[int, str], tuple[int, str]]]:
+def _row_order(row: Row) -> tuple[int, str, str, tuple[tuple[int, str], tuple[int, str]], str]:
+    """Requirement, feature, then the rows of one Scenario Outline together (its name without
+    the example values) in S1SP and device order."""
     order = (*REQUIREMENTS, *UNTRACED)
     feature = ", ".join(row.result.label_values("feature"))
-    return (order.index(row.requirements[0]), feature, row.result.name, _column_order(row.column))
+    outline = row.result.name
+    for value in (row.s1sp, row.device):
+        outline = outline.replace(value, "")
+    name = row.result.name
+    return (order.index(row.requirements[0]), feature, outline, _column_order(row.column), name)
 
 
 def _rank(value: str, known: tuple[str, ...]) -> tuple[int, str]:

@@ -72,6 +72,17 @@ def test_rows_follow_the_requirements(signoff: Signoff) -> None:
     assert signoff.rows[0].fia == "5.2 a"
 
 
+def test_the_rows_of_an_outline_stay_together_in_s1sp_order(tmp_path: Path) -> None:
+    for uuid, s1sp, device in (("1", "FOC", "ESME"), ("2", "IOC", "GPF"), ("3", "IOC", "ESME")):
+        scenario(tmp_path, uuid, "passed", ["R1"], s1sp=s1sp, device=device)
+        raw = json.loads((tmp_path / f"{uuid}-result.json").read_text())
+        raw["name"] = f"Handover on {s1sp} {device}"
+        (tmp_path / f"{uuid}-result.json").write_text(json.dumps(raw))
+    scenario(tmp_path, "4", "passed", ["R1"], s1sp="MOC", device="GPF")  # "scenario 4"
+    rows = build_signoff(read_results(tmp_path), NOW).rows
+    assert [r.result.uuid for r in rows] == ["3", "2", "1", "4"]
+
+
 def test_markdown(signoff: Signoff, tmp_path: Path) -> None:
     places = Places(tmp_path, tmp_path / "allure-results", tmp_path / "allure-report/index.html")
     text = render_markdown(signoff, places)
