@@ -15,7 +15,7 @@ import traceback
 import typer
 from typer.exceptions import TyperException
 
-from s1harness.cli import bench, duis, estate, gbcs, run, smki, up
+from s1harness.cli import bench, duis, estate, gbcs, report, run, smki, up
 from s1harness.spec.errors import HarnessError
 
 app = typer.Typer(
@@ -34,6 +34,7 @@ app.command("run", context_settings={"allow_extra_args": True, "ignore_unknown_o
     run.run
 )
 app.command("up")(up.up)
+app.command("report")(report.report)
 
 EXIT_INVALID = 1
 EXIT_USAGE = 2

@@ -1,0 +1,98 @@
+"""The sign-off summary as one self-contained HTML page (``reports/signoff.html``): inline
+CSS, no script, no external asset; its only links are to the evidence beside it."""
+
+from __future__ import annotations
+
+from html import escape
+
+from s1harness.reporting.markdown import TITLE
+from s1harness.reporting.signoff import REQUIREMENT_TITLES, Signoff, verdict
+from s1harness.reporting.wording import (
+    LEGEND,
+    Places,
+    cell_text,
+    column_title,
+    evidence,
+    provenance,
+    suite_line,
+)
+
+STYLE = """
+body { font: 14px/1.4 system-ui, sans-serif; margin: 2em; color: #222; }
+table { border-collapse: collapse; margin: 1em 0; }
+th, td { border: 1px solid #bbb; padding: 4px 8px; text-align: left; vertical-align: top; }
+th { background: #eee; }
+.PASS { background: #d8f0d8; } .FAIL { background: #f6d0d0; } .SKIP { background: #eee8c8; }
+.passed { color: #1a6b1a; } .failed, .broken, .unknown { color: #a01010; font-weight: bold; }
+.skipped { color: #7a6a00; } .note { color: #555; }
+"""
+
+
+def render_html(signoff: Signoff, places: Places) -> str:
+    """The whole summary as an HTML document."""
+    totals = signoff.totals()
+    report = (
+        f'<a href="{escape(places.href(places.report))}">{escape(places.href(places.report))}</a>'
+        if places.report is not None
+        else "not built"
+    )
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        f"<title>{escape(TITLE)}</title><style>{STYLE}</style></head><body>",
+        f"<h1>{escape(TITLE)}</h1>",
+        f'<p class="note">{escape(provenance(signoff, places))}</p>',
+        f"<p>Allure report: {report}</p>",
+        f'<p id="suite" class="{verdict(totals)}"><strong>Suite: '
+        f"{escape(suite_line(signoff))}</strong></p>",
+        "<h2>Requirement × S1SP × device type</h2>",
+        _matrix(signoff),
+        f'<p class="note">Cells: verdict, then counts ({escape(LEGEND)}).</p>',
+        "<h2>Scenarios</h2>",
+        _scenarios(signoff, places),
+        "</body></html>",
+    ]
+    return "\n".join(parts) + "\n"
+
+
+def _cell(counts: dict[str, int]) -> str:
+    return f'<td class="{verdict(counts)}">{escape(cell_text(counts))}</td>'
+
+
+def _matrix(signoff: Signoff) -> str:
+    columns = signoff.columns
+    head = "".join(f"<th>{escape(column_title(c))}</th>" for c in columns)
+    rows = [f'<table id="matrix"><tr><th>Requirement</th>{head}<th>Total</th></tr>']
+    for requirement in signoff.requirements:
+        title = f"<strong>{requirement}</strong> {escape(REQUIREMENT_TITLES[requirement])}"
+        cells = "".join(_cell(signoff.cell(requirement, c)) for c in columns)
+        total = _cell(signoff.requirement_total(requirement))
+        rows.append(f'<tr data-requirement="{requirement}"><th>{title}</th>{cells}{total}</tr>')
+    cells = "".join(_cell(signoff.column_total(c)) for c in columns)
+    rows.append(f"<tr><th>All scenarios (each once)</th>{cells}{_cell(signoff.totals())}</tr>")
+    return "\n".join([*rows, "</table>"])
+
+
+def _scenarios(signoff: Signoff, places: Places) -> str:
+    names = ("Requirement", "Feature", "Scenario", "S1SP", "Device", "Status", "FIA section")
+    head = "".join(f"<th>{n}</th>" for n in (*names, "Evidence"))
+    rows = [f'<table id="scenarios"><tr>{head}</tr>']
+    for row in signoff.rows:
+        result = row.result
+        links = " ".join(
+            f'<a href="{escape(href)}">{escape(text)}</a>' for text, href in evidence(row, places)
+        )
+        texts = (
+            ", ".join(row.requirements),
+            ", ".join(result.label_values("feature")),
+            result.name,
+            row.s1sp,
+            row.device,
+        )
+        cells = "".join(f"<td>{escape(t)}</td>" for t in texts)
+        status = f'<td class="{escape(result.status)}" title="{escape(result.message)}">'
+        rows.append(
+            f'<tr class="scenario">{cells}{status}{escape(result.status)}</td>'
+            f"<td>{escape(row.fia)}</td><td>{links}</td></tr>"
+        )
+    return "\n".join([*rows, "</table>"])
