@@ -28,6 +28,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from s1harness import __version__
+from s1harness.reporting import build_reports, tools_folder
+from s1harness.reporting.wording import suite_line
 from s1harness.spec.errors import InputError
 from s1harness.testing.progress import ENVIRONMENT
 
@@ -218,5 +220,14 @@ def _tail(log: Path, lines: int = 15) -> str:
 def _reports(console: Console, reports: Path) -> int:
     """Build the Allure HTML report and the sign-off summary; 0, or 1 if the HTML could not be
     built (the sign-off summary is still written)."""
-    console.print(f"allure results: {reports / 'allure-results'}")
+    results = reports / "allure-results"
+    built = build_reports(results, reports, tools=tools_folder(), progress=console.print)
+    console.print(f"allure results:   {results}")
+    console.print(f"sign-off summary: {built.markdown}  {built.html}")
+    console.print(f"suite:            {suite_line(built.signoff)}")
+    if built.report is not None:
+        console.print(f"Allure report:    {built.report.index}")
+    if built.report_error is not None:
+        console.print(f"[red]no Allure report: {built.report_error}[/red]")
+        return 1
     return 0
