@@ -116,7 +116,8 @@ class _Estate:
             and spec.device.device_type is DeviceType.ESME
             and not estate.wrong_network_operator(spec)
         ]
-        self._done = asyncio.Event()
+        self._waiting: dict[str, tuple[Exchange, asyncio.Future[None]]] = {}
+        """Round trips awaiting their final response, by RequestID (the correlation ID)."""
         self.stages = Stages()
 
     async def __aenter__(self) -> _Estate:
@@ -137,7 +138,9 @@ class _Estate:
     def _user(self, user: DccUser) -> Callable[[Envelope], list[Envelope]]:
         def receive(envelope: Envelope) -> list[Envelope]:
             out = user.receive(envelope)
-            self._done.set()
+            waiting = self._waiting.get(envelope.correlation_id)
+            if waiting is not None and _finished(waiting[0]) and not waiting[1].done():
+                waiting[1].set_result(None)  # wakes only the round trip it finishes
             return out
 
         return receive
@@ -148,11 +151,14 @@ class _Estate:
         with self.stages.stage(REQUESTS):
             body = self.bodies.update_credentials(sender)
             envelope = user.request(device, "6.15.1", body)
-        await self.transport.publish(envelope)
         exchange = user.exchanges[envelope.correlation_id]
-        while not _finished(exchange):
-            self._done.clear()
-            await asyncio.wait_for(self._done.wait(), 30)
+        finished = asyncio.get_running_loop().create_future()
+        self._waiting[envelope.correlation_id] = (exchange, finished)
+        try:
+            await self.transport.publish(envelope)
+            await asyncio.wait_for(finished, 30)
+        finally:
+            del self._waiting[envelope.correlation_id]
         final = next(r for r in exchange.received if _final(r))
         if final.header.response_code != "I0" or self._runner.failures:
             raise RuntimeError(f"a benchmark round trip failed: {exchange.codes}")
