@@ -20,6 +20,16 @@ def test_bench_bus_json_shape(capsys: pytest.CaptureFixture[str]) -> None:
     counted = result["ecdsa_per_round_trip"]
     assert counted["sign"] >= 8 and counted["verify"] >= 10  # every signature made and checked
     assert {"memory: round trips", "memory: ECDSA bound"} <= set(result["rates"])
+    breakdown = result["breakdown"]["memory"]
+    stages = breakdown["stages"]
+    assert {"dsp <- duis-request", "s1sp <- countersigned-request", "users: request (CV 4)"} <= set(
+        stages
+    )
+    # Every ECDSA operation of the round trip belongs to exactly one stage.
+    for operation in ("sign", "verify"):
+        assert sum(stage[operation] for stage in stages.values()) == counted[operation]
+    handled = sum(stage["us"] for stage in stages.values())
+    assert handled + breakdown["bus_us"] == pytest.approx(breakdown["total_us"], abs=1.0)
 
 
 def test_bench_bus_refuses_an_unknown_bus(capsys: pytest.CaptureFixture[str]) -> None:

@@ -11,6 +11,10 @@ The bound is the ECDSA work alone: as many P-256 signatures and verifications as
 makes, counted in a calibration round trip (``sys.setprofile`` sees every call into
 ``cryptography``'s signing and verifying) and timed on raw keys in the same run, interleaved
 with the round trips. Targets: 0.5 in memory, 0.3 over MQTT (embedded broker).
+
+After the measured rounds, one more pass of ``count`` round trips is timed stage by stage
+(:mod:`.stages`): the ``breakdown`` says, in microseconds per round trip, what each role spends
+on each kind of envelope, how much of that is ECDSA, and what the bus costs.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from typing import Any
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from s1harness.bench.stages import REQUESTS, Stages
 from s1harness.duis.messages import PreCommand, Response, ResponseMessage
 from s1harness.estate.bodies import Bodies
 from s1harness.estate.build import System, build
@@ -66,6 +71,7 @@ async def _run(
 ) -> dict[str, Any]:
     rates: dict[str, Any] = {}
     ratios: dict[str, float] = {}
+    breakdown: dict[str, Any] = {}
     operations: Counter[str] = Counter()
     for kind in buses:
         async with _Estate(kind) as estate:
@@ -76,6 +82,7 @@ async def _run(
                 bound.append(_bound_rate(operations, count))
                 if progress is not None:
                     progress()
+            breakdown[kind] = await estate.breakdown(count, window)
         rates[f"{kind}: round trips"] = _summary(subject)
         rates[f"{kind}: ECDSA bound"] = _summary(bound)
         ratios[kind] = round(statistics.median(subject) / statistics.median(bound), 3)
@@ -90,6 +97,7 @@ async def _run(
         "ratio": min(ratios.values()),
         "targets": {k: TARGETS[k] for k in buses},
         "meets_target": all(ratios[k] >= TARGETS[k] for k in buses),
+        "breakdown": breakdown,
     }
 
 
@@ -108,7 +116,9 @@ class _Estate:
             and spec.device.device_type is DeviceType.ESME
             and not estate.wrong_network_operator(spec)
         ]
-        self._done = asyncio.Event()
+        self._waiting: dict[str, tuple[Exchange, asyncio.Future[None]]] = {}
+        """Round trips awaiting their final response, by RequestID (the correlation ID)."""
+        self.stages = Stages()
 
     async def __aenter__(self) -> _Estate:
         self._bus = open_bus(self.kind)
@@ -116,7 +126,7 @@ class _Estate:
         self.transport = opened.transport
         routes = self.system.routes(exclude=("users",))
         routes += [(user_inbox(u), self._user(user)) for u, user in self.system.users.items()]
-        self._runner = RoleRunner(self.transport, routes)
+        self._runner = RoleRunner(self.transport, [(p, self.stages.wrap(p, h)) for p, h in routes])
         await self._runner.__aenter__()
         return self
 
@@ -128,7 +138,9 @@ class _Estate:
     def _user(self, user: DccUser) -> Callable[[Envelope], list[Envelope]]:
         def receive(envelope: Envelope) -> list[Envelope]:
             out = user.receive(envelope)
-            self._done.set()
+            waiting = self._waiting.get(envelope.correlation_id)
+            if waiting is not None and _finished(waiting[0]) and not waiting[1].done():
+                waiting[1].set_result(None)  # wakes only the round trip it finishes
             return out
 
         return receive
@@ -136,13 +148,17 @@ class _Estate:
     async def round_trip(self, index: int) -> None:
         sender, device = self.targets[index % len(self.targets)]
         user = self.system.users[sender]
-        body = self.bodies.update_credentials(sender)
-        envelope = user.request(device, "6.15.1", body)
-        await self.transport.publish(envelope)
+        with self.stages.stage(REQUESTS):
+            body = self.bodies.update_credentials(sender)
+            envelope = user.request(device, "6.15.1", body)
         exchange = user.exchanges[envelope.correlation_id]
-        while not _finished(exchange):
-            self._done.clear()
-            await asyncio.wait_for(self._done.wait(), 30)
+        finished = asyncio.get_running_loop().create_future()
+        self._waiting[envelope.correlation_id] = (exchange, finished)
+        try:
+            await self.transport.publish(envelope)
+            await asyncio.wait_for(finished, 30)
+        finally:
+            del self._waiting[envelope.correlation_id]
         final = next(r for r in exchange.received if _final(r))
         if final.header.response_code != "I0" or self._runner.failures:
             raise RuntimeError(f"a benchmark round trip failed: {exchange.codes}")
@@ -164,8 +180,10 @@ class _Estate:
                 name = getattr(arg, "__qualname__", "")
                 if name == "ECPrivateKey.sign":
                     counted["sign"] += 1
+                    self.stages.count("sign")
                 elif name == "ECPublicKey.verify":
                     counted["verify"] += 1
+                    self.stages.count("verify")
 
         sys.setprofile(hook)
         try:
@@ -173,6 +191,14 @@ class _Estate:
         finally:
             sys.setprofile(None)
         return counted
+
+    async def breakdown(self, count: int, window: int) -> dict[str, Any]:
+        """One more pass of ``count`` round trips, timed stage by stage (:mod:`.stages`)."""
+        with self.stages.timing():
+            start = time.perf_counter()
+            await self.round_trips(count, window)
+            elapsed = time.perf_counter() - start
+        return self.stages.breakdown(count, elapsed, _ecdsa_seconds())
 
 
 def _final(response: Response) -> bool:
@@ -201,6 +227,20 @@ def _bound_rate(operations: Counter[str], count: int) -> float:
         for _ in range(operations["verify"]):
             public.verify(signature, _MESSAGE, _ECDSA)
     return count / (time.perf_counter() - start)
+
+
+def _ecdsa_seconds(samples: int = 200) -> dict[str, float]:
+    """Seconds per raw ECDSA signature and verification, timed now."""
+    signature = _KEY.sign(_MESSAGE, _ECDSA)
+    public = _KEY.public_key()
+    start = time.perf_counter()
+    for _ in range(samples):
+        _KEY.sign(_MESSAGE, _ECDSA)
+    middle = time.perf_counter()
+    for _ in range(samples):
+        public.verify(signature, _MESSAGE, _ECDSA)
+    end = time.perf_counter()
+    return {"sign": (middle - start) / samples, "verify": (end - middle) / samples}
 
 
 def _summary(rates: list[float]) -> dict[str, float]:

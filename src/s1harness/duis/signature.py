@@ -120,8 +120,31 @@ def sign(
 
 
 def _signature_skeleton(root: etree._Element, digest: str, cert: SmkiCertificate) -> etree._Element:
+    """Append the ``ds:Signature`` (value still empty) to ``root``: a copy of a template built
+    once, which costs a fifth of building its thirteen elements one by one. Appended to a root
+    that declares no ``ds`` prefix, or binds ``ds`` to the XML-DSig namespace, the copy comes
+    out as building it in place would (lxml drops the copy's declaration where the root's
+    already applies); a root binding the namespace to another prefix gets it built in place."""
+    bound = [prefix for prefix, uri in root.nsmap.items() if uri == DS]
+    if bound not in ([], ["ds"]):
+        return _built_skeleton(root, digest, cert)
+    signature = copy.deepcopy(_SKELETON)
+    signature[0][2][2].text = digest  # SignedInfo / Reference / DigestValue
+    issuer_serial = signature[2][0][0]  # KeyInfo / X509Data / X509IssuerSerial
+    issuer_serial[0].text = cert.issuer.rfc4514()
+    issuer_serial[1].text = str(cert.serial)
+    root.append(signature)
+    return signature
+
+
+def _built_skeleton(root: etree._Element, digest: str, cert: SmkiCertificate) -> etree._Element:
     nsmap = None if root.nsmap.get("ds") == DS else {"ds": DS}
     signature = etree.SubElement(root, ds("Signature"), nsmap=nsmap)
+    _fill(signature, digest, cert)
+    return signature
+
+
+def _fill(signature: etree._Element, digest: str | None, cert: SmkiCertificate | None) -> None:
     signed_info = etree.SubElement(signature, ds("SignedInfo"))
     etree.SubElement(signed_info, ds("CanonicalizationMethod"), Algorithm=EXC_C14N)
     etree.SubElement(signed_info, ds("SignatureMethod"), Algorithm=ECDSA_SHA256)
@@ -135,9 +158,14 @@ def _signature_skeleton(root: etree._Element, digest: str, cert: SmkiCertificate
         etree.SubElement(etree.SubElement(signature, ds("KeyInfo")), ds("X509Data")),
         ds("X509IssuerSerial"),
     )
-    etree.SubElement(serial, ds("X509IssuerName")).text = cert.issuer.rfc4514()
-    etree.SubElement(serial, ds("X509SerialNumber")).text = str(cert.serial)
-    return signature
+    issuer = etree.SubElement(serial, ds("X509IssuerName"))
+    number = etree.SubElement(serial, ds("X509SerialNumber"))
+    if cert is not None:
+        issuer.text, number.text = cert.issuer.rfc4514(), str(cert.serial)
+
+
+_SKELETON = etree.Element(ds("Signature"), nsmap={"ds": DS})
+_fill(_SKELETON, None, None)
 
 
 def _reference_octets(root: etree._Element, embedded: bool) -> bytes:

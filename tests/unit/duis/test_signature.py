@@ -201,3 +201,28 @@ def test_an_embedded_s1sp_signature_survives_embedding(pki: TestPki) -> None:
     tampered = copy.deepcopy(embedded)
     tampered.find(sr("S1SPAlertCode")).text = "S1VE4"  # type: ignore[union-attr]
     assert not verify(tampered, store, expected_eui=None, expected_role=None, embedded=True).valid
+
+
+@pytest.mark.parametrize(
+    ("declarations", "signature_tag"),
+    [
+        ("", f'<ds:Signature xmlns:ds="{DS}">'),
+        (f' xmlns:ds="{DS}"', "<ds:Signature>"),
+        (' xmlns:ds="urn:not-xmldsig"', f'<ds:Signature xmlns:ds="{DS}">'),
+        (f' xmlns:dsig="{DS}"', f'<ds:Signature xmlns:ds="{DS}">'),
+    ],
+)
+def test_the_signature_takes_the_ds_prefix_whatever_the_root_declares(
+    pki: TestPki, declarations: str, signature_tag: str
+) -> None:
+    user = pki.issue_organisation(
+        "90B3D51F30010000", RemotePartyRole.XML_SIGN, KeyUsage.DIGITAL_SIGNATURE
+    )
+    document = f'<sr:Request xmlns:sr="{SR}"{declarations}><sr:Header/></sr:Request>'
+    root = xml.parse(document.encode())
+    signed = xml.serialise(sign(root, user.private_key, user.certificate))
+    assert signature_tag.encode() in signed
+    assert f"<ds:X509SerialNumber>{user.certificate.serial}<".encode() in signed
+    store = Keystore.from_issued([user])
+    checked = verify(xml.parse(signed), store, expected_eui=None, expected_role=XML_SIGN)
+    assert checked.valid, checked.reason
