@@ -28,6 +28,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from s1harness import __version__
+from s1harness.duis.schema import load_schema
 from s1harness.reporting import build_reports, tools_folder
 from s1harness.reporting.wording import suite_line
 from s1harness.spec.errors import InputError
@@ -110,6 +111,7 @@ def run(
     """Run the feature suite on the emulated estate, write the reports; exit 1 if any scenario
     failed. Extra arguments go to pytest."""
     project = find_project(Path.cwd())
+    load_schema()  # every request is validated against it: no XSD, no run (one line)
     console = Console(highlight=False)
     reports = reports if reports.is_absolute() else project / reports
     results = reports / "allure-results"
@@ -203,6 +205,9 @@ def _finish(
         console.print(f"[red]FAILED[/red] {failure['name']}\n        {failure['message']}")
     counts = ", ".join(f"{n} {outcome}" for outcome, n in sorted(tally.counts.items()))
     console.print(f"{counts or 'no scenario ran'} in {elapsed:.1f} s (pytest log: {log})")
+    if status == 5:
+        console.print("[red]no scenario selected (pytest collected nothing)[/red]")
+        return 1
     if status not in (0, 1):
         console.print(f"[red]the suite did not run to the end (pytest exit {status})[/red]")
         console.print(_tail(log))

@@ -1,0 +1,94 @@
+"""``s1harness run``: the feature suite, its Allure results, the report and the sign-off summary
+— on a selection of the real features, in a fresh process as a user runs it."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from browsers import allure_tools, rendered_dom, visible_text
+
+pytestmark = [pytest.mark.vectors, pytest.mark.slow, pytest.mark.mqtt]
+
+ROOT = Path(__file__).resolve().parents[2]
+SUITE_LINE = re.compile(r"(\d+) scenarios — (\d+) passed, (\d+) failed")
+
+
+def run(*args: str, cwd: Path = ROOT, **env: str) -> subprocess.CompletedProcess[str]:
+    environment = {**os.environ, "S1HARNESS_TOOLS": str(allure_tools()), **env}
+    environment.pop("PYTEST_XDIST_WORKER", None)
+    return subprocess.run(
+        [sys.executable, "-m", "s1harness", "run", *args],
+        cwd=cwd, env=environment, capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def reports(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("reports")
+    done = run("--reports", str(out), "-k", "deadlock or SMETS2")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "deadlock on a GPF of the MOC S1SP" in done.stdout
+    assert str(out / "allure-report" / "index.html") in done.stdout
+    return out
+
+
+def test_the_signoff_counts_equal_the_allure_results(reports: Path) -> None:
+    results = [json.loads(p.read_text()) for p in (reports / "allure-results").glob("*-result.json")]
+    assert len(results) == 8  # 6 deadlock rows (S1SP x device) and 2 SMETS2 rows
+    passed = sum(r["status"] == "passed" for r in results)
+    found = SUITE_LINE.search((reports / "signoff.md").read_text())
+    assert found is not None
+    assert (int(found[1]), int(found[2]), int(found[3])) == (len(results), passed, 0)
+    deadlocks = [r for r in results if r["name"].startswith("deadlock")]
+    cells = {tuple(p["value"] for p in r["parameters"]) for r in deadlocks}
+    assert cells == {(s, d) for s in ("IOC", "MOC", "FOC") for d in ("ESME", "GPF")}
+    assert all(any(label["name"] == "fia" for label in r["labels"]) for r in results)
+    attached = [a for r in results for step in r["steps"] for a in step.get("attachments", [])]
+    assert {a["type"] for a in attached} == {"application/xml", "application/json"}
+
+
+def test_the_report_of_the_suite_renders_in_headless_chromium(
+    reports: Path, tmp_path: Path
+) -> None:
+    index = reports / "allure-report" / "index.html"
+    text = visible_text(rendered_dom(index.as_uri(), tmp_path / "profile"))
+    total = len(list((reports / "allure-results").glob("*-result.json")))
+    assert int(text[text.index("Total") + 1]) == total == 8
+
+
+def test_a_failed_scenario_fails_the_run(tmp_path: Path) -> None:
+    # Nobody plays the MOC S1SP: its scenario waits for an answer and fails.
+    done = run(
+        "--reports", str(tmp_path), "--no-report", "-k", "deadlock and MOC-ESME",
+        "--s1h-external", "s1sp:MOC",
+    )  # fmt: skip
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "FAILED deadlock on a ESME of the MOC S1SP" in done.stdout
+    assert "1 failed" in done.stdout
+
+
+def test_nothing_selected_is_one_line(tmp_path: Path) -> None:
+    done = run("--reports", str(tmp_path), "-k", "nosuchscenario")
+    assert done.returncode == 1
+    assert "no scenario selected" in done.stdout
+
+
+def test_outside_a_checkout_is_one_line(tmp_path: Path) -> None:
+    done = run(cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr.startswith("s1harness: error: no feature suite found")
+    assert done.stderr.count("\n") == 1
+
+
+def test_without_the_xsd_is_one_line(tmp_path: Path) -> None:
+    done = run("--reports", str(tmp_path), S1HARNESS_DUIS_XSD=str(tmp_path))
+    assert done.returncode == 2
+    assert done.stderr.startswith("s1harness: error: DUIS 5.4 XSD not found")
+    assert done.stderr.count("\n") == 1
