@@ -15,7 +15,7 @@ import traceback
 import typer
 from typer.exceptions import TyperException
 
-from s1harness.cli import bench, duis, estate, gbcs, run, smki, up
+from s1harness.cli import bench, duis, estate, gbcs, remediate, run, smki, up
 from s1harness.spec.errors import HarnessError
 
 app = typer.Typer(
@@ -32,6 +32,7 @@ app.add_typer(estate.app, name="estate")
 app.add_typer(bench.app, name="bench")
 app.command("run")(run.run)
 app.command("up")(up.up)
+app.command("remediate")(remediate.remediate_command)
 
 EXIT_INVALID = 1
 EXIT_USAGE = 2

@@ -47,7 +47,7 @@ DEFAULT_BATCH = 1000
 
 
 def remediate(
-    s1sps: Mapping[Cohort | str, Database],
+    s1sps: Mapping[Cohort, Database] | Mapping[str, Database],
     registry: Registry | Path | str,
     register: NoRegister,
     *,
