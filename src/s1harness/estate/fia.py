@@ -32,6 +32,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from s1harness.estate.build import System, build
+from s1harness.estate.document import dumps
 from s1harness.estate.model import DeviceSpec, DspSpec, Estate, EstateError, S1spSpec
 from s1harness.estate.presets import device_id
 from s1harness.registry.model import (
@@ -233,10 +234,11 @@ def generate(
     wrong: WrongNo | float = FIA_WRONG_NO,
     progress: Progress | None = None,
 ) -> System:
-    """Write the ``fia`` estate's databases into ``out``: the registry and one database per
-    S1SP, with the emulated devices (through :func:`~s1harness.estate.build.build`) and the
-    population rows (bulk inserts, one transaction per chunk). Returns the built (closed)
-    system, whose parties' certificates the population reuses.
+    """Write the ``fia`` estate into ``out``: its document (``estate.yaml``), the registry and
+    one database per S1SP, with the emulated devices (built by
+    :func:`~s1harness.estate.build.build`) and the population rows (bulk inserts, one
+    transaction per chunk). Returns the built (closed) system, whose parties' certificates the
+    population reuses.
 
     Raises:
         EstateError: for too few devices, or databases already in ``out``.
@@ -245,6 +247,8 @@ def generate(
     if (out / "registry.sqlite").exists():
         raise EstateError(f"{out}: already holds an estate's databases")
     estate = fia()
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "estate.yaml").write_text(dumps(estate), encoding="utf-8")
     system = build(estate, clock=lambda: estate.start, data_dir=out)
     system.close()
     slots = _PartySlots(system)
