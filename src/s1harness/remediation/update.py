@@ -81,6 +81,11 @@ ON CONFLICT (device_id, role, kind) DO UPDATE SET certificate = excluded.certifi
     serial = excluded.serial, issuer_cn = excluded.issuer_cn, owner = excluded.owner
 """
 
+_UPDATE = (
+    "UPDATE main.slot SET certificate = ?, serial = ?, issuer_cn = ?, owner = ?"
+    " WHERE device_id = ? AND role = 'network_operator' AND kind = ?"
+)
+
 Progress = Callable[[int], None]
 """Called with how many devices a committed batch corrected."""
 
@@ -140,11 +145,12 @@ def correct(
     progress: Progress | None = None,
 ) -> None:
     """Correct every correctable mismatched device, ``batch`` devices per transaction."""
+    published = _Published(db)
     last: str | None = ""
     while last is not None:
         db.execute("BEGIN IMMEDIATE")
         try:
-            last, done = _batch(db, run_id, last, batch, now())
+            last, done = _batch(db, published, run_id, last, size=batch, now=now())
         except BaseException:
             db.execute("ROLLBACK")
             raise
@@ -153,21 +159,45 @@ def correct(
             progress(done)
 
 
+class _Published:
+    """The ``correct`` table in memory: per NO, the slot-row values of its DS and KA."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self._rows = {
+            str(no): ((ds, ds_serial, ds_issuer), (ka, ka_serial, ka_issuer))
+            for no, ds, ds_serial, ds_issuer, ka, ka_serial, ka_issuer in db.execute(
+                "SELECT * FROM temp.correct"
+            )
+        }
+
+    def updates(self, devices: list[tuple[str, str]]) -> list[tuple[object, ...]]:
+        """``_UPDATE`` parameters setting both NO slots of each (device, NO)."""
+        return [
+            (*self._rows[no][index], no, device, kind)
+            for device, no in devices
+            for index, kind in enumerate(("critical", "non_critical"))
+        ]
+
+
 def _batch(
-    db: sqlite3.Connection, run_id: str, after: str, size: int, now: str
+    db: sqlite3.Connection, published: _Published, run_id: str, after: str, *, size: int, now: str
 ) -> tuple[str | None, int]:
     """Inside one transaction: choose the next devices still mismatched (so one a 6.15.1 has
     corrected meanwhile is left alone), audit and correct them. Returns the last Device ID
     (None when no device was left) and how many were corrected."""
     db.execute("DELETE FROM temp.batch")
     db.execute(_CANDIDATES, (after, size))
-    (last,) = db.execute("SELECT max(device_id) FROM temp.batch").fetchone()
-    if last is None:
+    devices = db.execute("SELECT device_id, registered FROM temp.batch").fetchall()
+    if not devices:
         return None, 0
     done = db.execute(_AUDIT, {"run": run_id, "now": now}).rowcount
-    for kind, key in (("critical", "ds"), ("non_critical", "ka")):
-        db.execute(_REPLACE.format(kind=kind, key=key))
-    return str(last), done
+    # Both slots of a device are there but in rare data: update by key, as fast as SQLite
+    # goes, and fill in a missing slot only when some row was not there to update.
+    updated = db.executemany(_UPDATE, published.updates(devices)).rowcount
+    if updated < 2 * len(devices):
+        for kind, key in (("critical", "ds"), ("non_critical", "ka")):
+            db.execute(_REPLACE.format(kind=kind, key=key))
+    return str(devices[-1][0]), done
 
 
 __all__ = ["SCHEMA", "Run", "correct", "corrected", "finish", "runs", "start"]
