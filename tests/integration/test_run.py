@@ -40,7 +40,8 @@ def reports(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_the_signoff_counts_equal_the_allure_results(reports: Path) -> None:
-    results = [json.loads(p.read_text()) for p in (reports / "allure-results").glob("*-result.json")]
+    files = (reports / "allure-results").glob("*-result.json")
+    results = [json.loads(p.read_text()) for p in files]
     assert len(results) == 8  # 6 deadlock rows (S1SP x device) and 2 SMETS2 rows
     passed = sum(r["status"] == "passed" for r in results)
     found = SUITE_LINE.search((reports / "signoff.md").read_text())

@@ -15,7 +15,7 @@ import traceback
 import typer
 from typer.exceptions import TyperException
 
-from s1harness.cli import bench, duis, estate, gbcs, report, run, smki, up
+from s1harness.cli import bench, duis, estate, gbcs, remediate, report, run, smki, up
 from s1harness.spec.errors import HarnessError
 
 app = typer.Typer(
@@ -35,6 +35,7 @@ app.command("run", context_settings={"allow_extra_args": True, "ignore_unknown_o
 )
 app.command("up")(up.up)
 app.command("report")(report.report)
+app.command("remediate")(remediate.remediate_command)
 
 EXIT_INVALID = 1
 EXIT_USAGE = 2

@@ -14,6 +14,7 @@ from rich.table import Table
 from s1harness.bench import bus as bus_bench
 from s1harness.bench import duis as duis_bench
 from s1harness.bench import gbcs as gbcs_bench
+from s1harness.bench import remediation as remediation_bench
 from s1harness.bench import smki as smki_bench
 from s1harness.cli._output import emit
 from s1harness.duis import xml
@@ -101,6 +102,23 @@ def bus(
     )
 
 
+@app.command("remediate")
+def remediate(
+    json: JsonOption = False,
+    devices: Annotated[
+        int, typer.Option("--devices", min=1000, help="SMETS1 devices, all but a few wrong-NO.")
+    ] = remediation_bench.REMEDIATE_DEVICES,
+) -> int:
+    """Devices the Requirement 2 data update corrects per second, against a plain UPDATE."""
+    return _report(lambda p: remediation_bench.run_remediate(devices=devices, progress=p), 3, json)
+
+
+@app.command("estate")
+def estate(json: JsonOption = False) -> int:
+    """Devices per second written generating the fia estate (its databases)."""
+    return _report(lambda p: remediation_bench.run_estate(progress=p), 1, json)
+
+
 def _signed_templates(folder: Path) -> tuple[list[bytes], Keystore]:
     """The request templates under ``folder``, each signed with its originator's ZAZ1 key."""
     keystore = Keystore.load(folder / "smki")
@@ -161,3 +179,6 @@ def _table(result: dict[str, Any]) -> None:
     for name, value in result["ratios"].items():
         target = result.get("targets", {}).get(name, result.get("target"))
         console.print(f"ratio {name}: {value:.3f} (target >= {target})")
+    for name, value in result.get("seconds", {}).items():
+        target = result.get("targets", {}).get(f"{name} seconds")
+        console.print(f"{name}: {value:.2f} s" + (f" (target < {target:g} s)" if target else ""))

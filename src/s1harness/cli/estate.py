@@ -1,24 +1,32 @@
-"""``s1harness estate``: write an estate file from a preset, and show what an estate holds.
+"""``s1harness estate``: write an estate file from a preset, show what an estate holds, and
+write the NO certificate register its network operators publish.
 
 ``init`` writes ``DIR/estate.yaml`` — the estate's one source of truth, to read, edit and
-version. Running an estate (the Harness, ``s1harness up``) builds its databases from it.
+version. Running an estate (the Harness, ``s1harness up``) builds its databases from it —
+except ``fia``, whose population of up to millions of device rows ``init`` writes straight
+into ``DIR``'s databases (run it with ``--data-dir DIR``), with ``DIR/no-register.json``.
 """
 
 from __future__ import annotations
 
+import sys
 from collections import Counter
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.progress import Progress
 from rich.table import Table
 
 from s1harness.cli._output import emit, iso, warn
-from s1harness.estate import Estate, EstateError, dumps
+from s1harness.estate import Estate, EstateError, build, dumps
+from s1harness.estate.fia import DEFAULT_DEVICES, emulated_count, generate, population
 from s1harness.estate.model import DeviceSpec
 from s1harness.estate.presets import PRESETS, preset, resolve
 from s1harness.registry.model import Cohort
+from s1harness.remediation import NoRegister
+from s1harness.spec.errors import InputError
 from s1harness.spec.roles import RemotePartyRole
 
 app = typer.Typer(help="Estates: write one from a preset, show one.", no_args_is_help=True)
@@ -32,27 +40,104 @@ def init(
     preset_name: Annotated[
         str, typer.Option("--preset", help=f"One of: {', '.join(sorted(PRESETS))}.")
     ] = "small",
+    devices: Annotated[
+        int | None,
+        typer.Option(
+            "--devices", min=1, help=f"fia: SMETS1 devices in all (default {DEFAULT_DEVICES:,})."
+        ),
+    ] = None,
     force: Annotated[
         bool, typer.Option("--force", help="Overwrite an existing estate.yaml.")
     ] = False,
 ) -> int:
-    """Write DIR/estate.yaml from a preset."""
+    """Write DIR/estate.yaml from a preset; for ``fia`` also its databases (registry, one per
+    S1SP) holding the whole population, and its NO certificate register."""
     estate = preset(preset_name)
+    if devices is not None and preset_name != "fia":
+        raise InputError("--devices is for the fia preset")
     target = out / "estate.yaml"
     if target.exists() and not force:
         warn(f"error: {target} exists (use --force to overwrite)")
         return EXIT_INVALID
     try:
         out.mkdir(parents=True, exist_ok=True)
+        if preset_name == "fia":
+            population(devices or DEFAULT_DEVICES)  # too few devices: refuse before writing
+            _remove_databases(out)
         target.write_text(dumps(estate), encoding="utf-8")
     except OSError as exc:
         warn(f"error: {target}: cannot write ({exc.strerror})")
         return EXIT_INVALID
     counts = estate.counts()
+    if preset_name == "fia":
+        _generate(out, devices or DEFAULT_DEVICES)
+        counts["devices"] = counts["smets1"] = devices or DEFAULT_DEVICES
+        counts["wrong_no"] = sum(k.wrong for k in population(devices or DEFAULT_DEVICES))
     print(
         f"wrote {target}: {counts['parties']} parties, {counts['devices']} devices "
         f"({counts['smets1']} SMETS1, {counts['smets2']} SMETS2, {counts['wrong_no']} wrong NO)"
     )
+    return 0
+
+
+REGISTER_FILE = "no-register.json"
+
+
+def _generate(out: Path, devices: int) -> None:
+    """The fia databases and register, with a progress bar on standard error."""
+    console = Console(stderr=True)
+    with Progress(console=console, transient=True) as bar:
+        task = bar.add_task("writing devices", total=devices)
+        system = generate(out, devices=devices, progress=lambda n: bar.advance(task, n))
+        bar.advance(task, emulated_count())
+    register = NoRegister.of_parties(
+        system.estate.parties, {eui: keys.credentials for eui, keys in system.parties.items()}
+    )
+    (out / REGISTER_FILE).write_text(register.dumps(), encoding="utf-8")
+    console.print(
+        f"{out}: registry.sqlite, s1sp-IOC/MOC/FOC.sqlite, {REGISTER_FILE} "
+        f"({len(register)} published NOs)"
+    )
+
+
+def _remove_databases(out: Path) -> None:
+    for name in ("registry", *(f"s1sp-{c}" for c in Cohort)):
+        for suffix in (".sqlite", ".sqlite-wal", ".sqlite-shm"):
+            (out / f"{name}{suffix}").unlink(missing_ok=True)
+
+
+@app.command()
+def register(
+    estate_ref: Annotated[
+        str, typer.Option("--estate", help="An estate file or folder, or a preset name.")
+    ] = "small",
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write here (.csv for CSV), else print JSON.")
+    ] = None,
+) -> int:
+    """The NO certificate register an estate's network operators publish (ER M31)."""
+    try:
+        estate = resolve(estate_ref)
+    except EstateError as exc:
+        warn(f"error: {exc.message}")
+        return EXIT_INVALID
+    system = build(estate, clock=lambda: estate.start)
+    try:
+        published = NoRegister.of_parties(
+            estate.parties, {eui: keys.credentials for eui, keys in system.parties.items()}
+        )
+    finally:
+        system.close()
+    text = published.dumps_csv() if out and out.suffix.lower() == ".csv" else published.dumps()
+    if out is None:
+        sys.stdout.write(text)
+        return 0
+    try:
+        out.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        warn(f"error: {out}: cannot write ({exc.strerror})")
+        return EXIT_INVALID
+    print(f"wrote {out}: {len(published)} published NOs")
     return 0
 
 

@@ -1,6 +1,7 @@
-"""Named estates: ``small`` (every scenario of DESIGN §3.4 has a device to run on) and ``boxed``
-(the DCC Boxed ZAZ1 identities, so the real DUIS request templates replay) — more are added by
-later work (``fia``).
+"""Named estates: ``small`` (every scenario of DESIGN §3.4 has a device to run on), ``boxed``
+(the DCC Boxed ZAZ1 identities, so the real DUIS request templates replay) and ``fia`` (the FIA's
+wrong-NO populations: its parties and emulated devices here, its population of device rows
+written by ``s1harness estate init --preset fia``; :mod:`s1harness.estate.fia`).
 
 In ``small``, device IDs are systematic, so a reader can tell a device from its ID:
 ``00DB`` · generation (1/2) · cohort (1 IOC, 2 MOC, 3 FOC, 0 none) · type (1 ESME, 2 GSME,
@@ -233,7 +234,14 @@ def boxed() -> Estate:
     )
 
 
-PRESETS: dict[str, Callable[[], Estate]] = {"small": small, "boxed": boxed}
+def fia() -> Estate:
+    """The ``fia`` estate document (:func:`s1harness.estate.fia.fia`)."""
+    from s1harness.estate.fia import fia as document  # noqa: PLC0415 - fia builds on this module
+
+    return document()
+
+
+PRESETS: dict[str, Callable[[], Estate]] = {"small": small, "boxed": boxed, "fia": fia}
 """Every preset by name."""
 
 

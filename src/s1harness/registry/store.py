@@ -295,6 +295,36 @@ class Registry:
             db.execute("UPDATE device SET status = ? WHERE device_id = ?", (value, device_id))
         return replace(device, status=value)
 
+    # -- bulk ------------------------------------------------------------------------------
+
+    def import_rows(self, periods: Iterable[_schema.Row], devices: Iterable[_schema.Row]) -> None:
+        """Load generated registration and inventory rows in one transaction, unchecked.
+
+        For estate generation at scale (a million devices): the rows are written as given
+        (in the ``registration`` and ``device`` column order of :mod:`._schema`), without the
+        per-record checks of :meth:`add_periods` and :meth:`add_devices` — the generator
+        vouches for them. SQLite's own constraints (keys, foreign keys) still apply.
+        """
+        with self._write() as db:
+            db.executemany("INSERT INTO registration VALUES (?, ?, ?, ?, ?, ?)", periods)
+            db.executemany("INSERT INTO device VALUES (?, ?, ?, ?, ?, ?, ?)", devices)
+
+    def network_operators_at(
+        self, cohort: Cohort, at: datetime
+    ) -> Iterator[tuple[str, str, str | None, str | None]]:
+        """Every SMETS1 device of ``cohort`` with its meter point and the network operator
+        registered for it at ``at`` (``None`` for no meter point or no registration then):
+        ``(device_id, device_type, mpxn, network_operator)`` rows, by Device ID, streamed."""
+        rows = self._db.execute(
+            "SELECT d.device_id, d.device_type, coalesce(d.mpan, d.mprn), r.network_operator"
+            " FROM device d LEFT JOIN registration r ON r.mpxn = coalesce(d.mpan, d.mprn)"
+            " AND r.effective_from <= :at AND (r.effective_to IS NULL OR r.effective_to > :at)"
+            " WHERE d.generation = 'SMETS1' AND d.cohort = :cohort ORDER BY d.device_id",
+            {"at": _schema.to_text(at), "cohort": member(Cohort, cohort, "cohort").value},
+        )
+        for device_id, device_type, mpxn, operator in rows:
+            yield str(device_id), str(device_type), _text(mpxn), _text(operator)
+
     # -- inspection ------------------------------------------------------------------------
 
     def snapshot(self) -> dict[str, list[dict[str, object]]]:
@@ -334,6 +364,10 @@ def _migrate(connection: sqlite3.Connection, target: str) -> None:
             f" (user_version {version}, {tables} schema objects)"
         )
     _schema.create(connection)
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
 
 
 def _role(role: UserRole | str) -> UserRole:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import enum
 import sqlite3
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -143,13 +144,17 @@ class SlotStore:
         for kind, cert in certificates.items():
             self._db.execute(
                 "INSERT OR REPLACE INTO slot VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (device, role.value, kind.value, cert.der, cert.serial_hex,
-                 cert.issuer.get("2.5.4.3") or "", cert.eui or ""),
-            )  # fmt: skip
+                slot_row(device, role, kind, cert),
+            )
         if floor is not None:
             self._db.execute(
                 "INSERT OR REPLACE INTO floor VALUES (?, ?, ?)", (device, role.value, floor)
             )
+
+    def fill(self, rows: Iterable[SlotRow]) -> None:
+        """Write many slots in one transaction (estate generation: see :func:`slot_row`)."""
+        with _transaction(self._db):
+            self._db.executemany("INSERT OR REPLACE INTO slot VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
 
     def next_outbound(self, device_id: Eui64 | str) -> int:
         """Allocate the sequence of the next instruction to the device."""
@@ -258,6 +263,16 @@ class SlotStore:
 
     def close(self) -> None:
         self._db.close()
+
+
+SlotRow = tuple[str, str, str, bytes, str, str, str]
+"""A ``slot`` row: device, role, kind, certificate DER, serial, issuer CN, owner."""
+
+
+def slot_row(device_id: str, role: SlotRole, kind: SlotKind, cert: SmkiCertificate) -> SlotRow:
+    """The ``slot`` row holding ``cert`` (the serial and issuer make its Certificate ID)."""
+    issuer = cert.issuer.get("2.5.4.3") or ""
+    return (device_id, role.value, kind.value, cert.der, cert.serial_hex, issuer, cert.eui or "")
 
 
 class _transaction:  # noqa: N801 - used as a context manager keyword-like

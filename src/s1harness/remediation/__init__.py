@@ -1,0 +1,195 @@
+"""Requirement 2: the DCC's one-off data update on the S1SP databases (DESIGN §1, §3.4).
+
+For each S1SP database: find every device whose Network Operator slots hold a certificate not
+owned by the NO registered for its MPAN/MPRN (:mod:`.survey`), look up the registered NO's
+published certificates (:mod:`.register`), and replace them in short batched transactions
+with an audit row per device (:mod:`.update`), while the S1SP keeps serving on the same
+database. What cannot be resolved is skipped and reported (:mod:`.report`).
+
+.. code-block:: python
+
+    report = remediate(
+        {"IOC": data_dir / "s1sp-IOC.sqlite"},
+        data_dir / "registry.sqlite",
+        NoRegister.load(data_dir / "no-register.json"),
+        at=now,
+    )
+    report.as_json()   # {"mismatched": {"IOC": {"ESME": n, "GPF": n}}, "corrected": …}
+
+Device presence, decided once: the inventory (SMETS1 devices of the S1SP's cohort) and the S1SP
+database are compared both ways — a device with NO slots the inventory does not list is
+skipped as ``not_in_inventory``, an inventory device the S1SP holds no NO slot for as
+``not_at_s1sp``; neither is changed.
+"""
+
+from __future__ import annotations
+
+import secrets
+import sqlite3
+from collections.abc import Callable, Mapping
+from contextlib import ExitStack
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from s1harness.registry.model import Cohort, member
+from s1harness.registry.store import Registry
+from s1harness.remediation import survey, update
+from s1harness.remediation.register import NoRegister, PublishedCertificates
+from s1harness.remediation.report import Report, S1spOutcome, SkippedDevice, SkipReason
+from s1harness.spec.errors import InputError
+
+Database = Path | str | sqlite3.Connection
+"""An S1SP database: a path (opened here, WAL) or an open connection (autocommit)."""
+Progress = Callable[[Cohort, int], None]
+"""Called with an S1SP and how many more of its devices a committed batch corrected."""
+DEFAULT_BATCH = 1000
+
+
+def remediate(
+    s1sps: Mapping[Cohort, Database] | Mapping[str, Database],
+    registry: Registry | Path | str,
+    register: NoRegister,
+    *,
+    at: datetime | None = None,
+    dry_run: bool = False,
+    batch: int = DEFAULT_BATCH,
+    resume: bool = False,
+    run_id: str | None = None,
+    now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    progress: Progress | None = None,
+    planned: Callable[[Cohort, int], None] | None = None,
+) -> Report:
+    """Run (or with ``dry_run`` only count) the data update on each S1SP database.
+
+    Args:
+        s1sps: The S1SP databases by cohort.
+        registry: The registration data and inventory (a Registry, or its database path).
+        register: The published NO certificates.
+        at: The instant registration data is read at (default ``now()``; a resumed run keeps
+            its own).
+        batch: Devices per transaction.
+        resume: Continue the interrupted run instead of refusing to start.
+        run_id: The new run's ID (default: time and random).
+        progress / planned: Told each batch's count, and each S1SP's count to correct.
+
+    Raises:
+        InputError: for an interrupted run without ``resume`` (or ``resume`` with none), a
+            database that cannot be opened, or a batch size below 1.
+    """
+    if batch < 1:
+        raise InputError(f"batch size must be at least 1, got {batch}")
+    with ExitStack() as stack:
+        dbs = {member(Cohort, str(c), "S1SP"): _open(stack, db) for c, db in s1sps.items()}
+        started = now()
+        run_id, at = _which_run(dbs, resume=resume, run_id=run_id, at=at or started)
+        run_id = run_id or f"{started:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
+        reg = registry if isinstance(registry, Registry) else _registry(stack, registry)
+        report = Report(at, dry_run, None if dry_run else run_id)
+        run = _Run(run_id, at, batch, now, progress, planned)
+        for cohort, db in dbs.items():
+            survey.load(db, cohort, reg, register, at)
+            outcome = survey.survey(db, cohort)
+            if not dry_run:
+                run.apply(db, outcome)
+            report.s1sps.append(outcome)
+        return report
+
+
+@dataclass(frozen=True, slots=True)
+class _Run:
+    """What every S1SP's part of one run shares."""
+
+    run_id: str
+    at: datetime
+    batch: int
+    now: Callable[[], datetime]
+    progress: Progress | None
+    planned: Callable[[Cohort, int], None] | None
+
+    def stamp(self) -> str:
+        return self.now().isoformat(timespec="microseconds")
+
+    def apply(self, db: sqlite3.Connection, outcome: S1spOutcome) -> None:
+        """Correct one S1SP, recording (or continuing) the run; settle the outcome's counts."""
+        cohort = outcome.cohort
+        recorded = next((r for r in update.runs(db) if r.run_id == self.run_id), None)
+        to_correct = outcome.corrected.total()
+        if recorded is None and to_correct == 0:
+            return  # nothing to do: write nothing
+        if recorded is None:
+            update.start(db, self.run_id, self.at.isoformat(), self.stamp(), outcome.mismatched)
+        else:
+            outcome.mismatched.clear()
+            outcome.mismatched.update(recorded.mismatched)
+        if self.planned is not None:
+            self.planned(cohort, to_correct)
+        if recorded is None or not recorded.finished:
+            told = None if self.progress is None else self._told(cohort)
+            update.correct(db, self.run_id, batch=self.batch, now=self.stamp, progress=told)
+            update.finish(db, self.run_id, self.stamp())
+        outcome.corrected.clear()
+        outcome.corrected.update(update.corrected(db, self.run_id))
+
+    def _told(self, cohort: Cohort) -> Callable[[int], None]:
+        progress = self.progress
+        assert progress is not None
+        return lambda n: progress(cohort, n)
+
+
+def _which_run(
+    dbs: Mapping[Cohort, sqlite3.Connection], *, resume: bool, run_id: str | None, at: datetime
+) -> tuple[str | None, datetime]:
+    unfinished = {(r.run_id, r.registered_at): c for c, db in dbs.items()
+                  for r in update.runs(db) if not r.finished}  # fmt: skip
+    if not resume:
+        if unfinished:
+            (old, _), cohort = next(iter(unfinished.items()))
+            raise InputError(f"run {old} at {cohort} was interrupted: resume it (--resume)")
+        return run_id, at
+    if not unfinished:
+        raise InputError("no interrupted run to resume")
+    if len({run for run, _ in unfinished}) > 1:
+        raise InputError(f"more than one interrupted run: {sorted(r for r, _ in unfinished)}")
+    old, registered_at = next(iter(unfinished))
+    return old, datetime.fromisoformat(registered_at)
+
+
+def _open(stack: ExitStack, db: Database) -> sqlite3.Connection:
+    if isinstance(db, sqlite3.Connection):
+        return db
+    if not Path(db).is_file():
+        raise InputError(f"{db}: no S1SP database")
+    try:
+        connection = sqlite3.connect(str(db), isolation_level=None, check_same_thread=False)
+        connection.execute("PRAGMA journal_mode=WAL")
+        # WAL-safe: a crash of the process loses nothing committed; only an OS crash could
+        # lose the last batches, which the resumed run then redoes.
+        connection.execute("PRAGMA synchronous=NORMAL")
+        # Checkpoint every ~40 MB of WAL rather than every 4 MB: a batch is about 1 MB.
+        connection.execute("PRAGMA wal_autocheckpoint=10000")
+        connection.execute("SELECT 1 FROM slot LIMIT 1").fetchone()
+    except sqlite3.Error as exc:
+        raise InputError(f"{db}: not an S1SP database ({exc})") from None
+    stack.callback(connection.close)
+    return connection
+
+
+def _registry(stack: ExitStack, path: Path | str) -> Registry:
+    if not Path(path).is_file():
+        raise InputError(f"{path}: no registry database")
+    registry = Registry.open(path)
+    stack.callback(registry.close)
+    return registry
+
+
+__all__ = [
+    "DEFAULT_BATCH",
+    "NoRegister",
+    "PublishedCertificates",
+    "Report",
+    "S1spOutcome",
+    "SkipReason",
+    "SkippedDevice",
+    "remediate",
+]
