@@ -13,7 +13,13 @@ from duis_audit import DuisAudit, listening
 from s1harness.smki import SmkiCertificate, TestPki
 from support import VECTORS, load
 
-pytest_plugins = ("bdd.plugin", "bdd.steps.given", "bdd.steps.when", "bdd.steps.then")
+pytest_plugins = (
+    "bdd.plugin",
+    "bdd.steps.given",
+    "bdd.steps.when",
+    "bdd.steps.then",
+    "bdd.steps.remediation",
+)
 """The feature suite's plugin and step library (tests/bdd), for the features under features/."""
 
 REFERENCE_TIME = datetime(2026, 11, 21, tzinfo=UTC)
