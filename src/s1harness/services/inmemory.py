@@ -5,53 +5,17 @@ subscriptions take a topic is worked out once per topic (:class:`~.topics.TopicI
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator
 from types import TracebackType
 
-from s1harness.services.topics import TopicIndex
-from s1harness.spec.bus import Envelope, matches
-
-
-class Subscription:
-    """Envelopes matching one topic filter, in arrival order."""
-
-    def __init__(self, bus: InMemoryBus, pattern: str) -> None:
-        self.pattern = pattern
-        self._bus = bus
-        self._queue: asyncio.Queue[Envelope] = asyncio.Queue()
-
-    def offer(self, envelope: Envelope) -> None:
-        if matches(self.pattern, envelope.topic):
-            self._queue.put_nowait(envelope)
-
-    def deliver(self, envelope: Envelope) -> None:
-        """Queue an envelope already known to match this subscription's filter."""
-        self._queue.put_nowait(envelope)
-
-    async def get(self, timeout: float | None = None) -> Envelope:
-        """The next envelope; raises ``TimeoutError`` after ``timeout`` seconds."""
-        return await asyncio.wait_for(self._queue.get(), timeout)
-
-    def pending(self) -> int:
-        return self._queue.qsize()
-
-    def __aiter__(self) -> AsyncIterator[Envelope]:
-        return self._iterate()
-
-    async def _iterate(self) -> AsyncIterator[Envelope]:
-        while True:
-            yield await self._queue.get()
-
-    def close(self) -> None:
-        self._bus.unsubscribe(self)
+from s1harness.services.topics import QueuedSubscription, TopicIndex
+from s1harness.spec.bus import Envelope
 
 
 class InMemoryBus:
     """Publish/subscribe with MQTT topic filters, inside one event loop."""
 
     def __init__(self) -> None:
-        self._index: TopicIndex[Subscription] = TopicIndex()
+        self._index: TopicIndex[QueuedSubscription] = TopicIndex()
         self.published: list[Envelope] = []
         """Every envelope ever published, in order (what tests audit)."""
 
@@ -60,8 +24,8 @@ class InMemoryBus:
         for subscription in self._index.for_topic(envelope.topic):
             subscription.deliver(envelope)
 
-    def subscribe(self, pattern: str) -> Subscription:
-        subscription = Subscription(self, pattern)
+    def subscribe(self, pattern: str) -> QueuedSubscription:
+        subscription = QueuedSubscription(pattern, self.unsubscribe)
         self._index.add(subscription)
         return subscription
 
@@ -72,7 +36,7 @@ class InMemoryBus:
         """Delivery is immediate: nothing is ever on its way."""
         return False
 
-    def unsubscribe(self, subscription: Subscription) -> None:
+    def unsubscribe(self, subscription: QueuedSubscription) -> None:
         self._index.remove(subscription)
 
     async def __aenter__(self) -> InMemoryBus:

@@ -30,8 +30,8 @@ from urllib.parse import urlsplit
 
 import aiomqtt
 
-from s1harness.services.topics import TopicIndex
-from s1harness.spec.bus import Envelope, matches
+from s1harness.services.topics import QueuedSubscription, TopicIndex
+from s1harness.spec.bus import Envelope
 from s1harness.spec.errors import InputError
 from s1harness.spec.wire import (
     Delivery,
@@ -82,32 +82,6 @@ class _Outgoing:
     first_sent: float
     last_sent: float = 0.0
     attempts: int = 0
-
-
-class MqttSubscription:
-    """Envelopes matching one topic filter, in arrival order."""
-
-    def __init__(self, bus: MqttBus, pattern: str) -> None:
-        self.pattern = pattern
-        self._bus = bus
-        self._queue: asyncio.Queue[Envelope] = asyncio.Queue()
-
-    def offer(self, envelope: Envelope) -> None:
-        if matches(self.pattern, envelope.topic):
-            self._queue.put_nowait(envelope)
-
-    def deliver(self, envelope: Envelope) -> None:
-        """Queue an envelope already known to match this subscription's filter."""
-        self._queue.put_nowait(envelope)
-
-    async def get(self, timeout: float | None = None) -> Envelope:
-        return await asyncio.wait_for(self._queue.get(), timeout)
-
-    def pending(self) -> int:
-        return self._queue.qsize()
-
-    def close(self) -> None:
-        self._bus.unsubscribe(self)
 
 
 @dataclass
@@ -161,7 +135,7 @@ class MqttBus:
             connect_timeout,
         )
         self._ack_delay = ack_delay
-        self._index: TopicIndex[MqttSubscription] = TopicIndex()
+        self._index: TopicIndex[QueuedSubscription] = TopicIndex()
         self._patterns: dict[str, int] = {}
         self._outbox: OrderedDict[str, _Outgoing] = OrderedDict()
         self._to_send: asyncio.Queue[str] = asyncio.Queue()
@@ -229,8 +203,8 @@ class MqttBus:
         self.stats.published += 1
         self._to_send.put_nowait(message_id)
 
-    def subscribe(self, pattern: str) -> MqttSubscription:
-        subscription = MqttSubscription(self, pattern)
+    def subscribe(self, pattern: str) -> QueuedSubscription:
+        subscription = QueuedSubscription(pattern, self.unsubscribe)
         self._index.add(subscription)
         self._patterns[pattern] = self._patterns.get(pattern, 0) + 1
         if self._patterns[pattern] == 1 and self._client is not None:
@@ -245,7 +219,7 @@ class MqttBus:
         if self._pending_subscribes:
             await asyncio.gather(*self._pending_subscribes, return_exceptions=True)
 
-    def unsubscribe(self, subscription: MqttSubscription) -> None:
+    def unsubscribe(self, subscription: QueuedSubscription) -> None:
         if self._index.remove(subscription):
             self._patterns[subscription.pattern] -= 1
 
@@ -435,4 +409,4 @@ async def cancel_and_wait(task: asyncio.Task[None], attempts: int = 50) -> None:
             task.result()
 
 
-__all__ = ["BusStats", "MqttBus", "MqttSubscription", "cancel_and_wait", "parse_url"]
+__all__ = ["BusStats", "MqttBus", "cancel_and_wait", "parse_url"]

@@ -10,9 +10,11 @@ comes or goes.
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator, Callable
 from typing import Generic, Protocol, TypeVar
 
-from s1harness.spec.bus import matches
+from s1harness.spec.bus import Envelope, matches
 
 TOPIC_CACHE_LIMIT = 4096
 """Topics kept at once; past it the table starts again (matching as it goes)."""
@@ -62,4 +64,36 @@ class TopicIndex(Generic[S]):
         return found
 
 
-__all__ = ["TOPIC_CACHE_LIMIT", "Filtered", "TopicIndex"]
+class QueuedSubscription:
+    """Envelopes matching one topic filter, in arrival order: what both buses hand out. The
+    bus delivers what its :class:`TopicIndex` says matches; ``close`` gives the subscription
+    back to the bus (``release``)."""
+
+    def __init__(self, pattern: str, release: Callable[[QueuedSubscription], None]) -> None:
+        self.pattern = pattern
+        self._release = release
+        self._queue: asyncio.Queue[Envelope] = asyncio.Queue()
+
+    def deliver(self, envelope: Envelope) -> None:
+        """Queue an envelope already known to match this subscription's filter."""
+        self._queue.put_nowait(envelope)
+
+    async def get(self, timeout: float | None = None) -> Envelope:
+        """The next envelope; raises ``TimeoutError`` after ``timeout`` seconds."""
+        return await asyncio.wait_for(self._queue.get(), timeout)
+
+    def pending(self) -> int:
+        return self._queue.qsize()
+
+    def __aiter__(self) -> AsyncIterator[Envelope]:
+        return self._iterate()
+
+    async def _iterate(self) -> AsyncIterator[Envelope]:
+        while True:
+            yield await self._queue.get()
+
+    def close(self) -> None:
+        self._release(self)
+
+
+__all__ = ["TOPIC_CACHE_LIMIT", "Filtered", "QueuedSubscription", "TopicIndex"]
