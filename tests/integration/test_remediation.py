@@ -157,9 +157,7 @@ async def test_the_s1sps_keep_serving_while_the_update_runs(tmp_path: Path) -> N
             assert requests_done.wait(60)
 
     async with Harness.start(tmp_path, data_dir=tmp_path) as h:
-        register = NoRegister.of_parties(
-            h.estate.parties, {e: k.credentials for e, k in h.system.parties.items()}
-        )
+        register = NoRegister.of_system(h.system)
         update = asyncio.create_task(asyncio.to_thread(
             remediate, {c: tmp_path / f"s1sp-{c}.sqlite" for c in Cohort},
             tmp_path / "registry.sqlite", register, at=h.clock(), batch=20, progress=progress,
@@ -207,9 +205,7 @@ async def test_the_data_update_on_a_running_small_estate(tmp_path: Path) -> None
         sent = await h.send(period.supplier, device, "6.21", h.bodies.handover(other))
         assert isinstance((await h.outcome(sent)).body, SMETS1ResponseMessage)
         assert h.slot_owner(device) == other
-        register = NoRegister.of_parties(
-            h.estate.parties, {e: k.credentials for e, k in h.system.parties.items()}
-        )
+        register = NoRegister.of_system(h.system)
         report = await asyncio.to_thread(
             remediate, {c: tmp_path / f"s1sp-{c}.sqlite" for c in Cohort},
             tmp_path / "registry.sqlite", register, at=h.clock(),

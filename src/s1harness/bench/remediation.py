@@ -65,9 +65,7 @@ def run_remediate(
         system = generate(folder, devices=devices, wrong=1.0)
         if progress is not None:
             progress()
-        register = NoRegister.of_parties(
-            system.estate.parties, {e: k.credentials for e, k in system.parties.items()}
-        )
+        register = NoRegister.of_system(system)
         databases = {c: folder / f"s1sp-{c}.sqlite" for c in Cohort}
         start = time.perf_counter()
         report = remediate(databases, folder / "registry.sqlite", register, at=system.estate.start)

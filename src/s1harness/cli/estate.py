@@ -90,9 +90,7 @@ def _generate(out: Path, devices: int) -> None:
         task = bar.add_task("writing devices", total=devices)
         system = generate(out, devices=devices, progress=lambda n: bar.advance(task, n))
         bar.advance(task, emulated_count())
-    register = NoRegister.of_parties(
-        system.estate.parties, {eui: keys.credentials for eui, keys in system.parties.items()}
-    )
+    register = NoRegister.of_system(system)
     (out / REGISTER_FILE).write_text(register.dumps(), encoding="utf-8")
     console.print(
         f"{out}: registry.sqlite, s1sp-IOC/MOC/FOC.sqlite, {REGISTER_FILE} "
@@ -123,9 +121,7 @@ def register(
         return EXIT_INVALID
     system = build(estate, clock=lambda: estate.start)
     try:
-        published = NoRegister.of_parties(
-            estate.parties, {eui: keys.credentials for eui, keys in system.parties.items()}
-        )
+        published = NoRegister.of_system(system)
     finally:
         system.close()
     text = published.dumps_csv() if out and out.suffix.lower() == ".csv" else published.dumps()

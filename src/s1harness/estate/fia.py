@@ -28,13 +28,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 from s1harness.estate.build import System, build
 from s1harness.estate.document import dumps
 from s1harness.estate.model import DeviceSpec, DspSpec, Estate, EstateError, S1spSpec
-from s1harness.estate.presets import device_id
+from s1harness.estate.presets import REGISTERED_SINCE, START, device_id
 from s1harness.registry.model import (
     Cohort,
     Device,
@@ -51,8 +50,6 @@ from s1harness.spec.identifiers import Eui64
 from s1harness.spec.mpxn import make_mpan, make_mprn
 from s1harness.spec.users import UserRole
 
-START = datetime(2026, 11, 21, 10, 0, tzinfo=UTC)
-REGISTERED_SINCE = datetime(2020, 1, 1, tzinfo=UTC)
 DEFAULT_DEVICES = 100_000
 
 FIA_WRONG_NO: Mapping[Cohort, Mapping[DeviceType, int]] = {

@@ -27,7 +27,7 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from s1harness.registry.model import Party
 from s1harness.smki.certificate import SmkiCertificate, parse_certificate
@@ -36,6 +36,9 @@ from s1harness.smki.pki import PartyCredentials
 from s1harness.spec.errors import InputError
 from s1harness.spec.identifiers import Eui64
 from s1harness.spec.roles import KeyUsage, RemotePartyRole
+
+if TYPE_CHECKING:
+    from s1harness.estate.build import System
 
 FORMAT = 1
 CSV_FIELDS = ("distributor_id", "gas_transporter", "network_operator", "ds", "ka")
@@ -134,6 +137,12 @@ class NoRegister:
             if party.gas_transporter is not None:
                 register.add(PublishedCertificates(*pair, gas_transporter=party.gas_transporter))
         return register
+
+    @classmethod
+    def of_system(cls, system: System) -> NoRegister:
+        """The register a built estate's NOs publish (:meth:`of_parties` with its parties' keys)."""
+        credentials = {eui: keys.credentials for eui, keys in system.parties.items()}
+        return cls.of_parties(system.estate.parties, credentials)
 
     # -- files ---------------------------------------------------------------------------------
 

@@ -25,9 +25,7 @@ def _update(world: World, *, dry_run: bool = False) -> Report:
     h, data = world.h, world.data_dir
     expect(data is not None, "an estate kept on disk (a Given step says so)")
     assert data is not None
-    register = NoRegister.of_parties(
-        h.estate.parties, {eui: party.credentials for eui, party in h.system.parties.items()}
-    )
+    register = NoRegister.of_system(h.system)
     world.run(h.settle())
     databases = {cohort: data / f"s1sp-{cohort}.sqlite" for cohort in Cohort}
     run = asyncio.to_thread(

@@ -23,9 +23,7 @@ def register() -> NoRegister:
     estate = fia()
     system = build(estate, clock=lambda: estate.start)
     system.close()
-    return NoRegister.of_parties(
-        estate.parties, {e: k.credentials for e, k in system.parties.items()}
-    )
+    return NoRegister.of_system(system)
 
 
 def databases(folder: Path) -> dict[Cohort, Path]:

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from s1harness.estate.fia import START, distributor, population
+from s1harness.estate.fia import distributor, population
+from s1harness.estate.presets import START
 from s1harness.registry.model import Cohort
 from s1harness.registry.store import Registry
 from s1harness.remediation import NoRegister, SkipReason, remediate
