@@ -9,16 +9,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from s1harness.duis.messages import RequestBody, Response, SMETS1ResponseMessage
+from s1harness.duis.messages import RequestBody, Response
 from s1harness.estate import DspSpec, Estate
 from s1harness.estate.presets import NETWORK_OPERATOR, WRONG_NETWORK_OPERATOR
 from s1harness.roles.s1sp.store import Slot, SlotKind, SlotRole
 from s1harness.roles.user import Exchange
 from s1harness.spec.bus import Envelope
 from s1harness.spec.identifiers import Eui64
-from s1harness.testing import Harness, is_final, refusal
+from s1harness.testing import Harness, is_final
 from s1harness.testing.loop import Held, LoopThread
-from s1harness.testing.scenarios import Case, ScenarioFailure, estate, expect
+from s1harness.testing.scenarios import Case, ScenarioFailure, estate, expect_smets1_response
 
 
 @dataclass(frozen=True)
@@ -177,8 +177,7 @@ class World:
     def expect_accepted(self, what: str, sent: Sent | None = None) -> Response:
         """The outcome of a request to a SMETS1 device, which must be its response."""
         outcome = self.outcome(sent)
-        got = refusal(outcome) or type(outcome.body).__name__
-        expect(isinstance(outcome.body, SMETS1ResponseMessage), f"{what} to be accepted, got {got}")
+        expect_smets1_response(outcome, what)
         return outcome
 
     def mark(self, *parties: Eui64) -> None:

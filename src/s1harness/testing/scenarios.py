@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
 
-from s1harness.duis.messages import GbcsPayload, ResponseMessage, SMETS1ResponseMessage
+from s1harness.duis.messages import GbcsPayload, Response, ResponseMessage, SMETS1ResponseMessage
 from s1harness.estate import DspSpec, Estate, S1spSpec, preset
 from s1harness.estate.presets import (
     EXPORT_SUPPLIER,
@@ -137,12 +137,14 @@ async def accepted(
 ) -> Exchange:
     """Send, and expect a SMETS1 response (not a refusal)."""
     exchange = await h.send(sender, device, srv, body)  # type: ignore[arg-type]
-    outcome = await h.outcome(exchange)
-    expect(
-        isinstance(outcome.body, SMETS1ResponseMessage),
-        f"{what} to be accepted, got {refusal(outcome) or type(outcome.body).__name__}",
-    )
+    expect_smets1_response(await h.outcome(exchange), what)
     return exchange
+
+
+def expect_smets1_response(outcome: Response, what: str) -> None:
+    """An accepted SMETS1 request ends in the device's SMETS1 response (not a refusal)."""
+    got = refusal(outcome) or type(outcome.body).__name__
+    expect(isinstance(outcome.body, SMETS1ResponseMessage), f"{what} to be accepted, got {got}")
 
 
 async def refused(
@@ -157,26 +159,33 @@ async def refused(
 ) -> Exchange:
     """Send a 6.15.1 and expect ``code`` from the check ``where`` with no store changed."""
     await h.settle()
-    before = _state(h, refused_by_dsp=where[0] == "DSP")
+    before = h.snapshot()
     exchange = await h.send(sender, device, "6.15.1", body)  # type: ignore[arg-type]
     got = refusal(await h.outcome(exchange))
     expect(got == code, f"{what} to be refused with {code}, got {got}")
     at = refused_at(h, exchange)
     expect(at == where, f"{what} refused by {where[0]} at {where[1]}, was {at}")
     await h.settle()
-    after = _state(h, refused_by_dsp=where[0] == "DSP")
-    changed = sorted(k for k in before if before[k] != after[k])
+    changed = changed_by_refusal(before, h.snapshot(), refused_by_dsp=where[0] == "DSP")
     expect(not changed, f"{what}: the refusal to change nothing, but {changed} changed")
     return exchange
 
 
-def _state(h: Harness, *, refused_by_dsp: bool) -> dict[str, object]:
-    """Every store and role state. A request the DSP accepted and an S1SP refused has
-    consumed its RequestID counter at the DSP, as it must (a replay stays a replay)."""
-    state = h.snapshot()
-    if not refused_by_dsp and "dsp" in state:
-        state["dsp"] = {k: v for k, v in state["dsp"].items() if k != "counters"}  # type: ignore[attr-defined]
-    return state
+def changed_by_refusal(
+    before: dict[str, object], after: dict[str, object], *, refused_by_dsp: bool
+) -> list[str]:
+    """The stores and role states (:meth:`Harness.snapshot` keys) that differ. A request the
+    DSP accepted and an S1SP refused has consumed its RequestID counter at the DSP, as it must
+    (a replay stays a replay), so the DSP's counters are left out unless the DSP refused."""
+
+    def comparable(state: dict[str, object]) -> dict[str, object]:
+        dsp = state.get("dsp")
+        if refused_by_dsp or not isinstance(dsp, dict):
+            return state
+        return {**state, "dsp": {k: v for k, v in dsp.items() if k != "counters"}}
+
+    was, now = comparable(before), comparable(after)
+    return sorted(k for k in was if was[k] != now.get(k))
 
 
 async def positive_no_handover(h: Harness, case: Case) -> None:
@@ -292,7 +301,12 @@ async def _device_response(
     h: Harness, sender: Eui64, device: Eui64, owner: Eui64
 ) -> GeneralSigningApdu:
     sent = await h.send(sender, device, "6.15.1", h.bodies.update_credentials(owner))
-    outcome = await h.outcome(sent)
+    return device_response(await h.outcome(sent), device)
+
+
+def device_response(outcome: Response, device: Eui64) -> GeneralSigningApdu:
+    """The device's General-Signing CS02b response carried by a DUIS outcome, which must say
+    every cell was replaced."""
     body = outcome.body
     expect(isinstance(body, ResponseMessage) and isinstance(body.content, GbcsPayload),
            f"a GBCS device response, got {refusal(outcome) or type(body).__name__}")  # fmt: skip
@@ -354,8 +368,11 @@ __all__ = [
     "Scenario",
     "ScenarioFailure",
     "catalogue",
+    "changed_by_refusal",
     "decisions",
+    "device_response",
     "estate",
     "expect",
+    "expect_smets1_response",
     "refused_at",
 ]
