@@ -64,7 +64,8 @@ class Tally:
 
     def take(self, event: dict[str, Any]) -> dict[str, Any] | None:
         if event.get("event") == "collected":
-            self.total = (self.total or 0) + int(event["count"]) if self.total else event["count"]
+            # Under xdist every worker reports the whole collection: the largest is the suite.
+            self.total = max(self.total or 0, int(event["count"]))
             return None
         outcome = str(event.get("outcome"))
         self.counts[outcome] = self.counts.get(outcome, 0) + 1
