@@ -24,10 +24,10 @@ import binascii
 import csv
 import io
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from s1harness.registry.model import Party
 from s1harness.smki.certificate import SmkiCertificate, parse_certificate
@@ -37,8 +37,27 @@ from s1harness.spec.errors import InputError
 from s1harness.spec.identifiers import Eui64
 from s1harness.spec.roles import KeyUsage, RemotePartyRole
 
-if TYPE_CHECKING:
-    from s1harness.estate.build import System
+
+class _Holder(Protocol):
+    @property
+    def credentials(self) -> PartyCredentials: ...
+
+
+class _Estate(Protocol):
+    @property
+    def parties(self) -> Sequence[Party]: ...
+
+
+class BuiltEstate(Protocol):
+    """What :meth:`NoRegister.of_system` reads of a built estate (``estate.build.System``,
+    which sits beside this package and so is not imported)."""
+
+    @property
+    def estate(self) -> _Estate: ...
+
+    @property
+    def parties(self) -> Mapping[Eui64, _Holder]: ...
+
 
 FORMAT = 1
 CSV_FIELDS = ("distributor_id", "gas_transporter", "network_operator", "ds", "ka")
@@ -139,7 +158,7 @@ class NoRegister:
         return register
 
     @classmethod
-    def of_system(cls, system: System) -> NoRegister:
+    def of_system(cls, system: BuiltEstate) -> NoRegister:
         """The register a built estate's NOs publish (:meth:`of_parties` with its parties' keys)."""
         credentials = {eui: keys.credentials for eui, keys in system.parties.items()}
         return cls.of_parties(system.estate.parties, credentials)
