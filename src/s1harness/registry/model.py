@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TypeVar
 
+from s1harness.spec.devices import DeviceType as DeviceType  # re-exported: the inventory field
+from s1harness.spec.devices import Smets as Smets  # re-exported: the inventory field
 from s1harness.spec.errors import InputError
 from s1harness.spec.identifiers import Eui64
 from s1harness.spec.mpxn import DISTRIBUTORS, Mpan, Mprn
@@ -24,22 +26,6 @@ class Fuel(enum.StrEnum):
 
     ELECTRICITY = "electricity"
     GAS = "gas"
-
-
-class DeviceType(enum.StrEnum):
-    """The Smart Metering Inventory device types the harness models (DUIS ``DeviceType``)."""
-
-    ESME = "ESME"
-    GSME = "GSME"
-    GPF = "GPF"
-    CHF = "CHF"
-
-
-class Smets(enum.StrEnum):
-    """The device generation."""
-
-    SMETS1 = "SMETS1"
-    SMETS2 = "SMETS2"
 
 
 class Cohort(enum.StrEnum):

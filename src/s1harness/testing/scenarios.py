@@ -34,7 +34,7 @@ from s1harness.gbcs.payloads import decode_update_security_credentials_response
 from s1harness.registry.model import Cohort
 from s1harness.roles.smets2.cells import NETWORK_OPERATOR_DS
 from s1harness.roles.user import Exchange
-from s1harness.spec import codes
+from s1harness.spec import checks
 from s1harness.spec.errors import HarnessError
 from s1harness.spec.identifiers import Eui64
 from s1harness.testing.harness import Harness, is_final, refusal
@@ -128,7 +128,7 @@ def refused_at(harness: Harness, exchange: Exchange) -> tuple[str, str] | None:
     got = refusal(final) if final else None
     if not rejected and got and got.startswith("S1VE"):
         hop = next((str(c) for c in Cohort if not harness.plays(str(c))), None)
-        return (hop, codes.code(got).reference) if hop else None
+        return (hop, checks.answering(got).name) if hop else None
     return None
 
 

@@ -8,6 +8,7 @@ from s1harness.duis import xml
 from s1harness.duis.ns import SR
 from s1harness.duis.schema import load_schema
 from s1harness.spec import InputError
+from s1harness.spec.checks import answering
 from s1harness.spec.codes import CODES, CodeKind, CodeSource, code
 
 RESPONSE = (
@@ -23,7 +24,7 @@ def test_every_code_says_what_it_means_and_where_that_comes_from() -> None:
     for entry in CODES.values():
         assert entry.meaning and entry.source in CodeSource
     assert code("S1VE4").source is CodeSource.SEED
-    assert code("E4").reference == "SRPD 6.1(f)"
+    assert answering(code("E4")).name == "SRPD 6.1(f)"
     with pytest.raises(InputError, match="unknown code"):
         code("E999")
 
