@@ -11,21 +11,21 @@ Feature: Bad input is refused and changes nothing
 
   Scenario: a forged signature
     When the wrong Network Operator sends a request whose signature does not match its content
-    Then the DSP refuses the request with E41 at DSP check 2
+    Then the DSP refuses the request with E41 at DUIS XML signature
     And nothing has changed
 
   Scenario: a replayed request
     Given the wrong Network Operator has replaced the certificates with the registered Network Operator's
     When the same request is sent again
-    Then the DSP refuses the request with E42 at DSP check 2
+    Then the DSP refuses the request with E42 at DUIS RequestID counter
     And nothing has changed
 
   Scenario: a device not in the inventory
     When the registered Network Operator sends SRV 6.15.1 for a device not in the inventory
-    Then the DSP refuses the request with E19 at DSP check 4
+    Then the DSP refuses the request with E19 at DUIS device checks
     And nothing has changed
 
   Scenario: malformed XML
     When the registered Network Operator sends a request that is not well-formed XML
-    Then the DSP refuses the request with E40 at DSP check 1
+    Then the DSP refuses the request with E40 at DUIS XSD
     And nothing has changed

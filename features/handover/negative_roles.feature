@@ -13,14 +13,14 @@ Feature: Suppliers and every other role are still refused SRV 6.15.1 for the Net
   Scenario Outline: Suppliers and other roles are refused on a <device> of the <s1sp> S1SP
     Given a SMETS1 <device> served by the <s1sp> S1SP that holds the wrong Network Operator's certificates
     When each of these parties sends SRV 6.15.1 for the certificates named:
-      | sender                             | certificates     | code    | check       |
-      | unregistered supplier              | Supplier         | E4      | SRPD 6.1(f) |
-      | registered supplier                | Network Operator | E061501 | DSP check 5 |
-      | unregistered supplier              | Network Operator | E061501 | DSP check 5 |
-      | Network Operator of the other fuel | Network Operator | E061501 | DSP check 5 |
-      | export supplier                    | Network Operator | E2      | DSP check 3 |
-      | other user                         | Network Operator | E2      | DSP check 3 |
-      | registered supplier agent          | Network Operator | E2      | DSP check 3 |
+      | sender                             | certificates     | code    | check                 |
+      | unregistered supplier              | Supplier         | E4      | SRPD 6.1(f)           |
+      | registered supplier                | Network Operator | E061501 | DUIS credentials body |
+      | unregistered supplier              | Network Operator | E061501 | DUIS credentials body |
+      | Network Operator of the other fuel | Network Operator | E061501 | DUIS credentials body |
+      | export supplier                    | Network Operator | E2      | DUIS access matrix    |
+      | other user                         | Network Operator | E2      | DUIS access matrix    |
+      | registered supplier agent          | Network Operator | E2      | DUIS access matrix    |
     Then each request is refused with its code at its check
     And nothing has changed
     And the device still holds the wrong Network Operator's certificates

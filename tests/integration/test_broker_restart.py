@@ -15,6 +15,7 @@ from s1harness.estate.presets import (
     WRONG_GAS_TRANSPORTER,
     WRONG_NETWORK_OPERATOR,
 )
+from s1harness.spec import checks
 from s1harness.testing import Harness, is_final, refusal
 from s1harness.testing.scenarios import Case, estate
 
@@ -44,7 +45,7 @@ async def test_a_broker_restart_mid_run_loses_and_repeats_nothing() -> None:
             d.request_id
             for s1sp in h.system.s1sps.values()
             for d in s1sp.decisions
-            if (d.check, d.outcome) == ("execution", "accepted")
+            if (d.check, d.outcome) == (checks.EXECUTION, "accepted")
         )
         assert sorted(executed.values()) == [1] * len(sent)
         assert set(executed) == {str(e.request_id) for e in sent}

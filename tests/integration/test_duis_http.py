@@ -53,6 +53,7 @@ from s1harness.services.duis_http import MAX_BODY, DuisEndpoint
 from s1harness.services.inmemory import InMemoryBus
 from s1harness.smki import Keystore, KeystoreEntry, SmkiCertificate, parse_certificate
 from s1harness.smki.keys import PrivateKey
+from s1harness.spec import checks
 from s1harness.spec.bus import Envelope, Kind, dsp_requests
 from s1harness.testing import Harness, is_final
 
@@ -321,7 +322,7 @@ async def test_a_request_on_the_wrong_url_is_e13_and_changes_nothing(
             answer = await _ask(h, endpoint, service, request)
             assert (answer.header.response_code, answer.header.request_id) == ("E13", request_id)
             decision = h.system.dsp.decisions[-1]
-            assert (decision.check, decision.outcome) == ("DSP check 2b", "rejected")
+            assert (decision.check, decision.outcome) == (checks.WEB_SERVICE, "rejected")
             assert f"command variant {variant} was posted" in decision.detail
             assert h.snapshot() == before
 
@@ -351,7 +352,7 @@ async def test_a_changed_byte_after_signing_is_refused_for_its_signature(
             refusal = await _ask(h, endpoint, service, tampered)
             assert refusal.header.response_code == "E41"
             decision = h.system.dsp.decisions[-1]
-            assert (decision.check, decision.outcome) == ("DSP check 2", "rejected")
+            assert (decision.check, decision.outcome) == (checks.DUIS_SIGNATURE, "rejected")
         assert h.snapshot() == before
         assert (await _ask(h, endpoint, "T", signed)).header.response_code == "I0"
 

@@ -27,7 +27,7 @@ from s1harness.registry.model import Cohort, DeviceType, Smets
 from s1harness.registry.store import Registry
 from s1harness.roles.dsp.service import Dsp
 from s1harness.roles.dsp.settings import DspCredentials, DspSettings
-from s1harness.roles.s1sp.messages import S1spSigner
+from s1harness.roles.s1sp.replies import S1spSigner
 from s1harness.roles.s1sp.service import S1sp
 from s1harness.roles.s1sp.store import SlotKind, SlotRole, SlotStore
 from s1harness.roles.smets1.codes import Cohort as FrameCohort

@@ -13,12 +13,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TypeVar
 
-from s1harness.spec.devices import DeviceType as DeviceType  # re-exported: the inventory field
-from s1harness.spec.devices import Smets as Smets  # re-exported: the inventory field
+from s1harness.spec import devices
 from s1harness.spec.errors import InputError
 from s1harness.spec.identifiers import Eui64
 from s1harness.spec.mpxn import DISTRIBUTORS, Mpan, Mprn
 from s1harness.spec.users import UserRole
+
+DeviceType = devices.DeviceType
+"""The inventory's device type (defined in :mod:`s1harness.spec.devices`, which the role
+mapping of :mod:`s1harness.spec.users` also reads)."""
+Smets = devices.Smets
+"""The device generation (defined in :mod:`s1harness.spec.devices`)."""
 
 
 class Fuel(enum.StrEnum):

@@ -1,26 +1,34 @@
-"""What a role decided about a request, check by check: the record the scenarios read to
-assert which check accepted or refused a request at each hop (DESIGN §3.1, §3.2)."""
+"""A role's decision log: what each check made of each request, in the order taken — the
+record tests and diagnostics read to see which check accepted, refused or was lifted at each
+hop (DESIGN §3.1, §3.2). The checks themselves are :mod:`s1harness.spec.checks`."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from s1harness.spec.checks import Check, Decision, Outcome, Refusal
+from s1harness.spec.codes import Code
 
 
-@dataclass(frozen=True, slots=True)
-class Decision:
-    """One check's outcome for one request: ``accepted``, ``rejected`` or ``lifted``.
+class DecisionLog(list[Decision]):
+    """The decisions of one role, oldest first."""
 
-    Attributes:
-        request_id: The DUIS RequestID (or another correlation for device frames).
-        check: The check, named as the spec names it (``SRPD 6.1(f)``, ``S1SR 4.2``…).
-        outcome: ``accepted``, ``rejected``, ``lifted`` or ``sent``.
-        detail: Why, in one line (a refusal starts with its code).
-    """
+    def record(
+        self,
+        request_id: str,
+        check: Check,
+        outcome: Outcome,
+        detail: str = "",
+        code: Code | None = None,
+    ) -> None:
+        """Append one decision."""
+        self.append(Decision(request_id, check, outcome, code, detail))
 
-    request_id: str
-    check: str
-    outcome: str
-    detail: str = ""
+    def refused(self, request_id: str, refusal: Refusal) -> None:
+        """Append the decision a refusal stands for."""
+        self.record(request_id, refusal.check, Outcome.REJECTED, refusal.detail, refusal.answer)
+
+    def of(self, request_id: str) -> list[Decision]:
+        """The decisions about one request."""
+        return [d for d in self if d.request_id == request_id]
 
 
-__all__ = ["Decision"]
+__all__ = ["DecisionLog"]

@@ -314,9 +314,7 @@ _BY_CODE = {code.code: c for c in CHECKS for code in c.codes}
 
 # -- the exemptions from the registration data checks ----------------------------------------------
 
-SMETS2_CRITICAL = Exemption(
-    "SMETS2 critical SR", (RDP,), "no registration data check on a SMETS2 critical SR"
-)
+SMETS2_CRITICAL = Exemption("SMETS2 critical SR", (RDP,), "no RDP check")
 SRPD_6_2_C = Exemption("SRPD 6.2(c)", (RDP,), "user role Other User")
 SRPD_6_2_D = Exemption(
     "SRPD 6.2(d)",

@@ -102,9 +102,17 @@ def estate(*, dsp_mp107: bool = True, not_updated: str | None = None) -> Estate:
 def decisions(harness: Harness, exchange: Exchange) -> list[tuple[str, str, str]]:
     """``(hop, check, outcome)`` for one request at the DSP and the S1SPs the Harness runs."""
     key = str(exchange.request_id)
-    out = [("DSP", d.check, d.outcome) for d in harness.system.dsp.decisions if d.request_id == key]
+    out = [
+        ("DSP", str(d.check), str(d.outcome))
+        for d in harness.system.dsp.decisions
+        if d.request_id == key
+    ]
     for cohort, s1sp in harness.system.s1sps.items():
-        out += [(str(cohort), d.check, d.outcome) for d in s1sp.decisions if d.request_id == key]
+        out += [
+            (str(cohort), str(d.check), str(d.outcome))
+            for d in s1sp.decisions
+            if d.request_id == key
+        ]
     return [step for step in out if harness.plays(step[0])]
 
 
@@ -227,11 +235,11 @@ async def negative_roles(h: Harness, case: Case) -> None:
     attempts = [
         (OTHER_SUPPLIER, h.bodies.update_credentials(OTHER_SUPPLIER, role="Supplier"),
          "E4", ("DSP", "SRPD 6.1(f)"), "an unregistered supplier"),
-        (case.supplier, no_body, "E061501", ("DSP", "DSP check 5"), "the registered supplier"),
-        (OTHER_SUPPLIER, no_body, "E061501", ("DSP", "DSP check 5"), "another supplier"),
-        (case.other_fuel_network_operator, no_body, "E061501", ("DSP", "DSP check 5"),
+        (case.supplier, no_body, "E061501", ("DSP", "DUIS credentials body"), "the registered supplier"),
+        (OTHER_SUPPLIER, no_body, "E061501", ("DSP", "DUIS credentials body"), "another supplier"),
+        (case.other_fuel_network_operator, no_body, "E061501", ("DSP", "DUIS credentials body"),
          "a NO of the other fuel"),
-    ] + [(sender, no_body, "E2", ("DSP", "DSP check 3"), f"role of {sender}")
+    ] + [(sender, no_body, "E2", ("DSP", "DUIS access matrix"), f"role of {sender}")
          for sender in (EXPORT_SUPPLIER, OTHER_USER, SUPPLIER_AGENT)]  # fmt: skip
     for sender, body, code, where, what in attempts:
         await refused(h, sender, device, body, code=code, where=where, what=what)
@@ -326,7 +334,7 @@ async def unknown_device(h: Harness) -> None:
     await refused(
         h, NETWORK_OPERATOR, Eui64("00DB999999999999"),
         h.bodies.update_credentials(NETWORK_OPERATOR), code="E19",
-        where=("DSP", "DSP check 4"), what="a request for an unknown device",
+        where=("DSP", "DUIS device checks"), what="a request for an unknown device",
     )  # fmt: skip
 
 

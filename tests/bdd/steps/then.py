@@ -11,6 +11,7 @@ from s1harness.gbcs.crypto import verify_signature
 from s1harness.roles.s1sp.store import SlotKind, SlotRole
 from s1harness.roles.smets1.codes import LONG_OUTAGE
 from s1harness.roles.smets2.cells import NETWORK_OPERATOR_DS
+from s1harness.spec import checks
 from s1harness.testing import alert_code, refusal
 from s1harness.testing.scenarios import (
     COHORTS,
@@ -28,6 +29,13 @@ def _hop(name: str) -> str:
     return name.removesuffix(" S1SP")
 
 
+def _expect_named(name: str, hop: str, code: str) -> None:
+    """A feature names a check of the hop it speaks of, answering with the code it names."""
+    check = checks.named(name)
+    expect(check.hop == hop, f"{name} is a check of the {check.hop}, not of the {hop}")
+    expect(code in {str(c) for c in check.codes}, f"{name} never answers {code}")
+
+
 @then(
     parsers.re(
         r"the (?P<hop>DSP|IOC S1SP|MOC S1SP|FOC S1SP) accepts the request "
@@ -37,7 +45,7 @@ def _hop(name: str) -> str:
 def accepted_at_rdp(world: World, hop: str, how: str) -> None:
     world.outcome()  # the request has run its course at every hop
     where = _hop(hop)
-    check = "SRPD 6.1(f)" if where == "DSP" else "SRPD 16.1"
+    check = str(checks.RDP if where == "DSP" else checks.S1SP_RDP)
     outcome = "lifted" if how == "without" else "accepted"
     if world.h.plays(where):
         steps = decisions(world.h, world.last.exchange)
@@ -54,6 +62,7 @@ def accepted_at_rdp(world: World, hop: str, how: str) -> None:
     )
 )
 def refused(world: World, hop: str, code: str, check: str) -> None:
+    _expect_named(check, "DSP" if hop == "DSP" else "S1SP", code)
     got = refusal(world.outcome())
     expect(got == code, f"a refusal with {code}, got {got or 'no refusal'}")
     at = refused_at(world.h, world.last.exchange)
@@ -138,6 +147,7 @@ def receives_no_alert(world: World, whose: str) -> None:
 @then("each request is refused with its code at its check")
 def each_refused(world: World) -> None:
     for name, sent, code, check in world.notes["expected"]:
+        _expect_named(check, "DSP", code)
         got = refusal(world.outcome(sent))
         expect(got == code, f"the {name} refused with {code}, got {got or 'no refusal'}")
         at = refused_at(world.h, sent.exchange)

@@ -14,7 +14,9 @@ from s1harness.duis.signature import verify
 from s1harness.duis.verifying import verify_message
 from s1harness.roles import countersigned
 from s1harness.roles.dsp.settings import DspSettings
+from s1harness.spec import checks
 from s1harness.spec.bus import Envelope, Kind
+from s1harness.spec.checks import Check
 
 from .dsp_estate import DCC, NO, OTHER, S1_ESME, S2_ESME, SUPPLIER, WRONG_NO, Estate, build, no_body
 
@@ -53,8 +55,8 @@ def test_the_right_no_gets_a_pre_command_for_smets1() -> None:
     assert _codes(out) == ["I0"]
     reply = parse_message(xml.parse(out[0].payload))
     assert isinstance(reply.body, ResponseMessage) and isinstance(reply.body.content, PreCommand)  # type: ignore[union-attr]
-    checks = [(d.check, d.outcome) for d in estate.dsp.decisions]
-    assert ("SRPD 6.1(f)", "accepted") in checks
+    decided = [(d.check, d.outcome) for d in estate.dsp.decisions]
+    assert (checks.RDP, "accepted") in decided
 
 
 def _state(estate: Estate) -> object:
@@ -67,15 +69,15 @@ def _state(estate: Estate) -> object:
 @pytest.mark.parametrize(
     ("sender", "device", "body_of", "kw", "code", "check"),
     [
-        (OTHER, S1_ESME, NO, {}, "E2", "DSP check 3"),
-        (NO, "00DB123456789FFF", NO, {}, "E19", "DSP check 4"),
-        (NO, S1_ESME, NO, {"command_variant": 1}, "E12", "DSP check 4"),
-        (SUPPLIER, S1_ESME, NO, {}, "E061501", "DSP check 5"),
-        (WRONG_NO, S1_ESME, WRONG_NO, {}, "E4", "SRPD 6.1(f)"),
+        (OTHER, S1_ESME, NO, {}, "E2", checks.ACCESS_MATRIX),
+        (NO, "00DB123456789FFF", NO, {}, "E19", checks.DEVICE),
+        (NO, S1_ESME, NO, {"command_variant": 1}, "E12", checks.DEVICE),
+        (SUPPLIER, S1_ESME, NO, {}, "E061501", checks.CREDENTIALS_BODY),
+        (WRONG_NO, S1_ESME, WRONG_NO, {}, "E4", checks.RDP),
     ],
 )
 def test_each_check_answers_with_its_code_and_changes_nothing(
-    sender: str, device: str, body_of: str, kw: dict[str, object], code: str, check: str
+    sender: str, device: str, body_of: str, kw: dict[str, object], code: str, check: Check
 ) -> None:
     estate = build()
     before = _state(estate)
@@ -83,6 +85,7 @@ def test_each_check_answers_with_its_code_and_changes_nothing(
     assert _codes(out) == [code]
     rejection = estate.dsp.decisions[-1]
     assert (rejection.check, rejection.outcome) == (check, "rejected")
+    assert rejection.code is not None and rejection.code.code == code
     assert _state(estate) == before
 
 
@@ -107,7 +110,7 @@ def test_mp107_lifts_the_rdp_check_only_for_smets1_no_credentials_from_a_network
     estate = build(DspSettings(mp107=True))
     out = _send(estate, WRONG_NO, S1_ESME, no_body(estate, NO))
     assert _codes(out) == ["I0"]
-    assert ("SRPD 6.1(f)", "lifted") in [(d.check, d.outcome) for d in estate.dsp.decisions]
+    assert (checks.RDP, "lifted") in [(d.check, d.outcome) for d in estate.dsp.decisions]
     assert "6.2(d)" in next(d.detail for d in estate.dsp.decisions if d.outcome == "lifted")
 
 

@@ -2,7 +2,7 @@
 names the DCC Boxed URL it was posted to must have been posted to the URL of its
 CommandVariant — CV 4 to Transform (``/api/v1/serviceT``); CV 1, 3, 5 and 7 to Send Command
 (``/api/v1/serviceS``); CV 2, 6 and 8 to Non-Device (``/api/v1/serviceD``). The check sits after
-the signature and replay checks and before E1/E2/E12 (see :mod:`s1harness.roles.dsp.access`)."""
+the signature and replay checks and before E1/E2/E12 (see :mod:`s1harness.roles.dsp.checks`)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from s1harness.duis import xml
 from s1harness.duis.messages import Response, ResponseMessage, parse_message
 from s1harness.duis.schema import load_schema
 from s1harness.duis.verifying import verify_message
+from s1harness.spec import checks, codes
 from s1harness.spec.bus import Envelope, Kind
 
 from .dsp_estate import DCC, NO, OTHER, S1_ESME, Estate, build, no_body
@@ -69,7 +70,7 @@ def test_every_command_variant_on_every_url(estate: Estate, variant: int, servic
     before = estate.dsp.snapshot()
     out = estate.dsp.handle(_posted(request, service))
     (reply,) = _replies(estate, out)
-    decision = next(d for d in estate.dsp.decisions if d.check == "DSP check 2b")
+    decision = next(d for d in estate.dsp.decisions if d.check is checks.WEB_SERVICE)
     estate.dsp.decisions.clear()
     assert reply.header.request_id is not None
     assert str(reply.header.request_id) == request.correlation_id
@@ -78,7 +79,7 @@ def test_every_command_variant_on_every_url(estate: Estate, variant: int, servic
         assert decision.outcome == "accepted"
         return
     assert reply.header.response_code == "E13"
-    assert decision.outcome == "rejected" and decision.detail.startswith("E13")
+    assert decision.outcome == "rejected" and decision.code is codes.E13
     assert isinstance(reply.body, ResponseMessage)
     assert (reply.body.service_reference, reply.body.service_reference_variant) == (
         "6.15",
@@ -99,8 +100,8 @@ def test_the_right_url_gives_the_same_answers_as_no_url() -> None:
         )
         assert [r.header.response_code for r in plain] == [expected]
         assert [r.header.response_code for r in posted] == [expected]
-        assert "DSP check 2b" not in {d.check for d in on_bus.dsp.decisions}
-        assert ("DSP check 2b", "accepted") in {
+        assert checks.WEB_SERVICE not in {d.check for d in on_bus.dsp.decisions}
+        assert (checks.WEB_SERVICE, "accepted") in {
             (d.check, d.outcome) for d in over_http.dsp.decisions
         }
 

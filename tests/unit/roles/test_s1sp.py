@@ -15,6 +15,7 @@ from s1harness.duis.signature import sign
 from s1harness.roles import countersigned
 from s1harness.roles.s1sp.service import S1sp
 from s1harness.roles.s1sp.store import SlotKind, SlotRole, SlotStore
+from s1harness.spec import checks, codes
 from s1harness.spec.bus import Envelope, Kind, s1sp_from_devices
 
 from .dsp_estate import NO, SUPPLIER, WRONG_NO, no_body
@@ -70,7 +71,7 @@ def test_a_replayed_countersigned_request_is_refused_s1ve3_and_changes_nothing()
     before = s1sp.store.snapshot()
     assert _alert_code(s1sp.handle(_countersigned(estate, NO))) == "S1VE3"
     assert s1sp.store.snapshot() == before
-    assert s1sp.decisions[-1].check == "S1SP check 5"
+    assert s1sp.decisions[-1].check is checks.EXECUTION_COUNTER
 
 
 def test_a_stale_counter_below_the_floor_is_refused_s1ve3() -> None:
@@ -80,8 +81,8 @@ def test_a_stale_counter_below_the_floor_is_refused_s1ve3() -> None:
     s1sp.store.set_floor(DEVICE, SlotRole.NETWORK_OPERATOR, floor + 100)
     before = s1sp.store.snapshot()
     estate.send(NO, DEVICE, "6.15.1", no_body(estate.base, NO))
-    assert s1sp.decisions[-1].check == "S1SP check 5"
-    assert s1sp.decisions[-1].detail.startswith("S1VE3")
+    assert s1sp.decisions[-1].check is checks.EXECUTION_COUNTER
+    assert s1sp.decisions[-1].code is codes.S1VE3
     assert s1sp.store.snapshot() == before
 
 
@@ -114,7 +115,7 @@ def test_the_wrong_no_after_handover_is_refused_s1ve64_before_any_signature_chec
     s1sp = estate.s1sps["IOC"]
     before = s1sp.store.snapshot()
     estate.send(WRONG_NO, DEVICE, "6.15.1", no_body(estate.base, WRONG_NO))
-    assert (s1sp.decisions[-1].check, s1sp.decisions[-1].detail[:6]) == ("S1SR 4.2", "S1VE64")
+    assert (s1sp.decisions[-1].check, s1sp.decisions[-1].code) == (checks.OWNER, codes.S1VE64)
     assert s1sp.store.snapshot() == before
 
 
@@ -200,4 +201,4 @@ def test_an_alert_naming_no_request_and_no_recipient_is_dropped_by_the_dsp() -> 
     assert _alert_code([alert]) == "S1VE1"
     assert estate.base.dsp.handle(alert) == []  # nobody to send it to: recorded, not raised
     last = estate.base.dsp.decisions[-1]
-    assert (last.check, last.outcome) == ("S1SP alert", "rejected")
+    assert (last.check, last.outcome) == (checks.S1SP_ALERT_RELAY, "rejected")

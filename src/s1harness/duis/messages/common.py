@@ -102,6 +102,15 @@ class DuisRemotePartyRole(enum.StrEnum):
         """The GBCS / SMKI remote party role with the same meaning."""
         return _GBCS_ROLES[self]
 
+    @classmethod
+    def of(cls, role: RemotePartyRole) -> DuisRemotePartyRole:
+        """The DUIS name of a GBCS / SMKI remote party role.
+
+        Raises:
+            KeyError: for a role DUIS has no ``RemotePartyRole`` value for.
+        """
+        return _DUIS_ROLES[role]
+
 
 _GBCS_ROLES = {
     DuisRemotePartyRole.ACB: RemotePartyRole.ACCESS_CONTROL_BROKER,
@@ -112,6 +121,7 @@ _GBCS_ROLES = {
     DuisRemotePartyRole.TRANS_COS: RemotePartyRole.TRANSITIONAL_COS,
     DuisRemotePartyRole.LOAD_CONTROLLER: RemotePartyRole.LOAD_CONTROLLER,
 }
+_DUIS_ROLES = {gbcs: duis for duis, gbcs in _GBCS_ROLES.items()}
 
 
 class CertificateType(enum.StrEnum):

@@ -1,4 +1,5 @@
-"""The DSP's outbound routing and inbound relays (DESIGN §2).
+"""The DSP's relay: routing accepted commands out and answers back, owning what is in flight
+(DESIGN §2).
 
 Out: an accepted command goes to a SMETS2 device in the ACB's MAC envelope (via the emulated
 CSP: the device's inbox topic), or to a SMETS1 device's S1SP as a countersigned request.
@@ -11,9 +12,10 @@ for responses and future-dated outcomes, the alert's target for device alerts, a
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, TypeVar
+from datetime import UTC, datetime, timedelta
+from typing import TypeVar
 
 from s1harness.duis import xml
 from s1harness.duis.errors import DuisParseError
@@ -25,7 +27,9 @@ from s1harness.duis.messages import (
     DuisRemotePartyRole,
     FutureDatedDeviceAlertMessage,
     GbcsPayload,
+    Request,
     RequestId,
+    ResponseBody,
     ResponseContent,
     S1SPAlert,
     S1SPAlertDSP,
@@ -37,6 +41,7 @@ from s1harness.duis.messages import (
 from s1harness.duis.signature import sign, verify
 from s1harness.duis.verifying import EMBEDDED_ROOTS
 from s1harness.gbcs import dlms
+from s1harness.gbcs.crypto import wrap_mac
 from s1harness.gbcs.errors import GbcsError
 from s1harness.gbcs.frames import Cra, GeneralSigningApdu, MacEnvelope, decode
 from s1harness.gbcs.payloads import (
@@ -44,16 +49,20 @@ from s1harness.gbcs.payloads import (
     UpdateSecurityCredentialsResponse,
     decode_payload,
 )
-from s1harness.registry.model import Smets
+from s1harness.registry.model import Device, Smets
+from s1harness.registry.store import Registry
 from s1harness.roles import countersigned
+from s1harness.roles.decisions import DecisionLog
 from s1harness.roles.dsp import replies
-from s1harness.spec.bus import Envelope, Kind, s1sp_requests
+from s1harness.roles.dsp.checks import Admitted
+from s1harness.roles.dsp.settings import DspCredentials, DspSettings
+from s1harness.smki.certificate import SmkiCertificate
+from s1harness.spec import checks, codes
+from s1harness.spec.bus import Envelope, Kind, device_inbox, s1sp_requests
+from s1harness.spec.checks import Outcome, Refusal
 from s1harness.spec.errors import InputError
 from s1harness.spec.identifiers import Eui64
 from s1harness.spec.roles import KeyUsage
-
-if TYPE_CHECKING:
-    from s1harness.roles.dsp.service import Dsp, Pending
 
 _K = TypeVar("_K")
 FUTURE_DATED_ALERTS = frozenset({0x00CB, 0x0124})
@@ -62,6 +71,24 @@ _TYPES = (
     CertificateType("KeyAgreement"),
     CertificateType("KeyAgreementTopUp"),
 )
+
+
+@dataclass
+class Pending:
+    """A request on its way to a device: what the DSP needs to answer it later."""
+
+    request: Request
+    admitted: Admitted
+    raw: bytes
+    """The request as the User signed it (the CV 5 one for critical SRs)."""
+    precommand: GeneralSigningApdu | None = None
+    certificates: list[SmkiCertificate] = field(default_factory=list)
+    routed_at: datetime | None = None
+    """When it left for the device or S1SP (the E21 timeout runs from here)."""
+
+    @property
+    def key(self) -> str:
+        return str(self.request.header.request_id)
 
 
 @dataclass
@@ -75,134 +102,313 @@ class InFlight:
     by_request: dict[str, Pending] = field(default_factory=dict)
     """SMETS1: RequestID → request, until the S1SP answers."""
 
+    def keys(self) -> list[str]:
+        """Every request in flight, as text (for a snapshot of the DSP's state)."""
+        return sorted(map(str, [*self.by_command, *self.by_seq, *self.by_request]))
 
-def route(dsp: Dsp, pending: Pending, signed: GeneralSigningApdu | None) -> list[Envelope]:
-    """Send an accepted command on: to the device (SMETS2) or its S1SP (SMETS1)."""
-    device = pending.admitted.device
-    key = str(pending.request.header.request_id)
-    pending.routed_at = dsp.now()
-    if device.generation is Smets.SMETS2:
-        assert signed is not None
-        dsp.in_flight.by_command[(device.device_id, signed.counter)] = pending
-        dsp.record(key, "routing", "accepted", f"GBCS command to SMETS2 device {device.device_id}")
-        return [dsp.command_envelope(device, signed, key)]
-    assert device.cohort is not None
-    dsp.in_flight.by_request[key] = pending
-    request = countersigned.CountersignedRequest(
-        device_id=device.device_id,
-        cohort=str(device.cohort),
-        user_role=str(pending.admitted.acting_role),
-        received=dsp.now(),
-        service_request=pending.raw,
-        signed_precommand=signed.raw if signed is not None else None,
-    )
-    root = sign(
-        countersigned.to_element(request), dsp.credentials.xml_key, dsp.credentials.xml_certificate
-    )
-    dsp.record(key, "routing", "accepted", f"countersigned request to S1SP {device.cohort}")
-    headers = (("device", str(device.device_id)),)
-    return [
-        Envelope(
+
+class Relay:
+    """Routes accepted requests out and relays what comes back to the right User.
+
+    Args:
+        registry: The Smart Metering Inventory and parties (who gets a placement alert).
+        credentials: The DCC's keys: countersigning, DUIS responses, the ACB's MAC.
+        settings: The response timeout and alert options.
+        clock: The time of routing, timeouts and responses.
+        log: The DSP's decision log, which the relay's decisions join.
+    """
+
+    def __init__(
+        self,
+        *,
+        registry: Registry,
+        credentials: DspCredentials,
+        settings: DspSettings,
+        clock: Callable[[], datetime],
+        log: DecisionLog,
+    ) -> None:
+        self.registry, self.credentials, self.settings = registry, credentials, settings
+        self._clock, self._log = clock, log
+        self.in_flight = InFlight()
+
+    def now(self) -> datetime:
+        return self._clock().astimezone(UTC)
+
+    # -- out ----------------------------------------------------------------------------------
+
+    def route(self, pending: Pending, signed: GeneralSigningApdu | None) -> list[Envelope]:
+        """Send an accepted command on: to the device (SMETS2) or its S1SP (SMETS1)."""
+        device = pending.admitted.device
+        pending.routed_at = self.now()
+        if device.generation is Smets.SMETS2:
+            assert signed is not None
+            envelope = self._command_envelope(device, signed, pending.key)
+            self.in_flight.by_command[(device.device_id, signed.counter)] = pending
+            self._record(
+                pending.key, checks.ROUTING, Outcome.ACCEPTED,
+                f"GBCS command to SMETS2 device {device.device_id}",
+            )  # fmt: skip
+            return [envelope]
+        return [self._countersigned(pending, device, signed)]
+
+    def _countersigned(
+        self, pending: Pending, device: Device, signed: GeneralSigningApdu | None
+    ) -> Envelope:
+        assert device.cohort is not None
+        self.in_flight.by_request[pending.key] = pending
+        request = countersigned.CountersignedRequest(
+            device_id=device.device_id,
+            cohort=str(device.cohort),
+            user_role=str(pending.admitted.acting_role),
+            received=self.now(),
+            service_request=pending.raw,
+            signed_precommand=signed.raw if signed is not None else None,
+        )
+        credentials = self.credentials
+        root = sign(
+            countersigned.to_element(request), credentials.xml_key, credentials.xml_certificate
+        )
+        self._record(
+            pending.key, checks.ROUTING, Outcome.ACCEPTED,
+            f"countersigned request to S1SP {device.cohort}",
+        )  # fmt: skip
+        return Envelope(
             s1sp_requests(str(device.cohort)),
             Kind.COUNTERSIGNED_REQUEST,
             xml.serialise(root),
-            key,
-            headers,
+            pending.key,
+            (("device", str(device.device_id)),),
         )
-    ]
 
+    def _command_envelope(
+        self, device: Device, signed: GeneralSigningApdu, correlation: str
+    ) -> Envelope:
+        """The ACB's MAC envelope around a command, to a SMETS2 device."""
+        entries = self.credentials.keystore.find(
+            eui=device.device_id, key_usage=KeyUsage.KEY_AGREEMENT
+        )
+        if not entries:
+            raise Refusal(
+                checks.ROUTING,
+                codes.E20,
+                f"no key-agreement certificate for device {device.device_id}",
+            )
+        public = entries[0].certificate.public_key()
+        command = wrap_mac(signed, self.credentials.acb_ka_key, public)
+        return Envelope(device_inbox(device.device_id), Kind.GBCS_COMMAND, command.raw, correlation)
 
-def expire(dsp: Dsp) -> list[Envelope]:
-    """E21 for requests routed more than the response timeout ago and still unanswered."""
-    limit = dsp.now() - timedelta(seconds=dsp.settings.response_timeout)
-    flight = dsp.in_flight
-    out = [_no_response(dsp, p) for p in _overdue(flight.by_command, limit)]
-    return out + [_no_response(dsp, p) for p in _overdue(flight.by_request, limit)]
+    def expire(self) -> list[Envelope]:
+        """E21 for requests routed more than the response timeout ago and still unanswered."""
+        limit = self.now() - timedelta(seconds=self.settings.response_timeout)
+        flight = self.in_flight
+        late = _overdue(flight.by_command, limit) + _overdue(flight.by_request, limit)
+        return [self._no_response(p) for p in late]
+
+    def _no_response(self, pending: Pending) -> Envelope:
+        request = pending.request
+        request_id = request.header.request_id
+        self._record(
+            pending.key, checks.DEVICE_RESPONSE, Outcome.REJECTED,
+            f"no response within {self.settings.response_timeout:g} s", codes.E21,
+        )  # fmt: skip
+        body = replies.response_message(request.header.service_reference_variant)
+        return self._envelope(request_id.originator, codes.E21, body, request_id=request_id)
+
+    # -- SMETS2 device frames ---------------------------------------------------------------------
+
+    def device_frame(self, envelope: Envelope) -> list[Envelope]:
+        """A GBCS frame from a SMETS2 device: a response, a future-dated outcome, an alert."""
+        try:
+            frame = decode(envelope.payload)
+        except GbcsError as exc:
+            self._record(
+                envelope.correlation_id, checks.DEVICE_FRAME, Outcome.REJECTED, exc.message
+            )
+            return []
+        apdu = frame.apdu if isinstance(frame, MacEnvelope) else frame
+        if apdu.cra is Cra.RESPONSE:
+            return self._device_response(apdu, envelope.payload)
+        if apdu.cra is Cra.ALERT and apdu.message_code in FUTURE_DATED_ALERTS:
+            return self._future_dated(apdu, envelope.payload)
+        if apdu.cra is Cra.ALERT:
+            return [self._device_alert(apdu, envelope.payload)]
+        return []
+
+    def _device_response(self, apdu: GeneralSigningApdu, raw: bytes) -> list[Envelope]:
+        pending = self.in_flight.by_command.pop((apdu.originator, apdu.counter), None)
+        if pending is None:
+            self._record(
+                f"{apdu.originator}:{apdu.counter}", checks.DEVICE_RESPONSE, Outcome.REJECTED,
+                "no command awaits it",
+            )  # fmt: skip
+            return []
+        payload = _payload(apdu)
+        out = [self._to_requester(pending, GbcsPayload(raw))]
+        if isinstance(payload, UpdateSecurityCredentialsResponse) and payload.outcome is None:
+            self.in_flight.by_seq[(apdu.originator, apdu.counter)] = pending  # outcome by alert
+        elif _all_succeeded(payload):
+            out += self.credentials_updated(pending)
+        originator = pending.request.header.request_id.originator
+        self._record(
+            pending.key, checks.DEVICE_RESPONSE, Outcome.ACCEPTED, f"relayed to {originator}"
+        )
+        return out
+
+    def _future_dated(self, apdu: GeneralSigningApdu, raw: bytes) -> list[Envelope]:
+        payload = _payload(apdu)
+        if not isinstance(payload, UpdateSecurityCredentialsAlert):
+            return []
+        seq = payload.outcome.seq_number
+        pending = self.in_flight.by_seq.pop((apdu.originator, seq), None)
+        if pending is None:
+            return []
+        code = f"{payload.alert_code:04X}"
+        out = [self._to_requester(pending, FutureDatedDeviceAlertMessage(code, raw, 1, 1))]
+        return out + (self.credentials_updated(pending) if _all_succeeded(payload) else [])
+
+    def _device_alert(self, apdu: GeneralSigningApdu, raw: bytes) -> Envelope:
+        try:
+            code = f"{dlms.decode_dlms_alert(apdu.content).alert_code:04X}"
+        except GbcsError:
+            code = "0000"  # not a DLMS alert: the code is inside a payload the DSP does not model
+        return self._envelope(apdu.target, codes.I0, DeviceAlertMessage(code, raw))
+
+    def _to_requester(self, pending: Pending, content: ResponseContent) -> Envelope:
+        request_id = pending.request.header.request_id
+        variant = pending.request.header.service_reference_variant
+        body = replies.response_message(variant, content)
+        return self._envelope(
+            request_id.originator, codes.I0, body,
+            request_id=request_id, response_id=_swapped(request_id),
+        )  # fmt: skip
+
+    def credentials_updated(self, pending: Pending) -> list[Envelope]:
+        """``SecurityCredentialsUpdated`` (DCC alert N42, harness-chosen) to the placed party."""
+        if not self.settings.security_credentials_updated or not pending.certificates:
+            return []
+        role = getattr(pending.request.body, "remote_party_role", None)
+        owner = pending.certificates[0].eui
+        if role is None or owner is None or self.registry.party(owner) is None:
+            return []
+        hashes = tuple(
+            CertificateHash(
+                _type(c.key_usage, i), hashlib.sha1(c.der, usedforsecurity=False).digest()
+            )
+            for i, c in enumerate(pending.certificates)
+        )
+        alert = SecurityCredentialsUpdated(
+            pending.admitted.device.device_id, DuisRemotePartyRole(role), None, None, hashes
+        )
+        return [self._envelope(owner, codes.I0, DCCAlertMessage(codes.N42.code, alert))]
+
+    # -- S1SP messages ----------------------------------------------------------------------------
+
+    def s1sp_message(self, envelope: Envelope) -> list[Envelope]:
+        """A SMETS1 response or an S1SP alert: check the S1SP's signature, relay to the User."""
+        key = envelope.correlation_id
+        try:
+            root = xml.parse(envelope.payload)
+            message = parse_message(root)
+        except DuisParseError as exc:
+            self._record(key, checks.S1SP_MESSAGE, Outcome.REJECTED, exc.message)
+            return []
+        if root.tag not in EMBEDDED_ROOTS or not verify(
+            root, self.credentials.keystore, expected_eui=None, expected_role=None, embedded=True
+        ):
+            self._record(
+                key, checks.S1SP_MESSAGE, Outcome.REJECTED, "S1SP signature does not verify"
+            )
+            return []
+        flight = self.in_flight.by_request
+        if isinstance(message, S1SPAlert):
+            named = str(message.request_id) if message.request_id else None
+            pending = flight.pop(named, None) if named else None
+            pending = pending or flight.pop(key, None)
+            return self._s1sp_alert(message, envelope, pending)
+        if isinstance(message, SMETS1SignedResponse):
+            return self._smets1_response(message, flight.pop(key, None))
+        return []
+
+    def _s1sp_alert(
+        self, alert: S1SPAlert, envelope: Envelope, pending: Pending | None
+    ) -> list[Envelope]:
+        """Relay to the requester the alert names, or the one it answers, or its recipient."""
+        request_id = alert.request_id or (pending.request.header.request_id if pending else None)
+        key = str(request_id) if request_id else envelope.correlation_id
+        try:
+            recipient = (
+                request_id.originator if request_id else Eui64(envelope.header("recipient") or "")
+            )
+        except InputError:
+            self._record(
+                key, checks.S1SP_ALERT_RELAY, Outcome.REJECTED,
+                f"{alert.alert_code} names no recipient",
+            )  # fmt: skip
+            return []
+        self._record(
+            key, checks.S1SP_ALERT_RELAY, Outcome.RELAYED, f"{alert.alert_code} to {recipient}"
+        )
+        body = DCCAlertMessage(codes.N43.code, S1SPAlertDSP(alert))
+        return [self._envelope(recipient, codes.I0, body, request_id=request_id)]
+
+    def _smets1_response(
+        self, response: SMETS1SignedResponse, pending: Pending | None
+    ) -> list[Envelope]:
+        if pending is None:
+            target = response.response.header.business_target_id
+            return [
+                self._envelope(target, codes.I0, SMETS1ResponseMessage(signed_response=response))
+            ]
+        request = pending.request
+        body = SMETS1ResponseMessage(
+            service_reference=request.header.service_reference,
+            service_reference_variant=request.header.service_reference_variant,
+            signed_response=response,
+        )
+        request_id = request.header.request_id
+        self._record(
+            pending.key, checks.S1SP_RESPONSE_RELAY, Outcome.RELAYED,
+            f"to {request_id.originator}",
+        )  # fmt: skip
+        out = [
+            self._envelope(
+                request_id.originator, codes.I0, body,
+                request_id=request_id, response_id=_swapped(request_id),
+            )
+        ]  # fmt: skip
+        return out + self.credentials_updated(pending)
+
+    # -- helpers ----------------------------------------------------------------------------------
+
+    def _envelope(
+        self,
+        user: Eui64,
+        code: codes.Code,
+        body: ResponseBody,
+        *,
+        request_id: RequestId | None = None,
+        response_id: RequestId | None = None,
+    ) -> Envelope:
+        return replies.envelope(
+            self.credentials, user, code, body,
+            now=self.now(), request_id=request_id, response_id=response_id,
+        )  # fmt: skip
+
+    def _record(
+        self,
+        key: str,
+        check: checks.Check,
+        outcome: Outcome,
+        detail: str = "",
+        code: codes.Code | None = None,
+    ) -> None:
+        self._log.record(key, check, outcome, detail, code)
 
 
 def _overdue(table: dict[_K, Pending], limit: datetime) -> list[Pending]:
     """Remove and return the entries routed at or before ``limit``."""
     late = [k for k, p in table.items() if p.routed_at is not None and p.routed_at <= limit]
     return [table.pop(k) for k in late]
-
-
-def _no_response(dsp: Dsp, pending: Pending) -> Envelope:
-    request = pending.request
-    request_id = request.header.request_id
-    dsp.record(
-        str(request_id),
-        "device response",
-        "rejected",
-        f"E21: no response within {dsp.settings.response_timeout:g} s",
-    )
-    body = replies.response_message(request.header.service_reference_variant)
-    return replies.envelope(
-        dsp.credentials, request_id.originator, "E21", body, now=dsp.now(), request_id=request_id
-    )
-
-
-# -- SMETS2 device frames ----------------------------------------------------------------------
-
-
-def device_frame(dsp: Dsp, envelope: Envelope) -> list[Envelope]:
-    try:
-        frame = decode(envelope.payload)
-    except GbcsError as exc:
-        dsp.record(envelope.correlation_id, "device frame", "rejected", exc.message)
-        return []
-    apdu = frame.apdu if isinstance(frame, MacEnvelope) else frame
-    if apdu.cra is Cra.RESPONSE:
-        return _device_response(dsp, apdu, envelope.payload)
-    if apdu.cra is Cra.ALERT and apdu.message_code in FUTURE_DATED_ALERTS:
-        return _future_dated(dsp, apdu, envelope.payload)
-    if apdu.cra is Cra.ALERT:
-        return [_device_alert(dsp, apdu, envelope.payload)]
-    return []
-
-
-def _device_response(dsp: Dsp, apdu: GeneralSigningApdu, raw: bytes) -> list[Envelope]:
-    pending = dsp.in_flight.by_command.pop((apdu.originator, apdu.counter), None)
-    if pending is None:
-        dsp.record(
-            f"{apdu.originator}:{apdu.counter}",
-            "device response",
-            "rejected",
-            "no command awaits it",
-        )
-        return []
-    request_id = pending.request.header.request_id
-    payload = _payload(apdu)
-    out = [_to_requester(dsp, pending, GbcsPayload(raw))]
-    if isinstance(payload, UpdateSecurityCredentialsResponse) and payload.outcome is None:
-        dsp.in_flight.by_seq[(apdu.originator, apdu.counter)] = pending  # outcome comes by alert
-    elif _all_succeeded(payload):
-        out += credentials_updated(dsp, pending)
-    dsp.record(
-        str(request_id), "device response", "accepted", f"relayed to {request_id.originator}"
-    )
-    return out
-
-
-def _future_dated(dsp: Dsp, apdu: GeneralSigningApdu, raw: bytes) -> list[Envelope]:
-    payload = _payload(apdu)
-    if not isinstance(payload, UpdateSecurityCredentialsAlert):
-        return []
-    seq = payload.outcome.seq_number
-    pending = dsp.in_flight.by_seq.pop((apdu.originator, seq), None)
-    if pending is None:
-        return []
-    code = f"{payload.alert_code:04X}"
-    out = [_to_requester(dsp, pending, FutureDatedDeviceAlertMessage(code, raw, 1, 1))]
-    return out + (credentials_updated(dsp, pending) if _all_succeeded(payload) else [])
-
-
-def _device_alert(dsp: Dsp, apdu: GeneralSigningApdu, raw: bytes) -> Envelope:
-    try:
-        code = f"{dlms.decode_dlms_alert(apdu.content).alert_code:04X}"
-    except GbcsError:
-        code = "0000"  # not a DLMS alert: the code is inside a payload the DSP does not model
-    body = DeviceAlertMessage(code, raw)
-    return replies.envelope(dsp.credentials, apdu.target, "I0", body, now=dsp.now())
 
 
 def _payload(apdu: GeneralSigningApdu) -> object:
@@ -220,123 +426,11 @@ def _all_succeeded(payload: object) -> bool:
     return bool(outcomes) and all(int(o.status) == 0 for o in outcomes)
 
 
-def _to_requester(dsp: Dsp, pending: Pending, content: ResponseContent) -> Envelope:
-    request_id = pending.request.header.request_id
-    body = replies.response_message(pending.request.header.service_reference_variant, content)
-    return replies.envelope(
-        dsp.credentials, request_id.originator, "I0", body, now=dsp.now(),
-        request_id=request_id, response_id=_swapped(request_id),
-    )  # fmt: skip
-
-
 def _swapped(request_id: RequestId) -> RequestId:
     return RequestId(request_id.target, request_id.originator, request_id.counter)
-
-
-def credentials_updated(dsp: Dsp, pending: Pending) -> list[Envelope]:
-    """``SecurityCredentialsUpdated`` (DCC alert N42, harness-chosen) to the placed party."""
-    if not dsp.settings.security_credentials_updated or not pending.certificates:
-        return []
-    body = pending.request.body
-    role = getattr(body, "remote_party_role", None)
-    owner = pending.certificates[0].eui
-    if role is None or owner is None or dsp.registry.party(owner) is None:
-        return []
-    hashes = tuple(
-        CertificateHash(_type(c.key_usage, i), hashlib.sha1(c.der, usedforsecurity=False).digest())
-        for i, c in enumerate(pending.certificates)
-    )
-    alert = SecurityCredentialsUpdated(
-        pending.admitted.device.device_id, DuisRemotePartyRole(str(role)), None, None, hashes
-    )
-    return [
-        replies.envelope(dsp.credentials, owner, "I0", DCCAlertMessage("N42", alert), now=dsp.now())
-    ]
 
 
 def _type(usage: KeyUsage | None, index: int) -> CertificateType:
     if usage is KeyUsage.DIGITAL_SIGNATURE:
         return _TYPES[0]
     return _TYPES[2] if index >= 2 else _TYPES[1]
-
-
-# -- S1SP messages -----------------------------------------------------------------------------
-
-
-def s1sp_message(dsp: Dsp, envelope: Envelope) -> list[Envelope]:
-    """A SMETS1 response or an S1SP alert: check the S1SP's signature, relay to the User."""
-    try:
-        root = xml.parse(envelope.payload)
-        message = parse_message(root)
-    except DuisParseError as exc:
-        dsp.record(envelope.correlation_id, "S1SP message", "rejected", exc.message)
-        return []
-    if root.tag not in EMBEDDED_ROOTS or not verify(
-        root, dsp.credentials.keystore, expected_eui=None, expected_role=None, embedded=True
-    ):
-        dsp.record(
-            envelope.correlation_id, "S1SP message", "rejected", "S1SP signature does not verify"
-        )
-        return []
-    flight = dsp.in_flight.by_request
-    if isinstance(message, S1SPAlert):
-        named = str(message.request_id) if message.request_id else None
-        pending = flight.pop(named, None) if named else None
-        pending = pending or flight.pop(envelope.correlation_id, None)
-        return _s1sp_alert(dsp, message, envelope, pending)
-    if isinstance(message, SMETS1SignedResponse):
-        return _smets1_response(dsp, message, flight.pop(envelope.correlation_id, None))
-    return []
-
-
-def _s1sp_alert(
-    dsp: Dsp, alert: S1SPAlert, envelope: Envelope, pending: Pending | None
-) -> list[Envelope]:
-    """Relay to the requester the alert names, or the one it answers, or its ``recipient``."""
-    request_id = alert.request_id or (pending.request.header.request_id if pending else None)
-    key = str(request_id) if request_id else envelope.correlation_id
-    try:
-        recipient = (
-            request_id.originator if request_id else Eui64(envelope.header("recipient") or "")
-        )
-    except InputError:
-        dsp.record(key, "S1SP alert", "rejected", f"{alert.alert_code} names no recipient")
-        return []
-    dsp.record(key, "S1SP alert", "relayed", f"{alert.alert_code} to {recipient}")
-    body = DCCAlertMessage("N43", S1SPAlertDSP(alert))
-    return [
-        replies.envelope(
-            dsp.credentials, recipient, "I0", body, now=dsp.now(), request_id=request_id
-        )
-    ]
-
-
-def _smets1_response(
-    dsp: Dsp, response: SMETS1SignedResponse, pending: Pending | None
-) -> list[Envelope]:
-    header = response.response.header
-    if pending is None:
-        body = SMETS1ResponseMessage(signed_response=response)
-        return [
-            replies.envelope(dsp.credentials, header.business_target_id, "I0", body, now=dsp.now())
-        ]
-    request = pending.request
-    body = SMETS1ResponseMessage(
-        service_reference=request.header.service_reference,
-        service_reference_variant=request.header.service_reference_variant,
-        signed_response=response,
-    )
-    request_id = request.header.request_id
-    dsp.record(str(request_id), "S1SP response", "relayed", f"to {request_id.originator}")
-    out = [
-        replies.envelope(
-            dsp.credentials,
-            request_id.originator,
-            "I0",
-            body,
-            now=dsp.now(),
-            request_id=request_id,
-            response_id=_swapped(request_id),
-        )
-    ]
-    return out + credentials_updated(dsp, pending)

@@ -18,6 +18,7 @@ from s1harness.duis.signature import sign
 from s1harness.duis.srv import lookup
 from s1harness.roles.dsp.settings import DspCredentials
 from s1harness.spec.bus import Envelope, Kind, user_inbox
+from s1harness.spec.codes import Code
 from s1harness.spec.identifiers import Eui64
 
 
@@ -34,7 +35,7 @@ def response_message(variant: str, content: ResponseContent = None) -> ResponseM
 def envelope(
     credentials: DspCredentials,
     user: Eui64,
-    code: str,
+    code: Code,
     body: ResponseBody,
     *,
     now: datetime,
@@ -42,7 +43,7 @@ def envelope(
     response_id: RequestId | None = None,
 ) -> Envelope:
     """A signed ``sr:Response`` on the user's inbox, correlated by RequestID."""
-    response = Response(ResponseHeader(code, now, request_id, response_id), body)
+    response = Response(ResponseHeader(code.code, now, request_id, response_id), body)
     root = sign(to_element(response), credentials.xml_key, credentials.xml_certificate)
     correlation = str(request_id) if request_id is not None else f"{user}:{now.isoformat()}"
     return Envelope(user_inbox(user), Kind.DUIS_RESPONSE, xml.serialise(root), correlation)

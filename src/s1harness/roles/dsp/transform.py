@@ -23,6 +23,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from s1harness.duis.messages import (
+    DuisRemotePartyRole,
     RequestHandoverOfDCCControlledDevice,
     RequestId,
     UpdateSecurityCredentialsKRP,
@@ -54,26 +55,21 @@ _S, _N, _L = (
     RemotePartyRole.LOAD_CONTROLLER,
 )
 _MODES = {
-    "Supplier": (ReplacementMode.SUPPLIER_BY_SUPPLIER, _S, _S),
-    "NetworkOperator": (ReplacementMode.NETWORK_OPERATOR_BY_NETWORK_OPERATOR, _N, _N),
-    "LoadController": (ReplacementMode.LOAD_CONTROLLER_BY_SUPPLIER, _S, _L),
+    DuisRemotePartyRole.SUPPLIER: (ReplacementMode.SUPPLIER_BY_SUPPLIER, _S, _S),
+    DuisRemotePartyRole.NETWORK_OPERATOR: (
+        ReplacementMode.NETWORK_OPERATOR_BY_NETWORK_OPERATOR,
+        _N,
+        _N,
+    ),
+    DuisRemotePartyRole.LOAD_CONTROLLER: (ReplacementMode.LOAD_CONTROLLER_BY_SUPPLIER, _S, _L),
 }
 """RemotePartyRole → (mode, authorising role, target cell role)."""
 
 Body = UpdateSecurityCredentialsKRP | RequestHandoverOfDCCControlledDevice
 
 
-def target_role(body: Body) -> RemotePartyRole:
-    """The remote party role whose cells the body replaces.
-
-    Raises:
-        InputError: for a RemotePartyRole the harness cannot transform.
-    """
-    return _mode(body)[2]
-
-
 def _mode(body: Body) -> tuple[ReplacementMode, RemotePartyRole, RemotePartyRole]:
-    role = str(body.remote_party_role)
+    role = body.remote_party_role
     if role not in _MODES:
         raise InputError(f"RemotePartyRole {role} cannot be transformed for 6.15.1/6.21")
     return _MODES[role]

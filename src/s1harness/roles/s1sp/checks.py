@@ -1,17 +1,17 @@
-"""The S1SP's checks on a countersigned request, in DESIGN §3.2 order; the first failure is
-answered with an S1SP alert carrying its code (:mod:`s1harness.spec.codes`):
+"""The S1SP's checks on a countersigned request (DESIGN §3.2), in the order of
+:mod:`s1harness.spec.checks`; the first failure is answered with an S1SP alert carrying its
+code:
 
-1. the DSP's countersignature (S1VE1);  2. **RDP, SRPD 16.1** (S1VE4) — lifted only for a
+the DSP's countersignature (S1VE1); SRPD 16.1, the registration data (S1VE4) — lifted for a
 6.15.1 from a Network Operator targeting the NO credentials while *this* S1SP's MP107 flag is
-on;  3. **owner, S1SR 4.2**: the Business Originator ID must be the owner of the certificate in
-the slot for the sender's role (S1VE64);  4. the sender's signature over the pre-command with
-that slot's (Notified Critical) certificate (S1VE2);  5. the originator counter above the
-slot's floor (S1VE3).
+on (:func:`s1harness.spec.checks.mp107_exempt`); S1SR 4.2, the owner: the Business Originator
+ID must be the owner of the certificate in the slot for the sender's role (S1VE64); the
+Authorising Remote Party Signature over the pre-command with that slot's (Notified Critical)
+certificate (S1VE2); the originator counter above the role's Execution Counter (S1VE3).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from lxml import etree
@@ -28,59 +28,46 @@ from s1harness.registry.store import Registry
 from s1harness.roles import countersigned
 from s1harness.roles.s1sp.store import SlotKind, SlotRole, SlotStore
 from s1harness.smki.keystore import Keystore
+from s1harness.spec import checks, codes
+from s1harness.spec.checks import Exemption, Refusal
+from s1harness.spec.devices import Smets
 from s1harness.spec.identifiers import Eui64
 from s1harness.spec.roles import RemotePartyRole
 from s1harness.spec.users import UserRole
-
-_NETWORK_ROLES = frozenset({UserRole.ED, UserRole.GT})
-
-
-class Refused(Exception):  # noqa: N818 - a refusal is an outcome, reported as an S1SP alert
-    def __init__(self, code: str, check: str, reason: str) -> None:
-        super().__init__(f"{code} ({check}): {reason}")
-        self.code, self.check, self.reason = code, check, reason
-
-
-@dataclass(frozen=True, slots=True)
-class Accepted:
-    """A countersigned request past the checks: what execution needs."""
-
-    countersigned: countersigned.CountersignedRequest
-    request: Request
-    user_role: UserRole
-    sender_slot: SlotRole
-    precommand: GeneralSigningApdu | None
 
 
 def countersignature(
     root: etree._Element, keystore: Keystore, dsp_eui: Eui64
 ) -> countersigned.CountersignedRequest:
-    """Check 1: the DSP signed it (role 137, the DCC's EUI)."""
+    """S1SP countersignature (S1VE1): the DSP signed it (role 137, the DCC's EUI)."""
     try:
         result = verify(
             root, keystore, expected_eui=dsp_eui, expected_role=RemotePartyRole.DSP_XML_SIGN
         )
         if not result.valid:
-            raise Refused("S1VE1", "S1SP check 1", result.reason or "countersignature failed")
+            raise Refusal(
+                checks.COUNTERSIGNATURE, codes.S1VE1, result.reason or "countersignature failed"
+            )
         return countersigned.parse(root)
     except DuisParseError as exc:
-        raise Refused("S1VE1", "S1SP check 1", exc.message) from None
+        raise Refusal(checks.COUNTERSIGNATURE, codes.S1VE1, exc.message) from None
 
 
 def inner_request(cs: countersigned.CountersignedRequest) -> Request:
+    """S1SP countersignature (S1VE1): the service request it carries parses."""
     try:
         return parse_request(xml.parse(cs.service_request))
     except DuisParseError as exc:
-        raise Refused(
-            "S1VE1", "S1SP check 1", f"the carried service request: {exc.message}"
+        raise Refusal(
+            checks.COUNTERSIGNATURE, codes.S1VE1, f"the carried service request: {exc.message}"
         ) from None
 
 
 class SignedPrecommand:
     """The signed pre-command a countersigned request carries, decoded at most once.
 
-    Check 2 reads the target role from its payload, check 4 verifies its signature and the
-    execution takes the replacements from that payload: three readers of the same octets.
+    SRPD 16.1 reads the target role from its payload, the authorising signature check verifies
+    it and the execution takes the replacements from it: three readers of the same octets.
     Decoding is a pure function of the octets, so each reader gets the one result — or the
     same error, raised again — exactly as if it had decoded them itself.
     """
@@ -125,28 +112,33 @@ class SignedPrecommand:
 
 
 def sender_slot(user_role: UserRole) -> SlotRole:
-    return SlotRole.NETWORK_OPERATOR if user_role in _NETWORK_ROLES else SlotRole.SUPPLIER
+    """The slot whose certificates authorise the sender: its role's (the role-mapping table)."""
+    return SlotRole.of(user_role.remote_party_role)
 
 
-def targets_network_operator(
+def target_role(
     cs: countersigned.CountersignedRequest,
     request: Request,
     precommand: SignedPrecommand | None = None,
-) -> bool:
-    """Whether the request replaces Network Operator credentials: read from the body (6.21) or,
-    for a critical 6.15.1 (whose CV 5 body is the signed pre-command), from the GBCS payload."""
+) -> RemotePartyRole | None:
+    """The remote party role whose credentials the request replaces: read from the body (6.21)
+    or, for a critical 6.15.1 (whose CV 5 body is the signed pre-command), from the GBCS
+    payload — the Network Operator's if any replacement targets them. None when unreadable."""
     role = getattr(request.body, "remote_party_role", None)
     if role is not None:
-        return str(role) == "NetworkOperator"
+        return RemotePartyRole(role.gbcs)
     precommand = precommand or SignedPrecommand(cs.signed_precommand)
     try:
         apdu = precommand.frame()
         if not isinstance(apdu, GeneralSigningApdu):
-            return False
+            return None
         payload = precommand.payload(apdu)
     except GbcsError:
-        return False
-    return any(int(r.target.role) == RemotePartyRole.NETWORK_OPERATOR for r in payload.replacements)
+        return None
+    roles = [RemotePartyRole(int(r.target.role)) for r in payload.replacements]
+    if RemotePartyRole.NETWORK_OPERATOR in roles:
+        return RemotePartyRole.NETWORK_OPERATOR
+    return roles[0] if roles else None
 
 
 def rdp(
@@ -157,24 +149,23 @@ def rdp(
     mp107: bool,
     at: datetime,
     precommand: SignedPrecommand | None = None,
-) -> str | None:
-    """Check 2, SRPD 16.1 (S1VE4). Returns the reason it was lifted, if it was."""
+) -> Exemption | None:
+    """SRPD 16.1 (S1VE4): the originator is the registered user in its role for the device.
+    Returns the exemption that lifted it, if one did (SECMP0107, with this S1SP's flag)."""
     role = UserRole(cs.user_role)
-    targets_no = targets_network_operator(cs, request, precommand)
-    if (
-        mp107
-        and role in _NETWORK_ROLES
-        and targets_no
-        and request.header.service_reference_variant == "6.15.1"
+    if checks.mp107_exempt(
+        sender=role,
+        generation=Smets.SMETS1,
+        target=target_role(cs, request, precommand),
+        srv=request.header.service_reference_variant,
+        switch=mp107,
     ):
-        return (
-            "SRPD 6.2(d) at the S1SP: 6.15.1 from a Network Operator for the NO credentials (MP107)"
-        )
+        return checks.SRPD_6_2_D
     originator = request.header.request_id.originator
     if not registry.eligible(originator, cs.device_id, role, at):
-        raise Refused(
-            "S1VE4",
-            "SRPD 16.1",
+        raise Refusal(
+            checks.S1SP_RDP,
+            codes.S1VE4,
             f"{originator} is not the registered {role} for device {cs.device_id}",
         )
     return None
@@ -183,14 +174,14 @@ def rdp(
 def owner(
     store: SlotStore, cs: countersigned.CountersignedRequest, request: Request, slot: SlotRole
 ) -> None:
-    """Check 3, S1SR 4.2 (S1VE64): the sender owns the certificate in its role's slot."""
+    """S1SR 4.2 (S1VE64): the sender owns the certificate in its role's slot."""
     held = store.slot(cs.device_id, slot, SlotKind.CRITICAL)
     originator = request.header.request_id.originator
     if held is None or held.owner != originator:
         holder = held.owner if held else "nobody"
-        raise Refused(
-            "S1VE64",
-            "S1SR 4.2",
+        raise Refusal(
+            checks.OWNER,
+            codes.S1VE64,
             f"the {slot.value} slot of {cs.device_id} holds {holder}'s certificate, "
             f"not {originator}'s",
         )
@@ -202,22 +193,24 @@ def authorisation(
     slot: SlotRole,
     precommand: SignedPrecommand | None = None,
 ) -> GeneralSigningApdu:
-    """Check 4 (S1VE2): the sender's GBCS signature over the pre-command verifies with the
-    Notified Critical certificate of its role."""
+    """S1SP authorising signature (S1VE2): the sender's GBCS signature over the pre-command
+    verifies with the Notified Critical certificate of its role."""
     held = store.slot(cs.device_id, slot, SlotKind.CRITICAL)
     precommand = precommand or SignedPrecommand(cs.signed_precommand)
     try:
         apdu = precommand.frame()
     except GbcsError as exc:
-        raise Refused("S1VE2", "S1SP check 4", f"signed pre-command: {exc.message}") from None
+        raise Refusal(
+            checks.AUTHORISATION, codes.S1VE2, f"signed pre-command: {exc.message}"
+        ) from None
     if (
         not isinstance(apdu, GeneralSigningApdu)
         or held is None
         or not verify_signature(apdu, held.certificate.public_key())
     ):
-        raise Refused(
-            "S1VE2",
-            "S1SP check 4",
+        raise Refusal(
+            checks.AUTHORISATION,
+            codes.S1VE2,
             "the pre-command's signature does not verify with the notified critical certificate",
         )
     return apdu
@@ -226,8 +219,10 @@ def authorisation(
 def counter(
     store: SlotStore, cs: countersigned.CountersignedRequest, slot: SlotRole, value: int
 ) -> None:
-    """Check 5 (S1VE3): the originator counter is above the execution counter floor — and above
-    the counter of any of the role's instructions still awaiting the device."""
+    """S1SP execution counter (S1VE3): the originator counter is above the execution counter
+    floor — and above the counter of any of the role's instructions still awaiting the device."""
     floor = max(store.floor(cs.device_id, slot), store.pending_counter(cs.device_id, slot))
     if value <= floor:
-        raise Refused("S1VE3", "S1SP check 5", f"counter {value} is not above the floor {floor}")
+        raise Refusal(
+            checks.EXECUTION_COUNTER, codes.S1VE3, f"counter {value} is not above the floor {floor}"
+        )

@@ -19,6 +19,7 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from types import MappingProxyType
 
 from s1harness.duis import xml
 from s1harness.duis.errors import DuisParseError
@@ -38,9 +39,8 @@ from s1harness.gbcs.errors import GbcsError
 from s1harness.gbcs.frames import GeneralSigningApdu
 from s1harness.registry.store import Registry
 from s1harness.roles.countersigned import CountersignedRequest
-from s1harness.roles.decisions import Decision
-from s1harness.roles.s1sp import checks, messages
-from s1harness.roles.s1sp.checks import Refused
+from s1harness.roles.decisions import DecisionLog
+from s1harness.roles.s1sp import checks, replies
 from s1harness.roles.s1sp.store import Slot, SlotKind, SlotRole, SlotStore
 from s1harness.roles.smets1 import frames as s1frames
 from s1harness.roles.smets1.bodies import CertificateId, CredentialUpdate, OutageAlert
@@ -50,7 +50,11 @@ from s1harness.roles.smets1.errors import Smets1CodecError
 from s1harness.smki.certificate import SmkiCertificate, cached_certificate
 from s1harness.smki.errors import CertificateParseError
 from s1harness.smki.keystore import Keystore
+from s1harness.spec import checks as spec_checks
+from s1harness.spec import codes
 from s1harness.spec.bus import Envelope, Kind, device_inbox
+from s1harness.spec.checks import Check, Outcome, Refusal
+from s1harness.spec.codes import Code
 from s1harness.spec.identifiers import DCC_EUI, Eui64
 from s1harness.spec.roles import KeyUsage, RemotePartyRole
 from s1harness.spec.users import UserRole
@@ -59,11 +63,7 @@ _MODES = {
     SlotRole.NETWORK_OPERATOR: CredentialsReplacementMode.NETWORK_OPERATOR_BY_NETWORK_OPERATOR,
     SlotRole.SUPPLIER: CredentialsReplacementMode.SUPPLIER_BY_SUPPLIER,
 }
-_DUIS_ROLES = {SlotRole.NETWORK_OPERATOR: "NetworkOperator", SlotRole.SUPPLIER: "Supplier"}
-_GBCS_ROLES = {
-    SlotRole.NETWORK_OPERATOR: RemotePartyRole.NETWORK_OPERATOR,
-    SlotRole.SUPPLIER: RemotePartyRole.SUPPLIER,
-}
+"""The replacement mode an executed replacement reports, by the slot role it replaced."""
 
 
 @dataclass
@@ -119,6 +119,9 @@ class Execution:
         )
 
 
+SrvHandler = Callable[["S1sp", CountersignedRequest, Request, "checks.SignedPrecommand"], Execution]
+
+
 class S1sp:
     """One SMETS1 Service Provider (IOC, MOC or FOC).
 
@@ -139,7 +142,7 @@ class S1sp:
         store: SlotStore,
         registry: Registry,
         keystore: Keystore,
-        signer: messages.S1spSigner,
+        signer: replies.S1spSigner,
         device_key: Callable[[Eui64], bytes],
         mp107: bool,
         clock: Callable[[], datetime],
@@ -153,7 +156,7 @@ class S1sp:
             clock,
             dsp_eui,
         )
-        self.decisions: list[Decision] = []
+        self.decisions = DecisionLog()
 
     def now(self) -> datetime:
         return self.clock().astimezone(UTC)
@@ -171,7 +174,10 @@ class S1sp:
         try:
             root = xml.parse(envelope.payload)
         except DuisParseError as exc:
-            self._record(envelope.correlation_id, "S1SP check 1", "rejected", exc.message)
+            self._record(
+                envelope.correlation_id, spec_checks.COUNTERSIGNATURE, Outcome.REJECTED,
+                f"not XML, so not answered: {exc.message}",
+            )  # fmt: skip
             return []
         device = Eui64(envelope.header("device") or "0000000000000000")
         request_id = _request_id(envelope.correlation_id)
@@ -179,16 +185,15 @@ class S1sp:
             cs = checks.countersignature(root, self.keystore, self._dsp)
             request = checks.inner_request(cs)
             return self._checked(cs, request)
-        except Refused as refused:
-            key = str(request_id or envelope.correlation_id)
-            self._record(key, refused.check, "rejected", f"{refused.code}: {refused.reason}")
+        except Refusal as refusal:
+            self.decisions.refused(str(request_id or envelope.correlation_id), refusal)
             return [
-                messages.alert(
+                replies.alert(
                     self.signer,
-                    refused.code,
+                    refusal.answer,
                     request_id=request_id,
                     device_id=device,
-                    reason=refused.reason,
+                    reason=refusal.detail,
                     at=self.now(),
                 )
             ]
@@ -196,22 +201,38 @@ class S1sp:
     def _checked(self, cs: CountersignedRequest, request: Request) -> list[Envelope]:
         key = str(request.header.request_id)
         precommand = checks.SignedPrecommand(cs.signed_precommand)
-        lifted = checks.rdp(
+        exemption = checks.rdp(
             self.registry, cs, request, mp107=self.mp107, at=self.now(), precommand=precommand
         )
-        self._record(key, "SRPD 16.1", "lifted" if lifted else "accepted", lifted or "")
-        slot = checks.sender_slot(UserRole(cs.user_role))
-        if isinstance(request.body, RequestHandoverOfDCCControlledDevice):
-            execution = self._handover(request, request.body)
+        if exemption is None:
+            self._record(key, spec_checks.S1SP_RDP, Outcome.ACCEPTED)
         else:
-            checks.owner(self.store, cs, request, slot)
-            self._record(key, "S1SR 4.2", "accepted")
-            apdu = checks.authorisation(self.store, cs, slot, precommand)
-            checks.counter(self.store, cs, slot, apdu.counter)
-            self._record(key, "S1SP checks 4-5", "accepted")
-            execution = self._replacement(request.header.request_id, precommand, apdu)
-            execution.sender, execution.counter = slot, apdu.counter
+            self._record(key, spec_checks.S1SP_RDP, Outcome.LIFTED, str(exemption))
+        variant = request.header.service_reference_variant
+        handler = self.HANDLERS.get(variant)
+        if handler is None:
+            raise Refusal(
+                spec_checks.AUTHORISATION, codes.S1VE2, f"SRV {variant} is not one an S1SP executes"
+            )
+        execution = handler(self, cs, request, precommand)
         return [self._instruct(cs.device_id, execution)]
+
+    def _update_credentials(
+        self, cs: CountersignedRequest, request: Request, precommand: checks.SignedPrecommand
+    ) -> Execution:
+        """6.15.1: the owner, the authorising signature and the execution counter, then the
+        replacement the signed pre-command carries."""
+        key = str(request.header.request_id)
+        slot = checks.sender_slot(UserRole(cs.user_role))
+        checks.owner(self.store, cs, request, slot)
+        self._record(key, spec_checks.OWNER, Outcome.ACCEPTED)
+        apdu = checks.authorisation(self.store, cs, slot, precommand)
+        self._record(key, spec_checks.AUTHORISATION, Outcome.ACCEPTED)
+        checks.counter(self.store, cs, slot, apdu.counter)
+        self._record(key, spec_checks.EXECUTION_COUNTER, Outcome.ACCEPTED)
+        execution = self._replacement(request.header.request_id, precommand, apdu)
+        execution.sender, execution.counter = slot, apdu.counter
+        return execution
 
     def _replacement(
         self, request_id: RequestId, precommand: checks.SignedPrecommand, apdu: GeneralSigningApdu
@@ -219,16 +240,13 @@ class S1sp:
         try:
             payload = precommand.payload(apdu)
         except GbcsError as exc:
-            raise Refused("S1VE2", "S1SP check 4", f"pre-command payload: {exc.message}") from None
+            raise Refusal(
+                spec_checks.AUTHORISATION, codes.S1VE2, f"pre-command payload: {exc.message}"
+            ) from None
         certificates: dict[SlotKind, SmkiCertificate] = {}
         target = SlotRole.SUPPLIER
         for replacement in payload.replacements:
-            role = int(replacement.target.role)
-            target = (
-                SlotRole.NETWORK_OPERATOR
-                if role == RemotePartyRole.NETWORK_OPERATOR
-                else SlotRole.SUPPLIER
-            )
+            target = SlotRole.of(RemotePartyRole(int(replacement.target.role)))
             kind = (
                 SlotKind.CRITICAL
                 if replacement.target.key_usage is KeyUsage.DIGITAL_SIGNATURE
@@ -240,12 +258,16 @@ class S1sp:
             request_id, "6.15.1", target, certificates, payload.control.floor_seq_number
         )
 
-    def _handover(self, request: Request, body: RequestHandoverOfDCCControlledDevice) -> Execution:
-        target = (
-            SlotRole.NETWORK_OPERATOR
-            if str(body.remote_party_role) == "NetworkOperator"
-            else SlotRole.SUPPLIER
-        )
+    def _handover(
+        self, _cs: CountersignedRequest, request: Request, _precommand: checks.SignedPrecommand
+    ) -> Execution:
+        """6.21: the DCC-controlled handover the DSP countersigned, as its body says."""
+        body = request.body
+        if not isinstance(body, RequestHandoverOfDCCControlledDevice):
+            raise Refusal(
+                spec_checks.COUNTERSIGNATURE, codes.S1VE1, "a 6.21 without its handover body"
+            )
+        target = SlotRole.of(body.remote_party_role.gbcs)
         slots = {
             SlotKind.CRITICAL: body.replacement_certificates.digital_signing,
             SlotKind.NON_CRITICAL: body.replacement_certificates.key_agreement,
@@ -254,10 +276,15 @@ class S1sp:
         floor = body.remote_party_floor_seq_number
         return Execution(request.header.request_id, "6.21", target, certificates, floor)
 
+    HANDLERS: Mapping[str, SrvHandler] = MappingProxyType(
+        {"6.15.1": _update_credentials, "6.21": _handover}
+    )
+    """What the S1SP executes, by SRV, once SRPD 16.1 has passed (or was lifted)."""
+
     def _instruct(self, device: Eui64, execution: Execution) -> Envelope:
         sequence = self.store.next_outbound(device)
         update = CredentialUpdate(
-            role=_GBCS_ROLES[execution.target],
+            role=execution.target.remote_party_role,
             critical=_certificate_id(execution.certificates.get(SlotKind.CRITICAL)),
             non_critical=_certificate_id(execution.certificates.get(SlotKind.NON_CRITICAL)),
         )
@@ -277,11 +304,9 @@ class S1sp:
             record=execution.to_json(),
         )
         self._record(
-            str(execution.request_id),
-            "instruction",
-            "sent",
+            str(execution.request_id), spec_checks.INSTRUCTION, Outcome.SENT,
             f"UPDATE_SECURITY_CREDENTIALS to {device}",
-        )
+        )  # fmt: skip
         sealed = s1frames.seal(instruction, self.device_key(device))
         return Envelope(
             device_inbox(device),
@@ -299,18 +324,14 @@ class S1sp:
         try:
             frame = s1frames.decode(envelope.payload)
         except Smets1CodecError as exc:
-            self._record(envelope.correlation_id, "device frame", "rejected", exc.message)
+            self._frame_rejected(envelope.correlation_id, exc.message)
             return []
         if not s1frames.verify(envelope.payload, self.device_key(frame.device_id)):
-            self._record(
-                envelope.correlation_id, "device frame", "rejected", "integrity tag does not verify"
-            )
+            self._frame_rejected(envelope.correlation_id, "integrity tag does not verify")
             return []
         if not self.store.accept_inbound(frame.device_id, frame.sequence):
-            self._record(
+            self._frame_rejected(
                 envelope.correlation_id,
-                "device frame",
-                "rejected",
                 f"sequence {frame.sequence} from {frame.device_id} is not fresh (replayed?)",
             )
             return []
@@ -323,10 +344,8 @@ class S1sp:
     def _on_response(self, frame: s1frames.DeviceResponse) -> list[Envelope]:
         record = self.store.pending(frame.device_id, frame.correlation)
         if record is None:
-            self._record(
+            self._frame_rejected(
                 f"{frame.device_id}:{frame.sequence}",
-                "device frame",
-                "rejected",
                 f"no instruction awaiting an answer with correlation {frame.correlation}",
             )
             return []
@@ -334,11 +353,12 @@ class S1sp:
         key = str(execution.request_id)
         if frame.status is not ResponseStatus.OK:
             self.store.complete(frame.device_id, frame.correlation, execution.target, None)
-            self._record(key, "execution", "rejected", f"device answered {frame.status.name}")
+            reason = f"device answered {frame.status.name}"
+            self._record(key, spec_checks.EXECUTION, Outcome.REJECTED, reason, codes.S1VE5)
             return [
-                messages.alert(
+                replies.alert(
                     self.signer,
-                    "S1VE5",
+                    codes.S1VE5,
                     request_id=execution.request_id,
                     device_id=frame.device_id,
                     reason=f"device answered {frame.status.name}",
@@ -359,14 +379,12 @@ class S1sp:
             ),
         )
         self._record(
-            key,
-            "execution",
-            "accepted",
+            key, spec_checks.EXECUTION, Outcome.ACCEPTED,
             f"{execution.target.value} slots of {frame.device_id} replaced",
-        )
+        )  # fmt: skip
         outcome = _outcome(execution, existing)
         return [
-            messages.credentials_response(
+            replies.credentials_response(
                 self.signer, execution.request_id, outcome, variant=execution.variant, at=self.now()
             )
         ]
@@ -378,22 +396,18 @@ class S1sp:
         ) or self.store.slot(frame.device_id, SlotRole.NETWORK_OPERATOR, SlotKind.CRITICAL)
         if slot is None or slot.owner is None:
             self._record(
-                f"{frame.device_id}:{frame.sequence}",
-                "alert routing",
-                "rejected",
-                "no Network Operator slot",
-            )
+                f"{frame.device_id}:{frame.sequence}", spec_checks.ALERT_ROUTING,
+                Outcome.REJECTED, "no Network Operator slot",
+            )  # fmt: skip
             return []
         code = f"{int(frame.alert_code):04X}"
         description = _describe(frame)
         self._record(
-            f"{frame.device_id}:{frame.sequence}",
-            "alert routing",
-            "accepted",
+            f"{frame.device_id}:{frame.sequence}", spec_checks.ALERT_ROUTING, Outcome.ACCEPTED,
             f"{code} to {slot.owner}",
-        )
+        )  # fmt: skip
         return [
-            messages.device_alert(
+            replies.device_alert(
                 self.signer,
                 frame.device_id,
                 slot.owner,
@@ -404,8 +418,18 @@ class S1sp:
             )
         ]
 
-    def _record(self, request_id: str, check: str, outcome: str, detail: str = "") -> None:
-        self.decisions.append(Decision(request_id, check, outcome, detail))
+    def _record(
+        self,
+        request_id: str,
+        check: Check,
+        outcome: Outcome,
+        detail: str = "",
+        code: Code | None = None,
+    ) -> None:
+        self.decisions.record(request_id, check, outcome, detail, code)
+
+    def _frame_rejected(self, key: str, detail: str) -> None:
+        self._record(key, spec_checks.S1SP_DEVICE_FRAME, Outcome.REJECTED, detail)
 
 
 def _request_id(correlation: str) -> RequestId | None:
@@ -419,7 +443,9 @@ def _certificate(der: bytes) -> SmkiCertificate:
     try:
         return cached_certificate(der)
     except CertificateParseError as exc:
-        raise Refused("S1VE2", "S1SP check 4", f"replacement certificate: {exc.message}") from None
+        raise Refusal(
+            spec_checks.AUTHORISATION, codes.S1VE2, f"replacement certificate: {exc.message}"
+        ) from None
 
 
 def _certificate_id(cert: SmkiCertificate | None) -> CertificateId | None:
@@ -429,7 +455,7 @@ def _certificate_id(cert: SmkiCertificate | None) -> CertificateId | None:
 
 
 def _outcome(execution: Execution, existing: Mapping[SlotKind, Slot | None]) -> Smets1Outcome:
-    role = DuisRemotePartyRole(_DUIS_ROLES[execution.target])
+    role = DuisRemotePartyRole.of(execution.target.remote_party_role)
     outcomes = tuple(
         ReplacementOutcome(
             status_code=Asn1Status("success", 0),

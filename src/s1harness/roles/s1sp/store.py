@@ -23,6 +23,7 @@ from pathlib import Path
 from s1harness.smki.certificate import SmkiCertificate, cached_certificate
 from s1harness.spec.errors import InputError
 from s1harness.spec.identifiers import Eui64
+from s1harness.spec.roles import RemotePartyRole
 
 SCHEMA_VERSION = 1
 _SCHEMA = """
@@ -60,8 +61,28 @@ CREATE INDEX IF NOT EXISTS slot_owner ON slot (role, owner);
 
 
 class SlotRole(enum.StrEnum):
+    """The remote party role a slot is for, as the database spells it."""
+
     SUPPLIER = "supplier"
     NETWORK_OPERATOR = "network_operator"
+
+    @property
+    def remote_party_role(self) -> RemotePartyRole:
+        return _REMOTE_PARTY_ROLES[self]
+
+    @classmethod
+    def of(cls, role: RemotePartyRole) -> SlotRole:
+        """The slot of a remote party role: a SMETS1 device has the Network Operator's and,
+        for every other role (the Supplier's, a Load Controller's), the Supplier's."""
+        if role is RemotePartyRole.NETWORK_OPERATOR:
+            return cls.NETWORK_OPERATOR
+        return cls.SUPPLIER
+
+
+_REMOTE_PARTY_ROLES = {
+    SlotRole.SUPPLIER: RemotePartyRole.SUPPLIER,
+    SlotRole.NETWORK_OPERATOR: RemotePartyRole.NETWORK_OPERATOR,
+}
 
 
 class SlotKind(enum.StrEnum):
@@ -79,11 +100,6 @@ class Slot:
     role: SlotRole
     kind: SlotKind
     certificate: SmkiCertificate
-
-    @property
-    def certificate_id(self) -> tuple[str, str]:
-        """SEC Certificate ID: (serialNumber, issuer CommonName)."""
-        return self.certificate.serial_hex, self.certificate.issuer.get("2.5.4.3") or ""
 
     @property
     def owner(self) -> Eui64 | None:

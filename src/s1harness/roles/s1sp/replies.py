@@ -28,6 +28,7 @@ from s1harness.duis.signature import sign
 from s1harness.smki.certificate import SmkiCertificate
 from s1harness.smki.keys import PrivateKey
 from s1harness.spec.bus import Envelope, Kind, dsp_from_s1sp
+from s1harness.spec.codes import Code
 from s1harness.spec.identifiers import Eui64
 
 
@@ -41,7 +42,7 @@ class S1spSigner:
 
 def alert(
     signer: S1spSigner,
-    code: str,
+    code: Code,
     *,
     request_id: RequestId | None,
     device_id: Eui64,
@@ -53,7 +54,7 @@ def alert(
     message = S1SPAlert(
         request_id=request_id,
         device_id=device_id,
-        alert_code=code,
+        alert_code=code.code,
         additional_information=reason[:250],
         date_time=at,
     )
