@@ -235,7 +235,8 @@ async def negative_roles(h: Harness, case: Case) -> None:
     attempts = [
         (OTHER_SUPPLIER, h.bodies.update_credentials(OTHER_SUPPLIER, role="Supplier"),
          "E4", ("DSP", "SRPD 6.1(f)"), "an unregistered supplier"),
-        (case.supplier, no_body, "E061501", ("DSP", "DUIS credentials body"), "the registered supplier"),
+        (case.supplier, no_body, "E061501", ("DSP", "DUIS credentials body"),
+         "the registered supplier"),
         (OTHER_SUPPLIER, no_body, "E061501", ("DSP", "DUIS credentials body"), "another supplier"),
         (case.other_fuel_network_operator, no_body, "E061501", ("DSP", "DUIS credentials body"),
          "a NO of the other fuel"),
