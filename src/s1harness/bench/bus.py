@@ -40,6 +40,7 @@ from s1harness.registry.model import DeviceType, Smets
 from s1harness.roles.user import DccUser, Exchange
 from s1harness.services.buses import open_bus
 from s1harness.services.runner import RoleRunner
+from s1harness.spec import codes
 from s1harness.spec.bus import Envelope, user_inbox
 from s1harness.spec.clock import ManualClock
 from s1harness.spec.identifiers import Eui64
@@ -160,7 +161,7 @@ class _Estate:
         finally:
             del self._waiting[envelope.correlation_id]
         final = next(r for r in exchange.received if _final(r))
-        if final.header.response_code != "I0" or self._runner.failures:
+        if final.header.response_code != codes.I0.code or self._runner.failures:
             raise RuntimeError(f"a benchmark round trip failed: {exchange.codes}")
 
     async def round_trips(self, count: int, window: int) -> float:
@@ -202,7 +203,7 @@ class _Estate:
 
 
 def _final(response: Response) -> bool:
-    if response.header.response_code == "I99":
+    if response.header.response_code == codes.I99.code:
         return False
     body = response.body
     return not (isinstance(body, ResponseMessage) and isinstance(body.content, PreCommand))

@@ -29,6 +29,7 @@ from lxml import etree
 from s1harness import locations
 from s1harness.duis.errors import DuisSchemaError
 from s1harness.duis.xml import line_of, path_of
+from s1harness.spec import codes
 
 DUIS_XSD = "DUIS Schema V5.4.xsd"
 MMC_XSD = "MMC Schema V5.4.xsd"
@@ -50,7 +51,7 @@ OVERLAYS: dict[str, SchemaOverlay] = {
     "SECMP0058": SchemaOverlay(
         name="SECMP0058",
         simple_type="ResponseCode",
-        values=("E061510",),
+        values=(codes.E061510.code,),
         description="6.15.1: Certificate Party / MPAN mismatch (NO certificate placed by a "
         "Supplier does not belong to the MPAN's distributor)",
         source="harness-defined: SECMP0058 proposes the error but no DUIS code exists; "

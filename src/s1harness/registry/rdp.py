@@ -4,8 +4,9 @@ SRPD 6.1(f): the DSP accepts a Service Request only if the User is, or will be, 
 User for the device's MPAN/MPRN at the execution time or over the requested date range. The
 eligible User in a role is the registered import supplier (IS) or Electricity Distributor (ED)
 for an MPAN, the registered gas supplier (GS) or Gas Transporter (GT) for an MPRN. No period
-makes any other role (ES, OU, RSA) eligible; the SRPD 6.2 exceptions (e.g. 6.2(c) Other User,
-6.2(d) SMETS1 6.15.1 from a Network Operator) belong to the DSP, not here.
+makes any other role (ES, OU, RSA) eligible; the SRPD 6.2 exemptions (Other User, SECMP0107's
+SMETS1 6.15.1 from a Network Operator: :mod:`s1harness.spec.checks`) belong to the DSP, not
+here.
 
 :class:`~s1harness.registry.store.Registry` fetches the periods; these functions decide.
 """

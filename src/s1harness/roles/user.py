@@ -36,6 +36,7 @@ from s1harness.gbcs.frames import GeneralSigningApdu, decode
 from s1harness.smki.certificate import SmkiCertificate
 from s1harness.smki.keys import PrivateKey
 from s1harness.smki.keystore import Keystore
+from s1harness.spec import codes
 from s1harness.spec.bus import Envelope, Kind, dsp_requests
 from s1harness.spec.identifiers import Eui64
 from s1harness.spec.roles import RemotePartyRole
@@ -147,7 +148,7 @@ class DccUser:
         body = response.body
         if not (isinstance(body, ResponseMessage) and isinstance(body.content, PreCommand)):
             return []
-        if self._ds_key is None or response.header.response_code != "I0":
+        if self._ds_key is None or response.header.response_code != codes.I0.code:
             return []
         precommand = decode(body.content.payload)
         if not isinstance(precommand, GeneralSigningApdu):

@@ -100,6 +100,8 @@ async def serve(config: UpConfig, stop: asyncio.Event, *, on_ready: Hook | None 
     system = build(config.estate, clock=clock, data_dir=config.data_dir)
     try:
         roles = config.roles(system.roles())
+        if "dsp" in roles:
+            _ = system.dsp.schema  # a missing DUIS XSD is a one-line error before anything runs
         routes = [route for role in roles for route in system.roles()[role]]
         client_id = config.client_id or _client_id(roles)
         async with (

@@ -40,7 +40,8 @@ class UserRole(enum.StrEnum):
 
     @property
     def is_network_operator(self) -> bool:
-        """True for the Network Operator roles (ED, GT) — the ones SRPD 6.2(d) concerns."""
+        """True for the Network Operator roles (ED, GT) — the senders SECMP0107 exempts
+        (:data:`s1harness.spec.checks.SRPD_6_2_D`)."""
         return self in {UserRole.ED, UserRole.GT}
 
     @property

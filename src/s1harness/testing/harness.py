@@ -49,6 +49,7 @@ from s1harness.services.buses import open_bus
 from s1harness.services.inmemory import InMemoryBus
 from s1harness.services.runner import RoleRunner
 from s1harness.services.transport import Transport
+from s1harness.spec import codes
 from s1harness.spec.bus import PREFIX, Envelope, user_inbox
 from s1harness.spec.clock import ManualClock
 from s1harness.spec.errors import HarnessError, InputError
@@ -66,7 +67,7 @@ class RoleFailureError(HarnessError):
 
 def is_final(response: Response) -> bool:
     """Whether a message ends a request: not the I0 transform reply, not the I99 ack."""
-    if response.header.response_code == "I99":
+    if response.header.response_code == codes.I99.code:
         return False
     body = response.body
     return not (isinstance(body, ResponseMessage) and isinstance(body.content, PreCommand))
@@ -97,6 +98,12 @@ class Harness:
             raise InputError(f"unknown role {unknown[0]!r} (roles: {known})")
         self.clock = ManualClock(estate.start)
         self.system: System = build(estate, clock=self.clock, data_dir=data_dir)
+        if "dsp" not in self.external:
+            try:
+                _ = self.system.dsp.schema  # a missing DUIS XSD fails here, not mid-scenario
+            except HarnessError:
+                self.system.close()
+                raise
         self.bodies = Bodies(self.system)
         self.bus: Transport = InMemoryBus()
         self.broker: EmbeddedBroker | None = None

@@ -13,12 +13,11 @@ from s1harness.duis.schema import load_schema
 from s1harness.duis.signature import verify
 from s1harness.duis.verifying import verify_message
 from s1harness.roles import countersigned
-from s1harness.roles.dsp.settings import DspSettings
 from s1harness.spec import checks
 from s1harness.spec.bus import Envelope, Kind
 from s1harness.spec.checks import Check
 
-from .dsp_estate import DCC, NO, OTHER, S1_ESME, S2_ESME, SUPPLIER, WRONG_NO, Estate, build, no_body
+from .unit_estate import DCC, NO, OTHER, S1_ESME, S2_ESME, SUPPLIER, WRONG_NO, Wired, build, no_body
 
 pytestmark = pytest.mark.vectors  # the DUIS XSD is read from the shared vectors
 
@@ -33,16 +32,16 @@ def _codes(out: list[Envelope]) -> list[str]:
     return codes
 
 
-def _every_duis_message_is_valid_and_signed(estate: Estate, out: list[Envelope]) -> None:
+def _every_duis_message_is_valid_and_signed(estate: Wired, out: list[Envelope]) -> None:
     schema = load_schema()
     for envelope in out:
         if envelope.kind is Kind.DUIS_RESPONSE:
             root = xml.parse(envelope.payload)
             assert schema.validate(root) == []
-            assert verify_message(root, estate.dsp.credentials.keystore).valid
+            assert verify_message(root, estate.dsp_trust).valid
 
 
-def _send(estate: Estate, sender: str, device: str, body: object, **kw: object) -> list[Envelope]:
+def _send(estate: Wired, sender: str, device: str, body: object, **kw: object) -> list[Envelope]:
     envelope = estate.users[sender].request(device, "6.15.1", body, **kw)  # type: ignore[arg-type]
     out = estate.dsp.handle(envelope)
     _every_duis_message_is_valid_and_signed(estate, out)
@@ -59,7 +58,7 @@ def test_the_right_no_gets_a_pre_command_for_smets1() -> None:
     assert (checks.RDP, "accepted") in decided
 
 
-def _state(estate: Estate) -> object:
+def _state(estate: Wired) -> object:
     return (
         estate.registry.snapshot(),
         estate.dsp.snapshot(),
@@ -107,7 +106,7 @@ def test_no_certificates_and_unusable_certificates() -> None:
 
 
 def test_mp107_lifts_the_rdp_check_only_for_smets1_no_credentials_from_a_network_operator() -> None:
-    estate = build(DspSettings(mp107=True))
+    estate = build(mp107=True)
     out = _send(estate, WRONG_NO, S1_ESME, no_body(estate, NO))
     assert _codes(out) == ["I0"]
     assert (checks.RDP, "lifted") in [(d.check, d.outcome) for d in estate.dsp.decisions]
@@ -139,8 +138,6 @@ def test_replay_and_forged_pre_commands() -> None:
     request = countersigned.parse(xml.parse(forward.payload))
     assert (request.device_id, request.cohort, request.user_role) == (S1_ESME, "IOC", "ED")
     signed = xml.parse(forward.payload)
-    countersignature = verify(
-        signed, estate.dsp.credentials.keystore, expected_eui=DCC, expected_role=None
-    )
+    countersignature = verify(signed, estate.dsp_trust, expected_eui=DCC, expected_role=None)
     assert countersignature.valid
     assert _codes(estate.dsp.handle(cv5)) == ["E42"]  # the pre-command cannot be sent twice

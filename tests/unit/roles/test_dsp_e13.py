@@ -17,7 +17,7 @@ from s1harness.duis.verifying import verify_message
 from s1harness.spec import checks, codes
 from s1harness.spec.bus import Envelope, Kind
 
-from .dsp_estate import DCC, NO, OTHER, S1_ESME, Estate, build, no_body
+from .unit_estate import DCC, NO, OTHER, S1_ESME, Wired, build, no_body
 
 pytestmark = pytest.mark.vectors  # the DUIS XSD is read from the shared vectors
 
@@ -28,7 +28,7 @@ URLS = ("S", "T", "D")
 
 
 @pytest.fixture(scope="module")
-def estate() -> Estate:
+def estate() -> Wired:
     return build()
 
 
@@ -37,14 +37,14 @@ def _posted(envelope: Envelope, service: str) -> Envelope:
     return dataclasses.replace(envelope, headers=(("service", service),))
 
 
-def _replies(estate: Estate, out: list[Envelope]) -> list[Response]:
+def _replies(estate: Wired, out: list[Envelope]) -> list[Response]:
     """The DSP's responses in ``out``, each checked XSD-valid and signed by the DSP."""
     schema, replies = load_schema(), []
     for envelope in out:
         if envelope.kind is Kind.DUIS_RESPONSE:
             root = xml.parse(envelope.payload)
             assert schema.validate(root) == []
-            verification = verify_message(root, estate.dsp.credentials.keystore)
+            verification = verify_message(root, estate.dsp_trust)
             assert verification.valid and verification.signer_eui == DCC
             message = parse_message(root)
             assert isinstance(message, Response)
@@ -52,12 +52,12 @@ def _replies(estate: Estate, out: list[Envelope]) -> list[Response]:
     return replies
 
 
-def _codes(estate: Estate, envelope: Envelope) -> list[str]:
+def _codes(estate: Wired, envelope: Envelope) -> list[str]:
     """The response codes the DSP answers ``envelope`` with."""
     return [r.header.response_code for r in _replies(estate, estate.dsp.handle(envelope))]
 
 
-def _request(estate: Estate, variant: int, sender: str = NO, device: str = S1_ESME) -> Envelope:
+def _request(estate: Wired, variant: int, sender: str = NO, device: str = S1_ESME) -> Envelope:
     return estate.users[sender].request(
         device, "6.15.1", no_body(estate, NO), command_variant=variant
     )
@@ -65,7 +65,7 @@ def _request(estate: Estate, variant: int, sender: str = NO, device: str = S1_ES
 
 @pytest.mark.parametrize("service", URLS)
 @pytest.mark.parametrize("variant", range(1, 10))
-def test_every_command_variant_on_every_url(estate: Estate, variant: int, service: str) -> None:
+def test_every_command_variant_on_every_url(estate: Wired, variant: int, service: str) -> None:
     request = _request(estate, variant)
     before = estate.dsp.snapshot()
     out = estate.dsp.handle(_posted(request, service))

@@ -18,28 +18,27 @@ from s1harness.roles.s1sp.store import SlotKind, SlotRole, SlotStore
 from s1harness.spec import checks, codes
 from s1harness.spec.bus import Envelope, Kind, s1sp_from_devices
 
-from .dsp_estate import NO, SUPPLIER, WRONG_NO, no_body
-from .s1_estate import ESMES, S1Estate, build_s1, handover_body
+from .unit_estate import ESMES, NO, SUPPLIER, WRONG_NO, Wired, build, handover_body, no_body
 
 pytestmark = pytest.mark.vectors  # the DUIS XSD is read from the shared vectors
 
 DEVICE = ESMES["IOC"]
 
 
-def _estate() -> S1Estate:
+def _estate() -> Wired:
     """IOC's ESME with the wrong NO placed, then handed to the right NO (MP107 on)."""
-    estate = build_s1(dsp_mp107=True)
+    estate = build(mp107=True)
     estate.send(SUPPLIER, DEVICE, "6.21", handover_body(estate, WRONG_NO))
-    estate.send(WRONG_NO, DEVICE, "6.15.1", no_body(estate.base, NO))
-    estate.send(NO, DEVICE, "6.15.1", no_body(estate.base, NO))
+    estate.send(WRONG_NO, DEVICE, "6.15.1", no_body(estate, NO))
+    estate.send(NO, DEVICE, "6.15.1", no_body(estate, NO))
     return estate
 
 
-def _countersigned(estate: S1Estate, sender: str) -> Envelope:
+def _countersigned(estate: Wired, sender: str) -> Envelope:
     """The last countersigned request the DSP sent for ``sender``."""
     return next(
         e
-        for e in reversed(estate.router.log)
+        for e in reversed(estate.log)
         if e.kind is Kind.COUNTERSIGNED_REQUEST and e.correlation_id.startswith(_duis(sender))
     )
 
@@ -55,12 +54,12 @@ def _alert_code(envelopes: list[Envelope]) -> str:
     return message.alert_code
 
 
-def _recountersigned(estate: S1Estate, envelope: Envelope, **changes: object) -> Envelope:
+def _recountersigned(estate: Wired, envelope: Envelope, **changes: object) -> Envelope:
     """The same countersigned request with fields changed, signed again with the DSP's key —
     what a faulty DSP would send (the S1SP must still refuse what the User did not sign)."""
     request = countersigned.parse(xml.parse(envelope.payload))
     changed = dataclasses.replace(request, **changes)  # type: ignore[arg-type]
-    credentials = estate.base.dsp.credentials
+    credentials = estate.dsp.credentials
     root = sign(countersigned.to_element(changed), credentials.xml_key, credentials.xml_certificate)
     return dataclasses.replace(envelope, payload=xml.serialise(root))
 
@@ -80,7 +79,7 @@ def test_a_stale_counter_below_the_floor_is_refused_s1ve3() -> None:
     floor = s1sp.store.floor(DEVICE, SlotRole.NETWORK_OPERATOR)
     s1sp.store.set_floor(DEVICE, SlotRole.NETWORK_OPERATOR, floor + 100)
     before = s1sp.store.snapshot()
-    estate.send(NO, DEVICE, "6.15.1", no_body(estate.base, NO))
+    estate.send(NO, DEVICE, "6.15.1", no_body(estate, NO))
     assert s1sp.decisions[-1].check is checks.EXECUTION_COUNTER
     assert s1sp.decisions[-1].code is codes.S1VE3
     assert s1sp.store.snapshot() == before
@@ -114,7 +113,7 @@ def test_the_wrong_no_after_handover_is_refused_s1ve64_before_any_signature_chec
     estate = _estate()
     s1sp = estate.s1sps["IOC"]
     before = s1sp.store.snapshot()
-    estate.send(WRONG_NO, DEVICE, "6.15.1", no_body(estate.base, WRONG_NO))
+    estate.send(WRONG_NO, DEVICE, "6.15.1", no_body(estate, WRONG_NO))
     assert (s1sp.decisions[-1].check, s1sp.decisions[-1].code) == (checks.OWNER, codes.S1VE64)
     assert s1sp.store.snapshot() == before
 
@@ -122,7 +121,7 @@ def test_the_wrong_no_after_handover_is_refused_s1ve64_before_any_signature_chec
 def test_a_replayed_or_forged_device_frame_is_dropped() -> None:
     estate = _estate()
     s1sp = estate.s1sps["IOC"]
-    frame = estate.devices[DEVICE].power_outage()[0]
+    frame = estate.system.smets1[DEVICE].power_outage()[0]
     envelope = Envelope(s1sp_from_devices("IOC"), Kind.SMETS1_DEVICE_FRAME, frame, "outage")
     first = s1sp.handle(envelope)
     assert len(first) == 1  # routed to the NO in the NO slot
@@ -135,7 +134,7 @@ def test_a_replayed_or_forged_device_frame_is_dropped() -> None:
 
 
 def test_an_instruction_in_flight_survives_an_s1sp_restart(tmp_path: Path) -> None:
-    estate = build_s1(dsp_mp107=True)
+    estate = build(mp107=True)
     old = estate.s1sps["IOC"]
     database = tmp_path / "s1sp-IOC.sqlite"
     on_disk = SlotStore.open(database)
@@ -148,16 +147,16 @@ def test_an_instruction_in_flight_survives_an_s1sp_restart(tmp_path: Path) -> No
         if certificates:
             on_disk.replace(DEVICE, role, certificates, floor=old.store.floor(DEVICE, role))
     first = _restarted(old, on_disk)
-    # The router would deliver to ``old``: this test delivers by hand, hop by hop.
-    user = estate.base.users[SUPPLIER]
+    # Delivery would reach ``old``: this test delivers by hand, hop by hop.
+    user = estate.users[SUPPLIER]
     request = user.request(DEVICE, "6.21", handover_body(estate, WRONG_NO))
-    to_s1sp = [e for e in estate.base.dsp.handle(request) if e.kind is Kind.COUNTERSIGNED_REQUEST]
+    to_s1sp = [e for e in estate.dsp.handle(request) if e.kind is Kind.COUNTERSIGNED_REQUEST]
     instruction = first.handle(to_s1sp[0])
     assert [e.kind for e in instruction] == [Kind.SMETS1_INSTRUCTION]
     on_disk.close()
 
     second = _restarted(old, SlotStore.open(database))  # a new process on the same database
-    answer = estate.devices[DEVICE].receive(instruction[0].payload)
+    answer = estate.system.smets1[DEVICE].receive(instruction[0].payload)
     out = second.handle(Envelope(s1sp_from_devices("IOC"), Kind.SMETS1_DEVICE_FRAME, answer[0], ""))
     assert [e.kind for e in out] == [Kind.S1SP_RESPONSE]
     assert not isinstance(parse_message(xml.parse(out[0].payload)), S1SPAlert)
@@ -187,7 +186,7 @@ def _restarted(template: S1sp, store: SlotStore) -> S1sp:
 
 def test_s1sp_alerts_reach_the_user_as_dcc_alerts() -> None:
     estate = _estate()
-    estate.send(WRONG_NO, DEVICE, "6.15.1", no_body(estate.base, WRONG_NO))
+    estate.send(WRONG_NO, DEVICE, "6.15.1", no_body(estate, WRONG_NO))
     last = estate.responses(WRONG_NO)[-1]
     assert isinstance(last.body, DCCAlertMessage)
 
@@ -199,6 +198,6 @@ def test_an_alert_naming_no_request_and_no_recipient_is_dropped_by_the_dsp() -> 
     unaddressed = dataclasses.replace(envelope, payload=tampered, correlation_id="no request")
     (alert,) = estate.s1sps["IOC"].handle(unaddressed)
     assert _alert_code([alert]) == "S1VE1"
-    assert estate.base.dsp.handle(alert) == []  # nobody to send it to: recorded, not raised
-    last = estate.base.dsp.decisions[-1]
+    assert estate.dsp.handle(alert) == []  # nobody to send it to: recorded, not raised
+    last = estate.dsp.decisions[-1]
     assert (last.check, last.outcome) == (checks.S1SP_ALERT_RELAY, "rejected")

@@ -73,7 +73,7 @@ class Dsp:
     ) -> None:
         self.registry, self.credentials, self._clock = registry, credentials, clock
         self.settings: DspSettings = settings or DspSettings()
-        self.schema = schema or load_schema(("SECMP0058",) if self.settings.mp058 else ())
+        self._schema = schema
         self.decisions = DecisionLog()
         self._last_counter: dict[Eui64, int] = {}
         self._transforms: dict[str, Pending] = {}
@@ -114,6 +114,14 @@ class Dsp:
 
     def now(self) -> datetime:
         return self._clock().astimezone(UTC)
+
+    @property
+    def schema(self) -> DuisSchema:
+        """The DUIS schema requests are validated against, loaded at the first request (so a
+        DSP can be built, and its estate's other roles tested, where the XSD is not at hand)."""
+        if self._schema is None:
+            self._schema = load_schema(("SECMP0058",) if self.settings.mp058 else ())
+        return self._schema
 
     # -- a User's request ------------------------------------------------------------------------
 

@@ -16,8 +16,9 @@ class DspSettings:
     """The DSP's switches (DESIGN §1, §3.1).
 
     Attributes:
-        mp107: SECMP0107's single switch for all S1SPs: SRPD 6.2(d) exempts a SMETS1 6.15.1
-            from an ED or GT targeting the NetworkOperator certificates from the RDP check.
+        mp107: SECMP0107's single switch for all S1SPs: with it on, a SMETS1 6.15.1 from an ED
+            or GT targeting the NetworkOperator certificates is exempt from SRPD 6.1(f)
+            (:func:`s1harness.spec.checks.mp107_exempt`).
         mp058: The optional SECMP0058 check: a Supplier placing NO certificates on an ESME
             with a known MPAN must place the MPAN's distributor's (off by default).
         security_credentials_updated: Send the ``SecurityCredentialsUpdated`` DCC alert to the
