@@ -31,9 +31,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from s1harness.estate.build import System, build
+from s1harness.estate.conventions import REGISTERED_SINCE, START, device_id
 from s1harness.estate.document import dumps
 from s1harness.estate.model import DeviceSpec, DspSpec, Estate, EstateError, S1spSpec
-from s1harness.estate.presets import REGISTERED_SINCE, START, device_id
 from s1harness.registry.model import (
     Cohort,
     Device,

@@ -3,9 +3,8 @@
 wrong-NO populations: its parties and emulated devices here, its population of device rows
 written by ``s1harness estate init --preset fia``; :mod:`s1harness.estate.fia`).
 
-In ``small``, device IDs are systematic, so a reader can tell a device from its ID:
-``00DB`` · generation (1/2) · cohort (1 IOC, 2 MOC, 3 FOC, 0 none) · type (1 ESME, 2 GSME,
-3 GPF) · a nine-digit serial.
+In ``small``, device IDs are systematic, so a reader can tell a device from its ID
+(:func:`s1harness.estate.conventions.device_id`).
 """
 
 from __future__ import annotations
@@ -14,7 +13,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
+from s1harness.estate.conventions import REGISTERED_SINCE, START, device_id
 from s1harness.estate.document import load
+from s1harness.estate.fia import fia
 from s1harness.estate.model import PLACEHOLDER, DeviceSpec, DspSpec, Estate, EstateError, S1spSpec
 from s1harness.registry.model import (
     Cohort,
@@ -29,9 +30,6 @@ from s1harness.registry.model import (
 from s1harness.spec.identifiers import DCC_EUI, Eui64
 from s1harness.spec.mpxn import make_mpan, make_mprn
 from s1harness.spec.users import UserRole
-
-START = datetime(2026, 11, 21, 10, 0, tzinfo=UTC)
-REGISTERED_SINCE = datetime(2020, 1, 1, tzinfo=UTC)
 
 SUPPLIER = Eui64("90B3D51F30010000")
 """Supplier A: registered for every meter point of the ``small`` estate (IS and GS)."""
@@ -48,16 +46,6 @@ WRONG_GAS_TRANSPORTER = Eui64("90B3D51F30030001")
 """Another Gas Transporter, whose certificates sit on the wrong-NO GPFs."""
 OTHER_USER = Eui64("90B3D51F30040000")
 SUPPLIER_AGENT = Eui64("90B3D51F30040001")
-
-_COHORT_DIGIT = {Cohort.IOC: 1, Cohort.MOC: 2, Cohort.FOC: 3}
-_TYPE_DIGIT = {DeviceType.ESME: 1, DeviceType.GSME: 2, DeviceType.GPF: 3}
-
-
-def device_id(generation: Smets, cohort: Cohort | None, device_type: DeviceType, n: int) -> Eui64:
-    """The systematic ID of the ``n``-th device of its kind (module docstring)."""
-    gen = 1 if generation is Smets.SMETS1 else 2
-    digit = _COHORT_DIGIT[cohort] if cohort else 0
-    return Eui64(f"00DB{gen}{digit}{_TYPE_DIGIT[device_type]}{n:09d}")
 
 
 def _parties() -> tuple[Party, ...]:
@@ -232,13 +220,6 @@ def boxed() -> Estate:
         dcc_id=DCC_EUI,
         keys="zaz1",
     )
-
-
-def fia() -> Estate:
-    """The ``fia`` estate document (:func:`s1harness.estate.fia.fia`)."""
-    from s1harness.estate.fia import fia as document  # noqa: PLC0415 - fia builds on this module
-
-    return document()
 
 
 PRESETS: dict[str, Callable[[], Estate]] = {"small": small, "boxed": boxed, "fia": fia}

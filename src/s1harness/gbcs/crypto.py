@@ -108,7 +108,12 @@ def compute_mac(
     security_control: int = 0x11,
     invocation_counter: int = 0,
 ) -> bytes:
-    """The 12-octet MAC over ``apdu`` with a derived ``key``."""
+    """The 12-octet MAC over ``apdu`` with a derived ``key``.
+
+    The additional authenticated data (docs/gbcs.md §2.3) is the security control and
+    invocation counter, one further ``00`` octet, then the whole APDU. The extra zero is not
+    explained by public text, but only this 6-octet prefix reproduces the RTDS MACs.
+    """
     iv = apdu.originator_octets + b"\x00\x00\x00\x00"
     header = bytes([security_control]) + invocation_counter.to_bytes(4, "big") + b"\x00"
     return AESGCM(key).encrypt(iv, b"", header + apdu.raw)[:MAC_LENGTH]

@@ -162,17 +162,6 @@ class MacEnvelope:
     apdu: GeneralSigningApdu
     mac: bytes
 
-    @property
-    def aad(self) -> bytes:
-        """The additional authenticated data of the MAC (docs/gbcs.md §2.3).
-
-        The security control and invocation counter, one further ``00`` octet, then the whole
-        APDU. The extra zero is not explained by public text, but only this 6-octet prefix
-        reproduces the RTDS MACs.
-        """
-        header = bytes([self.security_control]) + self.invocation_counter.to_bytes(4, "big")
-        return header + b"\x00" + self.apdu.raw
-
 
 Frame = GeneralSigningApdu | MacEnvelope
 

@@ -107,16 +107,12 @@ class Registry:
 
     # -- parties ---------------------------------------------------------------------------
 
-    def add_party(self, party: Party) -> None:
-        """Register a DCC User.
+    def add_parties(self, parties: Iterable[Party]) -> None:
+        """Register several DCC Users in one transaction (all or none).
 
         Raises:
-            InputError: if a party with that User ID exists.
+            InputError: if a party with one of their User IDs exists.
         """
-        self.add_parties([party])
-
-    def add_parties(self, parties: Iterable[Party]) -> None:
-        """Register several DCC Users in one transaction (all or none)."""
         with self._write() as db:
             for party in parties:
                 if self.party(party.user_id) is not None:

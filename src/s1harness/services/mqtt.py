@@ -349,12 +349,9 @@ class MqttBus:
             self._ack_ready.clear()
             due, self._acks_due = self._acks_due, {}
             for topic, ids in due.items():
-                try:
-                    await client.publish(topic, encode_ack(ids), qos=1)
-                except aiomqtt.MqttError:
-                    # The producer will send those messages again, and they will be acknowledged
-                    # as repeats then.
-                    raise
+                # If this publish fails, the producer will send those messages again, and they
+                # will be acknowledged as repeats then.
+                await client.publish(topic, encode_ack(ids), qos=1)
 
     async def _receive(self, client: aiomqtt.Client, topic: str, data: bytes) -> None:
         if topic == self.ack_topic:
