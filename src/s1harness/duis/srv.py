@@ -32,8 +32,8 @@ class Srv:
         return ".".join(parts[:2])
 
 
-_SUPPLIERS = frozenset({UserRole.IS, UserRole.GS})
-_NETWORK = frozenset({UserRole.ED, UserRole.GT})
+_SUPPLIERS = frozenset(r for r in UserRole if r.is_supplier)
+_NETWORK = frozenset(r for r in UserRole if r.is_network_operator)
 _CRITICAL = frozenset({4, 5, 6, 7})
 
 SRVS: dict[str, Srv] = {

@@ -30,7 +30,7 @@ from s1harness.registry.model import (
 )
 from s1harness.spec.identifiers import DCC_EUI, Eui64
 from s1harness.spec.roles import RemotePartyRole
-from s1harness.spec.users import UserRole
+from s1harness.spec.users import ROLES_BY_FUEL, UserRole
 
 SMETS1_TYPES = frozenset({DeviceType.ESME, DeviceType.GPF})
 SMETS2_TYPES = frozenset({DeviceType.ESME, DeviceType.GSME, DeviceType.GPF})
@@ -227,8 +227,8 @@ class Estate:
         if link is not None and link[0] not in self._periods:
             raise EstateError(f"{where}: {link[0]} has no registration in the estate")
         fuel = link[1] if link else _fuel(device.device_type)
-        network = UserRole.ED if fuel is Fuel.ELECTRICITY else UserRole.GT
-        supplier = UserRole.IS if fuel is Fuel.ELECTRICITY else UserRole.GS
+        network = ROLES_BY_FUEL[fuel].network_operator
+        supplier = ROLES_BY_FUEL[fuel].supplier
         if spec.network_operator is not None and device.device_type is DeviceType.GSME:
             raise EstateError(f"{where}: a GSME holds no Network Operator certificates")
         if isinstance(spec.network_operator, Eui64):
@@ -238,7 +238,7 @@ class Estate:
 
 
 def _fuel(device_type: DeviceType) -> Fuel:
-    return Fuel.ELECTRICITY if device_type is DeviceType.ESME else Fuel.GAS
+    return device_type.fuel or Fuel.GAS  # only a comms hub has none, and no estate holds one
 
 
 def _unique(what: str, values: Iterable[object]) -> None:

@@ -17,7 +17,7 @@ from s1harness.spec import devices
 from s1harness.spec.errors import InputError
 from s1harness.spec.identifiers import Eui64
 from s1harness.spec.mpxn import DISTRIBUTORS, Mpan, Mprn
-from s1harness.spec.users import UserRole
+from s1harness.spec.users import ROLES_BY_FUEL, UserRole
 
 DeviceType = devices.DeviceType
 """The inventory's device type (defined in :mod:`s1harness.spec.devices`, which the role
@@ -26,11 +26,8 @@ Smets = devices.Smets
 """The device generation (defined in :mod:`s1harness.spec.devices`)."""
 
 
-class Fuel(enum.StrEnum):
-    """The fuel of a meter point: an MPAN is electricity, an MPRN gas."""
-
-    ELECTRICITY = "electricity"
-    GAS = "gas"
+Fuel = devices.Fuel
+"""The fuel of a meter point (defined in :mod:`s1harness.spec.devices`)."""
 
 
 class Cohort(enum.StrEnum):
@@ -126,10 +123,6 @@ class Party:
             raise InputError(f"party {self.user_id}: gas_transporter needs the GT role")
 
 
-_SUPPLIER_ROLE = {Fuel.ELECTRICITY: UserRole.IS, Fuel.GAS: UserRole.GS}
-_NETWORK_ROLE = {Fuel.ELECTRICITY: UserRole.ED, Fuel.GAS: UserRole.GT}
-
-
 @dataclass(frozen=True, slots=True)
 class RegistrationPeriod:
     """Who is registered for one MPAN or MPRN over ``[effective_from, effective_to)``.
@@ -163,12 +156,12 @@ class RegistrationPeriod:
     @property
     def supplier_role(self) -> UserRole:
         """The role the supplier holds for this fuel: IS or GS."""
-        return _SUPPLIER_ROLE[self.fuel]
+        return ROLES_BY_FUEL[self.fuel].supplier
 
     @property
     def network_role(self) -> UserRole:
         """The role the network operator holds for this fuel: ED or GT."""
-        return _NETWORK_ROLE[self.fuel]
+        return ROLES_BY_FUEL[self.fuel].network_operator
 
     def contains(self, at: datetime) -> bool:
         """Whether the instant ``at`` lies in ``[effective_from, effective_to)``."""

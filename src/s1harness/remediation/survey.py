@@ -29,7 +29,7 @@ from s1harness.registry.store import Registry
 from s1harness.remediation.register import NoRegister
 from s1harness.remediation.report import UNKNOWN_TYPE, S1spOutcome, SkippedDevice, SkipReason
 from s1harness.roles.s1sp.store import SlotKind, SlotRole, slot_row
-from s1harness.spec.users import UserRole
+from s1harness.spec.users import ROLES_BY_FUEL
 
 _TEMP = """
 DROP TABLE IF EXISTS temp.expect;
@@ -85,7 +85,7 @@ def load(
 
 def _published(registry: Registry, register: NoRegister) -> Iterable[tuple[object, ...]]:
     seen = set()
-    for role in (UserRole.ED, UserRole.GT):
+    for role in (roles.network_operator for roles in ROLES_BY_FUEL.values()):
         for party in registry.parties_with_role(role):
             entry = register.for_party(party)
             # A register entry that is another party's certificates publishes nothing for this one.

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
+from dataclasses import dataclass
 from types import MappingProxyType
 
-from s1harness.spec.devices import DeviceType
+from s1harness.spec.devices import DeviceType, Fuel
 from s1harness.spec.roles import RemotePartyRole
 
 
@@ -53,24 +54,38 @@ class UserRole(enum.StrEnum):
         return RemotePartyRole.SUPPLIER
 
 
-ACTING_ROLES: Mapping[tuple[RemotePartyRole, DeviceType], UserRole] = MappingProxyType(
+@dataclass(frozen=True, slots=True)
+class FuelRoles:
+    """The two user roles registration data names for a meter point of one fuel."""
+
+    supplier: UserRole
+    network_operator: UserRole
+
+
+ROLES_BY_FUEL: Mapping[Fuel, FuelRoles] = MappingProxyType(
     {
-        (RemotePartyRole.SUPPLIER, DeviceType.ESME): UserRole.IS,
-        (RemotePartyRole.SUPPLIER, DeviceType.GSME): UserRole.GS,
-        (RemotePartyRole.SUPPLIER, DeviceType.GPF): UserRole.GS,
-        (RemotePartyRole.NETWORK_OPERATOR, DeviceType.ESME): UserRole.ED,
-        (RemotePartyRole.NETWORK_OPERATOR, DeviceType.GSME): UserRole.GT,
-        (RemotePartyRole.NETWORK_OPERATOR, DeviceType.GPF): UserRole.GT,
-        (RemotePartyRole.LOAD_CONTROLLER, DeviceType.ESME): UserRole.IS,
+        Fuel.ELECTRICITY: FuelRoles(UserRole.IS, UserRole.ED),
+        Fuel.GAS: FuelRoles(UserRole.GS, UserRole.GT),
     }
 )
-"""The one role-mapping table: the user role that places (and acts through) a remote party
-role's credentials on a device type — the import supplier for an ESME's Supplier and Load
-Controller credentials, the gas supplier for a GSME's or GPF's, the Electricity Distributor or
-Gas Transporter for the Network Operator's. A pair not in the table has no such user role
-(DUIS E061501)."""
+"""The one role-mapping table: an MPAN's import supplier (IS) and Electricity Distributor
+(ED), an MPRN's gas supplier (GS) and Gas Transporter (GT). Registration data, SRPD 6.1(f)
+and the DUIS role / remote party role / device type rule (:func:`acting_role`) all read it."""
 
 
 def acting_role(remote: RemotePartyRole, device_type: DeviceType) -> UserRole | None:
-    """The user role of :data:`ACTING_ROLES` for ``remote`` credentials on ``device_type``."""
-    return ACTING_ROLES.get((remote, device_type))
+    """The user role that places (and acts through) ``remote``'s credentials on a device of
+    ``device_type``: the fuel's supplier for the Supplier's credentials (and, on an ESME, a
+    Load Controller's), the fuel's Network Operator for the Network Operator's. None for any
+    other pair (DUIS E061501)."""
+    fuel = device_type.fuel
+    if fuel is None:
+        return None
+    roles = ROLES_BY_FUEL[fuel]
+    if remote is RemotePartyRole.SUPPLIER:
+        return roles.supplier
+    if remote is RemotePartyRole.NETWORK_OPERATOR:
+        return roles.network_operator
+    if remote is RemotePartyRole.LOAD_CONTROLLER and device_type is DeviceType.ESME:
+        return roles.supplier
+    return None

@@ -211,7 +211,7 @@ async def positive_no_handover(h: Harness, case: Case) -> None:
     expect_steps(
         h, sent,
         ("DSP", "SRPD 6.1(f)", "lifted"), (case.cohort, "SRPD 16.1", "lifted"),
-        (case.cohort, "S1SR 4.2", "accepted"), (case.cohort, "execution", "accepted"),
+        (case.cohort, "S1SR 4.2", "accepted"), (case.cohort, "S1SP execution", "accepted"),
     )  # fmt: skip
     expect(h.slot_owner(device) == right, "the correct NO in the NO slot")
     await h.alert(right, code="N42", after=before)
