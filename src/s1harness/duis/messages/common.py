@@ -73,6 +73,15 @@ class RequestId:
             raise DuisParseError(f"not a DUIS RequestID (EUI:EUI:counter): {text.strip()!r}")
         return cls(Eui64(match["originator"]), Eui64(match["target"]), int(match["counter"]))
 
+    @classmethod
+    def of_correlation(cls, correlation: str) -> Self | None:
+        """The RequestID a bus correlation ID is, or None for one that is not (a device frame's,
+        an unsolicited message's)."""
+        try:
+            return cls.parse(correlation)
+        except (DuisParseError, InputError):
+            return None
+
     def __str__(self) -> str:
         return self._text
 

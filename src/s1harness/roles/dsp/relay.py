@@ -144,7 +144,7 @@ class Relay:
             assert signed is not None
             envelope = self._command_envelope(device, signed, pending.key)
             self.in_flight.by_command[(device.device_id, signed.counter)] = pending
-            self._record(
+            self._log.record(
                 pending.key, checks.ROUTING, Outcome.ACCEPTED,
                 f"GBCS command to SMETS2 device {device.device_id}",
             )  # fmt: skip
@@ -168,7 +168,7 @@ class Relay:
         root = sign(
             countersigned.to_element(request), credentials.xml_key, credentials.xml_certificate
         )
-        self._record(
+        self._log.record(
             pending.key, checks.ROUTING, Outcome.ACCEPTED,
             f"countersigned request to S1SP {device.cohort}",
         )  # fmt: skip
@@ -207,7 +207,7 @@ class Relay:
     def _no_response(self, pending: Pending) -> Envelope:
         request = pending.request
         request_id = request.header.request_id
-        self._record(
+        self._log.record(
             pending.key, checks.DEVICE_RESPONSE, Outcome.REJECTED,
             f"no response within {self.settings.response_timeout:g} s", codes.E21,
         )  # fmt: skip
@@ -221,7 +221,7 @@ class Relay:
         try:
             frame = decode(envelope.payload)
         except GbcsError as exc:
-            self._record(
+            self._log.record(
                 envelope.correlation_id, checks.DEVICE_FRAME, Outcome.REJECTED, exc.message
             )
             return []
@@ -237,7 +237,7 @@ class Relay:
     def _device_response(self, apdu: GeneralSigningApdu, raw: bytes) -> list[Envelope]:
         pending = self.in_flight.by_command.pop((apdu.originator, apdu.counter), None)
         if pending is None:
-            self._record(
+            self._log.record(
                 f"{apdu.originator}:{apdu.counter}", checks.DEVICE_RESPONSE, Outcome.REJECTED,
                 "no command awaits it",
             )  # fmt: skip
@@ -249,7 +249,7 @@ class Relay:
         elif _all_succeeded(payload):
             out += self.credentials_updated(pending)
         originator = pending.request.header.request_id.originator
-        self._record(
+        self._log.record(
             pending.key, checks.DEVICE_RESPONSE, Outcome.ACCEPTED, f"relayed to {originator}"
         )
         return out
@@ -279,7 +279,7 @@ class Relay:
         body = replies.response_message(variant, content)
         return self._envelope(
             request_id.originator, codes.I0, body,
-            request_id=request_id, response_id=_swapped(request_id),
+            request_id=request_id, response_id=request_id.swapped(),
         )  # fmt: skip
 
     def credentials_updated(self, pending: Pending) -> list[Envelope]:
@@ -310,12 +310,12 @@ class Relay:
             root = xml.parse(envelope.payload)
             message = parse_message(root)
         except DuisParseError as exc:
-            self._record(key, checks.S1SP_MESSAGE, Outcome.REJECTED, exc.message)
+            self._log.record(key, checks.S1SP_MESSAGE, Outcome.REJECTED, exc.message)
             return []
         if root.tag not in EMBEDDED_ROOTS or not verify(
             root, self.credentials.keystore, expected_eui=None, expected_role=None, embedded=True
         ):
-            self._record(
+            self._log.record(
                 key, checks.S1SP_MESSAGE, Outcome.REJECTED, "S1SP signature does not verify"
             )
             return []
@@ -340,12 +340,12 @@ class Relay:
                 request_id.originator if request_id else Eui64(envelope.header("recipient") or "")
             )
         except InputError:
-            self._record(
+            self._log.record(
                 key, checks.S1SP_ALERT_RELAY, Outcome.REJECTED,
                 f"{alert.alert_code} names no recipient",
             )  # fmt: skip
             return []
-        self._record(
+        self._log.record(
             key, checks.S1SP_ALERT_RELAY, Outcome.RELAYED, f"{alert.alert_code} to {recipient}"
         )
         body = DCCAlertMessage(codes.N43.code, S1SPAlertDSP(alert))
@@ -366,14 +366,14 @@ class Relay:
             signed_response=response,
         )
         request_id = request.header.request_id
-        self._record(
+        self._log.record(
             pending.key, checks.S1SP_RESPONSE_RELAY, Outcome.RELAYED,
             f"to {request_id.originator}",
         )  # fmt: skip
         out = [
             self._envelope(
                 request_id.originator, codes.I0, body,
-                request_id=request_id, response_id=_swapped(request_id),
+                request_id=request_id, response_id=request_id.swapped(),
             )
         ]  # fmt: skip
         return out + self.credentials_updated(pending)
@@ -393,16 +393,6 @@ class Relay:
             self.credentials, user, code, body,
             now=self.now(), request_id=request_id, response_id=response_id,
         )  # fmt: skip
-
-    def _record(
-        self,
-        key: str,
-        check: checks.Check,
-        outcome: Outcome,
-        detail: str = "",
-        code: codes.Code | None = None,
-    ) -> None:
-        self._log.record(key, check, outcome, detail, code)
 
 
 def _overdue(table: dict[_K, Pending], limit: datetime) -> list[Pending]:
@@ -424,10 +414,6 @@ def _all_succeeded(payload: object) -> bool:
         return False
     outcomes = payload.outcome.replacement_outcomes if payload.outcome else ()
     return bool(outcomes) and all(int(o.status) == 0 for o in outcomes)
-
-
-def _swapped(request_id: RequestId) -> RequestId:
-    return RequestId(request_id.target, request_id.originator, request_id.counter)
 
 
 def _type(usage: KeyUsage | None, index: int) -> CertificateType:

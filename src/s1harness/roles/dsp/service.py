@@ -17,7 +17,6 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from types import MappingProxyType
 
-from s1harness.duis.errors import DuisParseError
 from s1harness.duis.messages import (
     PreCommand,
     Request,
@@ -126,7 +125,7 @@ class Dsp:
     # -- a User's request ------------------------------------------------------------------------
 
     def _on_request(self, envelope: Envelope) -> list[Envelope]:
-        request_id = _request_id(envelope.correlation_id)
+        request_id = RequestId.of_correlation(envelope.correlation_id)
         try:
             request, srv = self._read(envelope.payload, envelope.header("service"))
             return self._admit(request, srv, envelope.payload)
@@ -149,8 +148,8 @@ class Dsp:
         checks.counter(request, last, continuing=continuing)
         if service is not None:
             name = checks.web_service(request, service)
-            self._record(
-                str(request_id), spec_checks.WEB_SERVICE,
+            self.decisions.record(
+                str(request_id), spec_checks.WEB_SERVICE, Outcome.ACCEPTED,
                 f"command variant {request.header.command_variant} fits the {name} URL",
             )  # fmt: skip
         return request, checks.srv_supported(request)
@@ -160,7 +159,7 @@ class Dsp:
         device = checks.device_and_variant(self.registry, request, srv)
         key = str(request.header.request_id)
         for check in (spec_checks.ACCESS_MATRIX, spec_checks.DEVICE):
-            self._record(key, check)
+            self.decisions.record(key, check, Outcome.ACCEPTED)
         handler = self.HANDLERS.get((srv.variant, request.header.command_variant))
         if handler is None:
             raise checks.unhandled_variant(request.header.command_variant, srv)
@@ -173,7 +172,9 @@ class Dsp:
         certificates = checks.replacement_certificates(
             body, self.credentials.trust_anchors, self.now()
         )
-        self._record(key, spec_checks.CREDENTIALS_BODY, f"acting as {admitted.acting_role}")
+        self.decisions.record(
+            key, spec_checks.CREDENTIALS_BODY, Outcome.ACCEPTED, f"acting as {admitted.acting_role}"
+        )
         critical = srv.variant == "6.15.1"
         exemption = checks.rdp_exemption(
             admitted, body, srv, mp107=self.settings.mp107, critical=critical
@@ -182,10 +183,10 @@ class Dsp:
             self.decisions.record(key, spec_checks.RDP, Outcome.LIFTED, str(exemption))
         else:
             checks.eligibility(self.registry, admitted, self._eligible_at(body))
-            self._record(key, spec_checks.RDP)
+            self.decisions.record(key, spec_checks.RDP, Outcome.ACCEPTED)
         if self.settings.mp058:
             checks.mp058(self.registry, admitted, certificates)
-            self._record(key, spec_checks.MP058)
+            self.decisions.record(key, spec_checks.MP058, Outcome.ACCEPTED)
         return certificates
 
     def _eligible_at(self, body: checks.CredentialsBody) -> datetime:
@@ -222,7 +223,12 @@ class Dsp:
         pending = self._transforms.get(key)
         signed = checks.signed_precommand(request, pending.precommand if pending else None)
         assert pending is not None  # the pre-command check needs one
-        self._record(key, spec_checks.PRECOMMAND, "signed pre-command matches the one issued")
+        self.decisions.record(
+            key,
+            spec_checks.PRECOMMAND,
+            Outcome.ACCEPTED,
+            "signed pre-command matches the one issued",
+        )
         pending.raw = raw
         routed = self.relay.route(pending, signed)
         del self._transforms[key]
@@ -264,9 +270,6 @@ class Dsp:
         request_id = request.header.request_id
         self._last_counter[request_id.originator] = request_id.counter
 
-    def _record(self, key: str, check: spec_checks.Check, detail: str = "") -> None:
-        self.decisions.record(key, check, Outcome.ACCEPTED, detail)
-
     def _reply(
         self, request_id: RequestId, code: Code, variant: str, content: ResponseContent = None
     ) -> Envelope:
@@ -279,13 +282,6 @@ class Dsp:
             now=self.now(),
             request_id=request_id,
         )
-
-
-def _request_id(correlation: str) -> RequestId | None:
-    try:
-        return RequestId.parse(correlation)
-    except (ValueError, DuisParseError):
-        return None
 
 
 def _variant(payload: bytes) -> str:

@@ -53,8 +53,7 @@ from s1harness.smki.keystore import Keystore
 from s1harness.spec import checks as spec_checks
 from s1harness.spec import codes
 from s1harness.spec.bus import Envelope, Kind, device_inbox
-from s1harness.spec.checks import Check, Outcome, Refusal
-from s1harness.spec.codes import Code
+from s1harness.spec.checks import Outcome, Refusal
 from s1harness.spec.identifiers import DCC_EUI, Eui64
 from s1harness.spec.roles import KeyUsage, RemotePartyRole
 from s1harness.spec.users import UserRole
@@ -174,13 +173,13 @@ class S1sp:
         try:
             root = xml.parse(envelope.payload)
         except DuisParseError as exc:
-            self._record(
+            self.decisions.record(
                 envelope.correlation_id, spec_checks.COUNTERSIGNATURE, Outcome.REJECTED,
                 f"not XML, so not answered: {exc.message}",
             )  # fmt: skip
             return []
         device = Eui64(envelope.header("device") or "0000000000000000")
-        request_id = _request_id(envelope.correlation_id)
+        request_id = RequestId.of_correlation(envelope.correlation_id)
         try:
             cs = checks.countersignature(root, self.keystore, self._dsp)
             request = checks.inner_request(cs)
@@ -205,9 +204,9 @@ class S1sp:
             self.registry, cs, request, mp107=self.mp107, at=self.now(), precommand=precommand
         )
         if exemption is None:
-            self._record(key, spec_checks.S1SP_RDP, Outcome.ACCEPTED)
+            self.decisions.record(key, spec_checks.S1SP_RDP, Outcome.ACCEPTED)
         else:
-            self._record(key, spec_checks.S1SP_RDP, Outcome.LIFTED, str(exemption))
+            self.decisions.record(key, spec_checks.S1SP_RDP, Outcome.LIFTED, str(exemption))
         variant = request.header.service_reference_variant
         handler = self.HANDLERS.get(variant)
         if handler is None:
@@ -225,11 +224,11 @@ class S1sp:
         key = str(request.header.request_id)
         slot = checks.sender_slot(UserRole(cs.user_role))
         checks.owner(self.store, cs, request, slot)
-        self._record(key, spec_checks.OWNER, Outcome.ACCEPTED)
+        self.decisions.record(key, spec_checks.OWNER, Outcome.ACCEPTED)
         apdu = checks.authorisation(self.store, cs, slot, precommand)
-        self._record(key, spec_checks.AUTHORISATION, Outcome.ACCEPTED)
+        self.decisions.record(key, spec_checks.AUTHORISATION, Outcome.ACCEPTED)
         checks.counter(self.store, cs, slot, apdu.counter)
-        self._record(key, spec_checks.EXECUTION_COUNTER, Outcome.ACCEPTED)
+        self.decisions.record(key, spec_checks.EXECUTION_COUNTER, Outcome.ACCEPTED)
         execution = self._replacement(request.header.request_id, precommand, apdu)
         execution.sender, execution.counter = slot, apdu.counter
         return execution
@@ -303,7 +302,7 @@ class S1sp:
             counter=execution.counter,
             record=execution.to_json(),
         )
-        self._record(
+        self.decisions.record(
             str(execution.request_id), spec_checks.INSTRUCTION, Outcome.SENT,
             f"UPDATE_SECURITY_CREDENTIALS to {device}",
         )  # fmt: skip
@@ -354,7 +353,7 @@ class S1sp:
         if frame.status is not ResponseStatus.OK:
             self.store.complete(frame.device_id, frame.correlation, execution.target, None)
             reason = f"device answered {frame.status.name}"
-            self._record(key, spec_checks.EXECUTION, Outcome.REJECTED, reason, codes.S1VE5)
+            self.decisions.record(key, spec_checks.EXECUTION, Outcome.REJECTED, reason, codes.S1VE5)
             return [
                 replies.alert(
                     self.signer,
@@ -378,7 +377,7 @@ class S1sp:
                 self.store.floor(frame.device_id, execution.sender or execution.target)
             ),
         )
-        self._record(
+        self.decisions.record(
             key, spec_checks.EXECUTION, Outcome.ACCEPTED,
             f"{execution.target.value} slots of {frame.device_id} replaced",
         )  # fmt: skip
@@ -395,14 +394,14 @@ class S1sp:
             frame.device_id, SlotRole.NETWORK_OPERATOR, SlotKind.NON_CRITICAL
         ) or self.store.slot(frame.device_id, SlotRole.NETWORK_OPERATOR, SlotKind.CRITICAL)
         if slot is None or slot.owner is None:
-            self._record(
+            self.decisions.record(
                 f"{frame.device_id}:{frame.sequence}", spec_checks.ALERT_ROUTING,
                 Outcome.REJECTED, "no Network Operator slot",
             )  # fmt: skip
             return []
         code = f"{int(frame.alert_code):04X}"
         description = _describe(frame)
-        self._record(
+        self.decisions.record(
             f"{frame.device_id}:{frame.sequence}", spec_checks.ALERT_ROUTING, Outcome.ACCEPTED,
             f"{code} to {slot.owner}",
         )  # fmt: skip
@@ -418,25 +417,8 @@ class S1sp:
             )
         ]
 
-    def _record(
-        self,
-        request_id: str,
-        check: Check,
-        outcome: Outcome,
-        detail: str = "",
-        code: Code | None = None,
-    ) -> None:
-        self.decisions.record(request_id, check, outcome, detail, code)
-
     def _frame_rejected(self, key: str, detail: str) -> None:
-        self._record(key, spec_checks.S1SP_DEVICE_FRAME, Outcome.REJECTED, detail)
-
-
-def _request_id(correlation: str) -> RequestId | None:
-    try:
-        return RequestId.parse(correlation)
-    except (ValueError, DuisParseError):
-        return None
+        self.decisions.record(key, spec_checks.S1SP_DEVICE_FRAME, Outcome.REJECTED, detail)
 
 
 def _certificate(der: bytes) -> SmkiCertificate:
