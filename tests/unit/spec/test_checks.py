@@ -159,3 +159,37 @@ def test_the_mp107_predicate_over_every_combination() -> None:
     ]
     assert wrong == []
     assert sum(row in EXEMPT for row in rows) == 2
+
+
+# -- the document ---------------------------------------------------------------------------------
+
+
+def checks_table() -> str:
+    """The table of docs/checks.md, as the check table says it."""
+    rows = ["| hop | order | check | codes | what it checks | source |", "|---|---|---|---|---|---|"]
+    for check in sorted(CHECKS, key=lambda c: (c.hop != Hop.DSP, c.order)):
+        answers = ", ".join(str(c) for c in check.codes) or "—"
+        rows.append(
+            f"| {check.hop} | {check.order} | {check.name} | {answers} | {check.what} "
+            f"| {check.source} |"
+        )
+    return "\n".join(rows)
+
+
+def test_the_document_lists_every_check_as_the_table_has_it() -> None:
+    document = (ROOT / "docs" / "checks.md").read_text(encoding="utf-8")
+    assert checks_table() in document
+
+
+def codes_table() -> str:
+    """The code table of docs/checks.md, as the code table says it."""
+    rows = ["| code | kind | meaning | source |", "|---|---|---|---|"]
+    rows += [f"| {c.code} | {c.kind} | {c.meaning} | {c.source} |" for c in CODES.values()]
+    return "\n".join(rows)
+
+
+def test_the_document_lists_every_code_as_the_table_has_it() -> None:
+    document = (ROOT / "docs" / "checks.md").read_text(encoding="utf-8")
+    assert codes_table() in document
+    for exemption in (checks.SMETS2_CRITICAL, checks.SRPD_6_2_C, checks.SRPD_6_2_D):
+        assert f"| {exemption.name} | {', '.join(map(str, exemption.lifts))} |" in document
