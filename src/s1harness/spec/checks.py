@@ -63,6 +63,9 @@ class Check:
     def __str__(self) -> str:
         return self.name
 
+    def __repr__(self) -> str:
+        return f"Check({self.name!r})"
+
 
 @dataclass(frozen=True, slots=True)
 class Exemption:

@@ -48,6 +48,9 @@ class Code:
     def __str__(self) -> str:
         return self.code
 
+    def __repr__(self) -> str:
+        return f"Code({self.code!r})"
+
     @property
     def refuses(self) -> bool:
         """True for a code that refuses a request (an error or an S1SP alert)."""
