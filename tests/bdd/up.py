@@ -14,7 +14,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from s1harness.estate import Estate, dumps
-from s1harness.testing.scenarios import ScenarioFailure
+from s1harness.testing.expectations import ScenarioFailure
 
 READY = "s1harness up: ready"
 STOPPED = "s1harness up: stopped"

@@ -18,8 +18,8 @@ from s1harness.roles.user import Exchange
 from s1harness.spec.bus import Envelope
 from s1harness.spec.identifiers import Eui64
 from s1harness.testing import Harness, is_final
+from s1harness.testing.expectations import Case, ScenarioFailure, estate, expect_smets1_response
 from s1harness.testing.loop import Held, LoopThread
-from s1harness.testing.scenarios import Case, ScenarioFailure, estate, expect_smets1_response
 
 
 @dataclass(frozen=True)

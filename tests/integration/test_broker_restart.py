@@ -16,7 +16,7 @@ from s1harness.estate.presets import (
     WRONG_NETWORK_OPERATOR,
 )
 from s1harness.testing import Harness, is_final, refusal
-from s1harness.testing.scenarios import Case, estate
+from s1harness.testing.expectations import Case, estate
 
 pytestmark = [pytest.mark.mqtt, pytest.mark.vectors]
 

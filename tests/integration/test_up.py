@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from feature_runs import run_features
-from s1harness.testing.scenarios import estate
+from s1harness.testing.expectations import estate
 
 pytestmark = [pytest.mark.mqtt, pytest.mark.vectors]
 

@@ -362,7 +362,7 @@ async def test_every_message_of_a_run_passes_the_contract() -> None:
     from s1harness.estate.presets import WRONG_NETWORK_OPERATOR as WRONG
     from s1harness.services.inmemory import InMemoryBus
     from s1harness.testing import Harness, refusal
-    from s1harness.testing.scenarios import accepted, device_response, estate
+    from s1harness.testing.expectations import accepted, device_response, estate
 
     async with Harness.start(estate()) as h:
         assert isinstance(h.bus, InMemoryBus)  # it keeps every envelope published
