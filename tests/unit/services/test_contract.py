@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 import yaml
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
@@ -313,6 +313,7 @@ _JSON = st.recursive(
 )
 
 
+@settings(suppress_health_check=[HealthCheck.too_slow])  # recursive documents, a busy machine
 @given(st.dictionaries(st.sampled_from(["v", "id", "kind", "headers", "payload"]), _JSON))
 def test_any_json_document_gives_only_issues(document: dict[str, Any]) -> None:
     # Never valid: no kind of the contract is as short as the generated texts.
