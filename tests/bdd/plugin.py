@@ -9,11 +9,16 @@ Target (options, else environment variables, else the default):
   broker per pytest process (per xdist worker) serves every scenario it runs;
 * ``--s1h-external ROLE`` (repeatable) / ``S1HARNESS_EXTERNAL`` (comma-separated) — roles
   another build plays over the bus contract (``dsp``, ``s1sp:IOC``, ``s1sp:MOC``,
-  ``s1sp:FOC``, ``devices``).
+  ``s1sp:FOC``, ``devices``);
+* ``--s1h-up ROLE`` (repeatable) / ``S1HARNESS_UP`` (comma-separated) — roles the suite runs
+  in their own process, ``s1harness up --only ROLE``, started afresh for each scenario with
+  the scenario's estate on its broker and stopped when it ends; the Harness plays them no more
+  (as ``--s1h-external``) and reads their databases (a device's slots) where they keep them.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 from collections.abc import Callable, Iterator
@@ -45,6 +50,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="ROLE",
         help="a role another build plays (dsp, s1sp:IOC, s1sp:MOC, s1sp:FOC, devices)",
     )
+    group.addoption(
+        "--s1h-up",
+        action="append",
+        metavar="ROLE",
+        help="a role to run in its own process (s1harness up), afresh for each scenario",
+    )
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -56,12 +67,18 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def _target(config: pytest.Config) -> Target:
     bus = config.getoption("--s1h-bus") or os.environ.get("S1HARNESS_BUS") or "mqtt"
     broker = config.getoption("--s1h-broker") or os.environ.get("S1HARNESS_BROKER") or None
-    external = config.getoption("--s1h-external") or [
-        role for role in os.environ.get("S1HARNESS_EXTERNAL", "").split(",") if role.strip()
-    ]
+    external = _roles(config, "--s1h-external", "S1HARNESS_EXTERNAL")
+    up = _roles(config, "--s1h-up", "S1HARNESS_UP")
     if bus not in ("memory", "mqtt"):
         raise pytest.UsageError(f"S1HARNESS_BUS must be memory or mqtt, not {bus!r}")
-    return Target(bus, broker, tuple(role.strip() for role in external))
+    if up and bus != "mqtt":
+        raise pytest.UsageError("--s1h-up: a role in its own process needs the MQTT bus")
+    return Target(bus, broker, tuple(dict.fromkeys(external + up)), up)
+
+
+def _roles(config: pytest.Config, option: str, variable: str) -> tuple[str, ...]:
+    given = config.getoption(option) or os.environ.get(variable, "").split(",")
+    return tuple(role.strip() for role in given if role.strip())
 
 
 @pytest.fixture(scope="session")
@@ -82,15 +99,19 @@ def target(request: pytest.FixtureRequest, loop_thread: LoopThread) -> Iterator[
         return
     held = loop_thread.hold(EmbeddedBroker())
     try:
-        yield Target(chosen.bus, held.value.url, chosen.external)
+        yield dataclasses.replace(chosen, broker=held.value.url)
     finally:
         held.release()
 
 
 @pytest.fixture
-def world(loop_thread: LoopThread, target: Target) -> Iterator[World]:
-    """One scenario's World; its estate stops when the scenario ends."""
-    world = World(loop_thread, target)
+def world(
+    request: pytest.FixtureRequest, loop_thread: LoopThread, target: Target
+) -> Iterator[World]:
+    """One scenario's World; its estate stops when the scenario ends (with the roles it runs in
+    their own process, whose databases are kept in the scenario's folder)."""
+    data_dir = request.getfixturevalue("tmp_path") if target.up else None
+    world = World(loop_thread, target, data_dir=data_dir)
     yield world
     world.close()
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bdd.up import up
 from s1harness.duis.messages import RequestBody, Response
 from s1harness.estate import DspSpec, Estate
 from s1harness.estate.presets import NETWORK_OPERATOR, WRONG_NETWORK_OPERATOR
@@ -17,22 +18,25 @@ from s1harness.roles.user import Exchange
 from s1harness.spec.bus import Envelope
 from s1harness.spec.identifiers import Eui64
 from s1harness.testing import Harness, is_final
+from s1harness.testing.expectations import Case, ScenarioFailure, estate, expect_smets1_response
 from s1harness.testing.loop import Held, LoopThread
-from s1harness.testing.scenarios import Case, ScenarioFailure, estate, expect_smets1_response
 
 
 @dataclass(frozen=True)
 class Target:
-    """Where the suite runs: the bus, the broker and the roles another build plays."""
+    """Where the suite runs: the bus, the broker, the roles another build plays, and those of
+    them the suite runs in their own process for each scenario (``s1harness up``)."""
 
     bus: str = "mqtt"
     broker: str | None = None
     external: tuple[str, ...] = ()
+    up: tuple[str, ...] = ()
 
     def describe(self) -> str:
         where = self.broker or ("embedded broker" if self.bus == "mqtt" else "in memory")
         roles = f"; external: {', '.join(self.external)}" if self.external else ""
-        return f"{self.bus} ({where}){roles}"
+        own = f" (in their own process: {', '.join(self.up)})" if self.up else ""
+        return f"{self.bus} ({where}){roles}{own}"
 
 
 @dataclass
@@ -62,6 +66,7 @@ class World:
     marks: dict[Eui64, int] = field(default_factory=dict)
     notes: dict[str, Any] = field(default_factory=dict)
     _held: Held[Harness] | None = None
+    _up: Held[str] | None = None
 
     # -- the estate -------------------------------------------------------------------------
 
@@ -77,11 +82,19 @@ class World:
 
     @property
     def h(self) -> Harness:
-        """The running Harness (started now if no step has needed it yet)."""
+        """The running Harness (started now if no step has needed it yet), after the roles
+        the target runs in their own process (with the same estate and databases)."""
         if self._held is None:
+            chosen = self.estate()
+            if self.target.up and self._up is None:
+                if self.data_dir is None or self.target.broker is None:
+                    raise ScenarioFailure("roles in their own process need a folder and a broker")
+                self._up = self.loop.hold(
+                    up(self.data_dir, chosen, self.target.broker, self.target.up)
+                )
             self._held = self.loop.hold(
                 Harness.start(
-                    self.estate(),
+                    chosen,
                     bus=self.target.bus,
                     broker=self.target.broker,
                     external=self.target.external,
@@ -97,8 +110,13 @@ class World:
 
     def close(self) -> None:
         held, self._held = self._held, None
-        if held is not None:
-            held.release()
+        own, self._up = self._up, None
+        try:
+            if held is not None:
+                held.release()
+        finally:
+            if own is not None:
+                own.release()
 
     def run(self, coroutine: Any) -> Any:
         return self.loop.run(coroutine)

@@ -17,7 +17,7 @@ from s1harness.estate.presets import (
 )
 from s1harness.spec import checks
 from s1harness.testing import Harness, is_final, refusal
-from s1harness.testing.scenarios import Case, estate
+from s1harness.testing.expectations import Case, estate
 
 pytestmark = [pytest.mark.mqtt, pytest.mark.vectors]
 

@@ -1,44 +1,48 @@
-"""The scenarios of DESIGN §3.4 for every S1SP cohort and SMETS1 device type, end to end on
-the in-memory bus (the checks are :mod:`s1harness.testing.scenarios`, which ``s1harness run``
-executes too): each asserts the check that accepted or refused the request at every hop, and
-that a refusal changed no store."""
+"""The FIA scenarios — the feature suite (``features/``, steps in ``tests/bdd``) — on the buses
+a test site may use: in memory and against Mosquitto, each in a fresh pytest process (the
+normal test run covers the embedded MQTT broker). Every scenario passes: each asserts the check
+that accepted or refused the request at every hop, and that a refusal changed no store."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from s1harness.testing import Harness
-from s1harness.testing.scenarios import Scenario, catalogue
+from feature_runs import SuiteRun, run_features
 
-pytestmark = pytest.mark.vectors  # the DUIS XSD is read from the shared vectors
+pytestmark = [pytest.mark.vectors, pytest.mark.slow]  # the DUIS XSD is read from the vectors
 
-SCENARIOS = catalogue()
+FEATURE_RESULTS = 58
+"""The scenarios of the feature suite, every Examples row counted (none pending)."""
+
+MATRIX = {f"[{s1sp}-{device}]" for s1sp in ("IOC", "MOC", "FOC") for device in ("ESME", "GPF")}
+"""The cells of the sign-off matrix: a scenario outline over S1SPs and device types."""
+
+OUTLINES = (
+    "the_wrong_network_operator_hands",  # positive NO handover
+    "after_the_handover",  # the registered NO is the Known Remote Party afterwards
+    "suppliers_and_other_roles_are_refused",
+    "is_not_yet_updated",  # partial S1SP rollout
+    "deadlock",  # MP107 switch off
+    "outage_alerts",
+)
 
 
-def test_the_catalogue_covers_every_cohort_and_device_type() -> None:
-    for kind in ("positive NO handover", "negative Supplier", "partial S1SP rollout", "switch off"):
-        names = {s.name for s in SCENARIOS if s.name.startswith(kind)}
-        assert len(names) == 6, kind  # IOC, MOC, FOC x ESME, GPF
-    assert len(SCENARIOS) == 27
+def expect_every_scenario(run: SuiteRun) -> None:
+    run.expect_all_passed(FEATURE_RESULTS)
+    for outline in OUTLINES:
+        cells = {name[name.index("[") :] for name in run.results if outline in name}
+        assert cells == MATRIX, outline
 
 
-@pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: s.name)
-async def test_scenario_in_memory(scenario: Scenario) -> None:
-    async with Harness.start(scenario.estate) as h:
-        await scenario.check(h)
+def test_the_features_in_memory(tmp_path: Path) -> None:
+    expect_every_scenario(run_features(tmp_path, "--s1h-bus", "memory"))
 
 
 @pytest.mark.mqtt
-@pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: s.name)
-async def test_scenario_over_mqtt(scenario: Scenario) -> None:
-    """The same scenario over MQTT, on the embedded broker."""
-    async with Harness.start(scenario.estate, bus="mqtt") as h:
-        await scenario.check(h)
-
-
-@pytest.mark.mqtt
-@pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: s.name)
-async def test_scenario_against_mosquitto(scenario: Scenario, mosquitto_url: str) -> None:
-    """The same scenario over an external Mosquitto broker."""
-    async with Harness.start(scenario.estate, bus="mqtt", broker=mosquitto_url) as h:
-        await scenario.check(h)
+def test_the_features_against_mosquitto(tmp_path: Path, mosquitto_url: str) -> None:
+    """One pytest process: two workers on one broker would hear each other's scenarios."""
+    expect_every_scenario(
+        run_features(tmp_path, "--s1h-bus", "mqtt", "--s1h-broker", mosquitto_url)
+    )

@@ -1,90 +1,33 @@
-"""``s1harness up``: one S1SP as its own OS process while the Harness plays the rest with
-``external s1sp:IOC`` on the same broker — the IOC scenarios pass — and a clean stop."""
+"""``s1harness up``: one S1SP as its own OS process while the feature suite plays the rest —
+every scenario on a device of the IOC S1SP passes with that S1SP in a process of its own
+(``--s1h-up s1sp:IOC``), started afresh for each scenario and stopped cleanly after it — and
+what it says when it cannot start."""
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
-import os
-import signal
 import sys
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
 
-from s1harness.estate import Estate, dumps
-from s1harness.services.broker import EmbeddedBroker
-from s1harness.testing import Harness
-from s1harness.testing.scenarios import (
-    Case,
-    estate,
-    negative_roles,
-    partial_rollout,
-    positive_no_handover,
-    switch_off_deadlock,
-)
+from feature_runs import run_features
+from s1harness.testing.expectations import estate
 
 pytestmark = [pytest.mark.mqtt, pytest.mark.vectors]
-IOC = [Case("IOC", "ESME"), Case("IOC", "GPF")]
+
+IOC_SCENARIOS = 17
+"""The feature suite's scenarios on a device of the IOC S1SP (``-k IOC``)."""
 
 
-@asynccontextmanager
-async def _up(folder: Path, chosen: Estate, broker: str, *args: str) -> AsyncIterator[str]:
-    """``s1harness up`` in its own process, until the block ends; yields its ready line."""
-    (folder / "estate.yaml").write_text(dumps(chosen))
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "s1harness", "up", "--estate", str(folder), "--broker", broker,
-        "--data-dir", str(folder), *args,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )  # fmt: skip
-    assert process.stdout is not None and process.stderr is not None
-    try:
-        line = (await asyncio.wait_for(process.stdout.readline(), 30)).decode()
-        assert line.startswith("s1harness up: ready"), line + (await process.stderr.read()).decode()
-        yield line
-    finally:
-        if process.returncode is None:
-            process.send_signal(signal.SIGTERM)
-        rest = (await asyncio.wait_for(process.stdout.read(), 30)).decode()
-        errors = (await process.stderr.read()).decode()
-        assert await process.wait() == 0, errors
-        assert "s1harness up: stopped" in rest
-        assert "Traceback" not in errors
-
-
-@asynccontextmanager
-async def _harness_with_ioc_outside(folder: Path, chosen: Estate) -> AsyncIterator[Harness]:
-    async with (
-        EmbeddedBroker() as broker,
-        _up(folder, chosen, broker.url, "--only", "s1sp:IOC") as ready,
-    ):
-        assert "roles s1sp:IOC" in ready
-        async with Harness.start(
-            chosen, bus="mqtt", broker=broker.url, external=["s1sp:IOC"], data_dir=folder
-        ) as h:
-            yield h
-
-
-async def test_the_ioc_scenarios_with_the_s1sp_in_its_own_process(tmp_path: Path) -> None:
-    async with _harness_with_ioc_outside(tmp_path, estate()) as h:
-        for case in IOC:
-            await negative_roles(h, case)
-            await positive_no_handover(h, case)
-
-
-async def test_partial_rollout_with_the_not_updated_s1sp_in_its_own_process(tmp_path: Path) -> None:
-    async with _harness_with_ioc_outside(tmp_path, estate(not_updated="IOC")) as h:
-        for case in IOC:
-            await partial_rollout(h, case)
-
-
-async def test_the_deadlock_with_the_s1sp_in_its_own_process(tmp_path: Path) -> None:
-    async with _harness_with_ioc_outside(tmp_path, estate(dsp_mp107=False)) as h:
-        for case in IOC:
-            await switch_off_deadlock(h, case)
+@pytest.mark.slow
+def test_the_ioc_scenarios_with_the_s1sp_in_its_own_process(tmp_path: Path) -> None:
+    """Each scenario starts ``s1harness up --only s1sp:IOC`` with its own estate (the IOC
+    S1SP's MP107 switch as its Given steps set it) and databases: the process keeps a device's
+    slots and counters, so scenarios cannot share one."""
+    done = run_features(tmp_path, "-k", "IOC", "--s1h-up", "s1sp:IOC")
+    done.expect_all_passed(IOC_SCENARIOS)
 
 
 async def test_up_refuses_a_bad_role_in_one_line(tmp_path: Path) -> None:

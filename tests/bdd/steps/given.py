@@ -6,7 +6,7 @@ from pytest_bdd import given, parsers
 
 from bdd.world import World
 from s1harness.estate.presets import SUPPLIER
-from s1harness.testing.scenarios import Case, expect
+from s1harness.testing.expectations import Case, expect
 
 
 @given(parsers.re(r"the MP107 switch is (?P<state>on|off) at the DSP and at every S1SP"))

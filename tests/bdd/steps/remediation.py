@@ -12,7 +12,7 @@ from bdd.world import World
 from s1harness.registry.model import Cohort
 from s1harness.remediation import NoRegister, remediate
 from s1harness.remediation.report import Report
-from s1harness.testing.scenarios import expect
+from s1harness.testing.expectations import expect
 
 
 @given("an estate whose S1SP databases hold wrong Network Operator certificates")

@@ -13,7 +13,7 @@ from s1harness.roles.smets1.codes import LONG_OUTAGE
 from s1harness.roles.smets2.cells import NETWORK_OPERATOR_DS
 from s1harness.spec import checks
 from s1harness.testing import alert_code, refusal
-from s1harness.testing.scenarios import (
+from s1harness.testing.expectations import (
     COHORTS,
     Case,
     changed_by_refusal,

@@ -18,7 +18,7 @@ from s1harness.estate.presets import (
     SUPPLIER_AGENT,
 )
 from s1harness.spec.identifiers import Eui64
-from s1harness.testing.scenarios import ScenarioFailure
+from s1harness.testing.expectations import ScenarioFailure
 
 UNKNOWN_DEVICE = Eui64("00DB999999999999")
 """A device ID no estate's inventory holds."""
