@@ -17,6 +17,7 @@ Feature: A Network Operator corrects a wrong Network Operator certificate on a S
     When the wrong Network Operator replaces the Network Operator certificates with the registered Network Operator's
     Then the DSP accepts the request without the registration data check
     And the <s1sp> S1SP accepts the request without the registration data check
+    And the <s1sp> S1SP accepts the request at S1SR 4.2 and executes it
     And the device holds the registered Network Operator's certificates
     And the registered Network Operator is told its certificates were placed
 

@@ -57,6 +57,28 @@ def accepted_at_rdp(world: World, hop: str, how: str) -> None:
 
 @then(
     parsers.re(
+        r"the (?P<hop>IOC S1SP|MOC S1SP|FOC S1SP) accepts the request at (?P<check>.+) "
+        r"and executes it"
+    )
+)
+def executed_after(world: World, hop: str, check: str) -> None:
+    """The S1SP passed ``check`` and the device carried the request out: the User got I0 (the
+    pre-command), I99, then the SMETS1 response — and, where the Harness runs that S1SP, its
+    decisions say so."""
+    named = checks.named(check)
+    expect(named.hop == "S1SP", f"{check} is a check of the {named.hop}, not of the S1SP")
+    world.expect_accepted("the request")
+    codes = world.last.exchange.codes
+    expect(codes == ["I0", "I99", "I0"], f"I0, I99, I0 for the critical flow: {codes}")
+    where = _hop(hop)
+    if world.h.plays(where):
+        steps = decisions(world.h, world.last.exchange)
+        for wanted in ((where, str(named), "accepted"), (where, str(checks.EXECUTION), "accepted")):
+            expect(wanted in steps, f"{' '.join(wanted)} (decisions: {steps})")
+
+
+@then(
+    parsers.re(
         r"the (?P<hop>DSP|IOC S1SP|MOC S1SP|FOC S1SP) refuses the request "
         r"with (?P<code>\S+) at (?P<check>.+)"
     )

@@ -166,7 +166,10 @@ def test_the_mp107_predicate_over_every_combination() -> None:
 
 def checks_table() -> str:
     """The table of docs/checks.md, as the check table says it."""
-    rows = ["| hop | order | check | codes | what it checks | source |", "|---|---|---|---|---|---|"]
+    rows = [
+        "| hop | order | check | codes | what it checks | source |",
+        "|---|---|---|---|---|---|",
+    ]
     for check in sorted(CHECKS, key=lambda c: (c.hop != Hop.DSP, c.order)):
         answers = ", ".join(str(c) for c in check.codes) or "—"
         rows.append(
