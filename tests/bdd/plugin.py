@@ -10,6 +10,9 @@ Target (options, else environment variables, else the default):
 * ``--s1h-external ROLE`` (repeatable) / ``S1HARNESS_EXTERNAL`` (comma-separated) — roles
   another build plays over the bus contract (``dsp``, ``s1sp:IOC``, ``s1sp:MOC``,
   ``s1sp:FOC``, ``devices``);
+* ``--s1h-run ID`` / ``S1HARNESS_RUN`` — the run ID the topics sit under on the broker
+  (``s1h/v2/ID/...``); by default a fresh one per scenario, or ``default`` (what
+  ``s1harness up`` serves unless told ``--run``) when another build plays a role;
 * ``--s1h-up ROLE`` (repeatable) / ``S1HARNESS_UP`` (comma-separated) — roles the suite runs
   in their own process, ``s1harness up --only ROLE``, started afresh for each scenario with
   the scenario's estate on its broker and stopped when it ends; the Harness plays them no more
@@ -28,6 +31,8 @@ import pytest
 
 from bdd.world import Target, World
 from s1harness.services.broker import EmbeddedBroker
+from s1harness.spec.bus import run_id
+from s1harness.spec.errors import InputError
 from s1harness.testing.evidence import exhibits
 from s1harness.testing.loop import LoopThread, refuse_async_step
 
@@ -50,6 +55,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="ROLE",
         help="a role another build plays (dsp, s1sp:IOC, s1sp:MOC, s1sp:FOC, devices)",
     )
+    group.addoption("--s1h-run", metavar="ID", help="run ID on the broker (s1h/v2/ID/...)")
     group.addoption(
         "--s1h-up",
         action="append",
@@ -73,7 +79,13 @@ def _target(config: pytest.Config) -> Target:
         raise pytest.UsageError(f"S1HARNESS_BUS must be memory or mqtt, not {bus!r}")
     if up and bus != "mqtt":
         raise pytest.UsageError("--s1h-up: a role in its own process needs the MQTT bus")
-    return Target(bus, broker, tuple(dict.fromkeys(external + up)), up)
+    run = config.getoption("--s1h-run") or os.environ.get("S1HARNESS_RUN") or None
+    if run is not None:
+        try:
+            run_id(run)
+        except InputError as exc:
+            raise pytest.UsageError(f"--s1h-run: {exc.message}") from None
+    return Target(bus, broker, tuple(dict.fromkeys(external + up)), up, run)
 
 
 def _roles(config: pytest.Config, option: str, variable: str) -> tuple[str, ...]:

@@ -31,6 +31,9 @@ class Target:
     broker: str | None = None
     external: tuple[str, ...] = ()
     up: tuple[str, ...] = ()
+    run: str | None = None
+    """The run ID on the broker (None: a fresh one per scenario, or ``default`` with roles
+    another build plays)."""
 
     def describe(self) -> str:
         where = self.broker or ("embedded broker" if self.bus == "mqtt" else "in memory")
@@ -100,6 +103,7 @@ class World:
                     external=self.target.external,
                     data_dir=self.data_dir,
                     record=True,
+                    run=self.target.run,
                 )
             )
         return self._held.value

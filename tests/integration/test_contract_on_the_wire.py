@@ -14,7 +14,7 @@ import pytest
 from feature_runs import run_features_async
 from s1harness.services.broker import EmbeddedBroker
 from s1harness.services.contract import check
-from s1harness.spec.bus import PREFIX, Kind
+from s1harness.spec.bus import ROOT, Kind
 from s1harness.spec.wire import decode
 
 pytestmark = [pytest.mark.mqtt, pytest.mark.vectors]
@@ -30,7 +30,7 @@ async def test_every_message_on_the_broker_passes_the_contract(tmp_path: Path) -
         EmbeddedBroker() as broker,
         aiomqtt.Client(broker.host, broker.port) as sniffer,
     ):
-        await sniffer.subscribe(f"{PREFIX}/#", qos=1)
+        await sniffer.subscribe(f"{ROOT}/#", qos=1)  # every run on the broker
         listening = asyncio.create_task(_listen(sniffer, heard))
         try:
             done = await run_features_async(

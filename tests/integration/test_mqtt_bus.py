@@ -11,14 +11,14 @@ import pytest
 
 from s1harness.services.broker import EmbeddedBroker
 from s1harness.services.mqtt import MqttBus, parse_url
-from s1harness.spec.bus import Envelope, Kind
+from s1harness.spec.bus import DEFAULT_RUN, Envelope, Kind, on_wire
 from s1harness.spec.errors import InputError
 from s1harness.spec.wire import Delivery, acks, decode_ack, encode
 
 pytestmark = pytest.mark.mqtt
 
 
-def _envelope(n: int, topic: str = "s1h/v1/test/a") -> Envelope:
+def _envelope(n: int, topic: str = "test/a") -> Envelope:
     return Envelope(topic, Kind.GBCS_COMMAND, bytes([n % 256]) * 40, str(n))
 
 
@@ -30,10 +30,10 @@ async def _drained(bus: MqttBus, timeout: float = 10.0) -> None:
 
 async def test_delivery_in_order_with_filters_and_acknowledgement() -> None:
     async with EmbeddedBroker() as broker, MqttBus(broker.url) as a, MqttBus(broker.url) as b:
-        everything, only_b = b.subscribe("s1h/v1/test/#"), b.subscribe("s1h/v1/test/b")
+        everything, only_b = b.subscribe("test/#"), b.subscribe("test/b")
         await b.subscribed()
         for n in range(50):
-            await a.publish(_envelope(n, "s1h/v1/test/a" if n % 2 else "s1h/v1/test/b"))
+            await a.publish(_envelope(n, "test/a" if n % 2 else "test/b"))
         got = [await everything.get(5) for _ in range(50)]
         assert [e.correlation_id for e in got] == [str(n) for n in range(50)]
         assert [(await only_b.get(5)).correlation_id for _ in range(25)] == [
@@ -47,13 +47,13 @@ async def test_delivery_in_order_with_filters_and_acknowledgement() -> None:
 
 async def test_a_repeated_message_id_is_handed_on_once_and_acknowledged_again() -> None:
     async with EmbeddedBroker() as broker, MqttBus(broker.url) as b:
-        subscription = b.subscribe("s1h/v1/test/#")
+        subscription = b.subscribe("test/#")
         await b.subscribed()
         async with aiomqtt.Client(broker.host, broker.port) as raw:
-            await raw.subscribe(acks("raw"), qos=1)
+            await raw.subscribe(on_wire(DEFAULT_RUN, acks("raw")), qos=1)
             data = encode(Delivery(_envelope(1), "same-id", acks("raw")))
             for _ in range(3):
-                await raw.publish("s1h/v1/test/a", data, qos=1)
+                await raw.publish(on_wire(DEFAULT_RUN, "test/a"), data, qos=1)
             acknowledged: list[str] = []
             async with asyncio.timeout(5):
                 async for message in raw.messages:
@@ -73,7 +73,7 @@ async def test_a_broker_restart_loses_nothing_and_runs_nothing_twice() -> None:
         MqttBus(broker.url, retry_interval=0.2) as a,
         MqttBus(broker.url, retry_interval=0.2) as b,
     ):
-        subscription = b.subscribe("s1h/v1/test/#")
+        subscription = b.subscribe("test/#")
         await b.subscribed()
         for n in range(20):
             await a.publish(_envelope(n))
@@ -92,15 +92,15 @@ async def test_a_broker_restart_loses_nothing_and_runs_nothing_twice() -> None:
 
 async def test_undecodable_and_foreign_messages_are_dropped() -> None:
     async with EmbeddedBroker() as broker, MqttBus(broker.url) as b:
-        subscription = b.subscribe("s1h/v1/test/#")
+        subscription = b.subscribe("test/#")
         await b.subscribed()
         async with aiomqtt.Client(broker.host, broker.port) as raw:
-            await raw.publish("s1h/v1/test/a", b"not an envelope", qos=1)
+            await raw.publish(on_wire(DEFAULT_RUN, "test/a"), b"not an envelope", qos=1)
             # A retained message on a topic b never subscribed to: amqtt may push it anyway.
             await raw.subscribe("elsewhere/status", qos=1)
             await raw.publish("elsewhere/status", b"retained", qos=1, retain=True)
         async with MqttBus(broker.url) as late:
-            other = late.subscribe("s1h/v1/test/#")
+            other = late.subscribe("test/#")
             await late.subscribed()
             await asyncio.sleep(0.3)
             assert other.pending() == 0

@@ -9,7 +9,7 @@ from s1harness.spec.bus import Envelope, Kind
 
 
 def _envelope() -> Envelope:
-    return Envelope("s1h/v1/dsp/from-devices", Kind.GBCS_DEVICE_FRAME, b"\xdd", "c")
+    return Envelope("dsp/from-devices", Kind.GBCS_DEVICE_FRAME, b"\xdd", "c")
 
 
 def test_a_handler_is_a_stage_named_by_role_and_kind() -> None:
@@ -21,7 +21,7 @@ def test_a_handler_is_a_stage_named_by_role_and_kind() -> None:
         stages.count("verify")
         return [envelope]
 
-    staged = stages.wrap("s1h/v1/dsp/from-devices", handler)
+    staged = stages.wrap("dsp/from-devices", handler)
     assert staged(_envelope()) == [_envelope()]
     assert seen == ["dsp <- gbcs-device-frame"]
     assert stages.current is None
@@ -31,7 +31,7 @@ def test_a_handler_is_a_stage_named_by_role_and_kind() -> None:
 
 def test_timing_charges_each_stage_and_leaves_the_rest_to_the_bus() -> None:
     stages = Stages()
-    staged = stages.wrap("s1h/v1/s1sp/IOC/requests", lambda envelope: [])
+    staged = stages.wrap("s1sp/IOC/requests", lambda envelope: [])
     with stages.timing():
         for _ in range(4):
             staged(_envelope())
@@ -52,6 +52,6 @@ def test_a_failing_handler_still_leaves_its_stage() -> None:
         raise ValueError("a role's bug")
 
     with stages.timing(), pytest.raises(ValueError, match="a role's bug"):
-        stages.wrap("s1h/v1/dsp/from-devices", broken)(_envelope())
+        stages.wrap("dsp/from-devices", broken)(_envelope())
     assert stages.current is None
     assert "dsp <- gbcs-device-frame" in stages.seconds

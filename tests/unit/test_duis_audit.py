@@ -23,7 +23,7 @@ def _audited(*envelopes: tuple[Kind, bytes]) -> DuisAudit:
     innermost listener alone hears, so the suite's audit does not fail these tests."""
     with listening(DuisAudit()) as audit:
         for kind, payload in envelopes:
-            Envelope("s1h/v1/dsp/requests", kind, payload, "c")
+            Envelope("dsp/requests", kind, payload, "c")
     return audit
 
 
@@ -49,8 +49,8 @@ def test_only_duis_kinds_are_audited() -> None:
 def test_exempt_envelopes_are_not_checked() -> None:
     with listening(DuisAudit()) as audit:
         with audit.exempt():
-            Envelope("s1h/v1/dsp/requests", Kind.DUIS_REQUEST, b"broken on purpose", "c")
-        Envelope("s1h/v1/dsp/requests", Kind.DUIS_REQUEST, b"not exempt", "c")
+            Envelope("dsp/requests", Kind.DUIS_REQUEST, b"broken on purpose", "c")
+        Envelope("dsp/requests", Kind.DUIS_REQUEST, b"not exempt", "c")
     assert audit.checked == 1
     assert len(audit.failures) == 1
 

@@ -35,7 +35,7 @@ class Stages:
 
     def wrap(self, pattern: str, handler: Handler) -> Handler:
         """``handler`` (subscribed to ``pattern``), reporting to these stages."""
-        role = pattern.split("/")[2] if pattern.count("/") >= 2 else pattern
+        role = pattern.split("/", maxsplit=1)[0]
 
         def staged(envelope: Envelope) -> list[Envelope]:
             with self.stage(f"{role} <- {envelope.kind}"):

@@ -22,6 +22,7 @@ from rich.table import Table
 from s1harness.estate.presets import resolve
 from s1harness.services.mqtt import MqttBus
 from s1harness.services.up import ROLES, Running, UpConfig, serve
+from s1harness.spec.bus import DEFAULT_RUN, run_id
 from s1harness.spec.errors import InputError
 from s1harness.spec.identifiers import Eui64
 
@@ -54,6 +55,10 @@ def up(
         list[str] | None,
         typer.Option("--receive-url", help="EUI=URL: where a User's async messages go."),
     ] = None,
+    run: Annotated[
+        str,
+        typer.Option("--run", help="The run ID: topics sit under s1h/v2/RUN/ on the broker."),
+    ] = DEFAULT_RUN,
 ) -> int:
     """Run the emulators as long-lived services until Ctrl-C or SIGTERM."""
     config = UpConfig(
@@ -64,6 +69,7 @@ def up(
         data_dir=data_dir,
         duis_port=duis_port,
         receive_urls=_receive_urls(receive_url or []),
+        run=run_id(run),
     )
     _logging(interactive=sys.stdout.isatty())
     asyncio.run(_main(config, interactive=sys.stdout.isatty()))
@@ -107,7 +113,7 @@ async def _main(config: UpConfig, *, interactive: bool) -> None:
 
 def _where(running: Running) -> str:
     roles = ", ".join(running.roles) or "no role"
-    parts = [f"broker {running.bus.url}", f"roles {roles}"]
+    parts = [f"broker {running.bus.url}", f"run {running.config.run}", f"roles {roles}"]
     parts += [f"{k} {v}" for k, v in running.extra.items()]
     return "; ".join(parts)
 

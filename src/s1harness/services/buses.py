@@ -11,6 +11,7 @@ from s1harness.services.broker import EmbeddedBroker
 from s1harness.services.inmemory import InMemoryBus
 from s1harness.services.mqtt import MqttBus
 from s1harness.services.transport import Transport
+from s1harness.spec.bus import DEFAULT_RUN
 from s1harness.spec.errors import InputError
 
 KINDS = ("memory", "mqtt")
@@ -34,10 +35,15 @@ class OpenBus:
 
 @asynccontextmanager
 async def open_bus(
-    kind: str = "mqtt", *, broker: str | None = None, client_id: str | None = None
+    kind: str = "mqtt",
+    *,
+    broker: str | None = None,
+    client_id: str | None = None,
+    run: str = DEFAULT_RUN,
 ) -> AsyncIterator[OpenBus]:
     """A bus for the run: ``memory``, or ``mqtt`` on ``broker`` (a URL) or, without one, on an
-    embedded broker started here and stopped on exit.
+    embedded broker started here and stopped on exit. On MQTT every topic sits under the run
+    ID ``run`` (:func:`s1harness.spec.bus.on_wire`).
 
     Raises:
         InputError: for an unknown kind, a broker URL with the in-memory bus, a bad URL or an
@@ -51,10 +57,13 @@ async def open_bus(
         yield OpenBus(InMemoryBus(), kind)
         return
     if broker is not None:
-        async with MqttBus(broker, client_id=client_id) as bus:
+        async with MqttBus(broker, client_id=client_id, run=run) as bus:
             yield OpenBus(bus, kind)
         return
-    async with EmbeddedBroker() as embedded, MqttBus(embedded.url, client_id=client_id) as bus:
+    async with (
+        EmbeddedBroker() as embedded,
+        MqttBus(embedded.url, client_id=client_id, run=run) as bus,
+    ):
         yield OpenBus(bus, kind, embedded)
 
 

@@ -24,8 +24,8 @@ class InMemoryBus:
         for subscription in self._index.for_topic(envelope.topic):
             subscription.deliver(envelope)
 
-    def subscribe(self, pattern: str) -> QueuedSubscription:
-        subscription = QueuedSubscription(pattern, self.unsubscribe)
+    def subscribe(self, pattern: str, *, observe: bool = False) -> QueuedSubscription:
+        subscription = QueuedSubscription(pattern, self.unsubscribe, observe=observe)
         self._index.add(subscription)
         return subscription
 

@@ -31,7 +31,7 @@ from urllib.parse import urlsplit
 import aiomqtt
 
 from s1harness.services.topics import QueuedSubscription, TopicIndex
-from s1harness.spec.bus import Envelope
+from s1harness.spec.bus import DEFAULT_RUN, Envelope, off_wire, on_wire, run_id
 from s1harness.spec.errors import InputError
 from s1harness.spec.wire import (
     Delivery,
@@ -110,6 +110,8 @@ class MqttBus:
         retry_interval: Seconds before an unacknowledged message is sent again.
         give_up_after: Seconds after which an unacknowledged message is dropped and logged.
         connect_timeout: Seconds :meth:`__aenter__` waits for the first connection.
+        run: The run ID: every topic this bus uses sits under ``s1h/v2/<run>/`` on the
+            broker, so runs sharing a broker never hear each other.
         ack_delay: Seconds acknowledgements are gathered before they are sent
             (:data:`ACK_DELAY`); 0 sends them as soon as the loop gets to them.
     """
@@ -123,8 +125,10 @@ class MqttBus:
         give_up_after: float = 600.0,
         connect_timeout: float = 10.0,
         ack_delay: float = ACK_DELAY,
+        run: str = DEFAULT_RUN,
     ) -> None:
         self.url = url
+        self.run = run_id(run)
         self.host, self.port = parse_url(url)
         self.client_id = client_id or f"s1h-{uuid.uuid4().hex[:12]}"
         self.ack_topic = acks(self.client_id)
@@ -199,12 +203,13 @@ class MqttBus:
         """Queue ``envelope``; it is sent (again) until a consumer acknowledges it."""
         message_id = uuid.uuid4().hex
         data = encode(Delivery(envelope, message_id, self.ack_topic))
-        self._outbox[message_id] = _Outgoing(envelope.topic, data, time.monotonic())
+        topic = on_wire(self.run, envelope.topic)
+        self._outbox[message_id] = _Outgoing(topic, data, time.monotonic())
         self.stats.published += 1
         self._to_send.put_nowait(message_id)
 
-    def subscribe(self, pattern: str) -> QueuedSubscription:
-        subscription = QueuedSubscription(pattern, self.unsubscribe)
+    def subscribe(self, pattern: str, *, observe: bool = False) -> QueuedSubscription:
+        subscription = QueuedSubscription(pattern, self.unsubscribe, observe=observe)
         self._index.add(subscription)
         self._patterns[pattern] = self._patterns.get(pattern, 0) + 1
         if self._patterns[pattern] == 1 and self._client is not None:
@@ -264,9 +269,8 @@ class MqttBus:
             self._to_send.put_nowait(message_id)
         self._connected.set()
 
-    @staticmethod
-    async def _subscribe(client: aiomqtt.Client, pattern: str) -> None:
-        await client.subscribe(pattern, qos=1)
+    async def _subscribe(self, client: aiomqtt.Client, pattern: str) -> None:
+        await client.subscribe(on_wire(self.run, pattern), qos=1)
 
     async def _serve(self, client: aiomqtt.Client) -> None:
         helpers = [
@@ -351,9 +355,12 @@ class MqttBus:
             for topic, ids in due.items():
                 # If this publish fails, the producer will send those messages again, and they
                 # will be acknowledged as repeats then.
-                await client.publish(topic, encode_ack(ids), qos=1)
+                await client.publish(on_wire(self.run, topic), encode_ack(ids), qos=1)
 
-    async def _receive(self, client: aiomqtt.Client, topic: str, data: bytes) -> None:
+    async def _receive(self, client: aiomqtt.Client, wire_topic: str, data: bytes) -> None:
+        topic = off_wire(self.run, wire_topic)
+        if topic is None:
+            return  # another run's (amqtt's retained-message leak)
         if topic == self.ack_topic:
             self._acknowledged(topic, data)
             return
@@ -373,7 +380,7 @@ class MqttBus:
             self._remember(delivery.message_id)
             for subscription in takers:
                 subscription.deliver(delivery.envelope)
-        if delivery.ack_to:
+        if delivery.ack_to and not all(s.observe for s in takers):
             self._acks_due.setdefault(delivery.ack_to, []).append(delivery.message_id)
             self._ack_ready.set()
 

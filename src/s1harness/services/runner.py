@@ -37,11 +37,25 @@ class HandlerFailure:
 
 
 class RoleRunner:
-    """Delivers a transport's envelopes to role handlers until closed (an async context)."""
+    """Delivers a transport's envelopes to role handlers until closed (an async context).
 
-    def __init__(self, transport: Transport, routes: Sequence[tuple[str, Handler]]) -> None:
+    Args:
+        transport: The bus.
+        routes: (topic filter, handler) of the roles run here: they consume what they take.
+        observers: (topic filter, handler) that watch without consuming (a recorder of the
+            traffic of roles another build plays).
+    """
+
+    def __init__(
+        self,
+        transport: Transport,
+        routes: Sequence[tuple[str, Handler]],
+        *,
+        observers: Sequence[tuple[str, Handler]] = (),
+    ) -> None:
         self._transport = transport
-        self._routes = list(routes)
+        self._routes = [(pattern, handler, False) for pattern, handler in routes]
+        self._routes += [(pattern, handler, True) for pattern, handler in observers]
         self._subscriptions: list[Subscription] = []
         self._busy = 0
         self._tasks: list[asyncio.Task[None]] = []
@@ -49,8 +63,8 @@ class RoleRunner:
         self.delivered = 0
 
     async def __aenter__(self) -> RoleRunner:
-        for index, (pattern, handler) in enumerate(self._routes):
-            subscription = self._transport.subscribe(pattern)
+        for index, (pattern, handler, observe) in enumerate(self._routes):
+            subscription = self._transport.subscribe(pattern, observe=observe)
             self._subscriptions.append(subscription)
             self._tasks.append(
                 asyncio.create_task(

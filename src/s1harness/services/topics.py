@@ -69,8 +69,18 @@ class QueuedSubscription:
     bus delivers what its :class:`TopicIndex` says matches; ``close`` gives the subscription
     back to the bus (``release``)."""
 
-    def __init__(self, pattern: str, release: Callable[[QueuedSubscription], None]) -> None:
+    def __init__(
+        self,
+        pattern: str,
+        release: Callable[[QueuedSubscription], None],
+        *,
+        observe: bool = False,
+    ) -> None:
         self.pattern = pattern
+        self.observe = observe
+        """An observer sees what it matches but never consumes it: a bus acknowledges a
+        message only for a subscription that consumes it, so watching the traffic of a role
+        someone else plays never takes that role's messages from it."""
         self._release = release
         self._queue: asyncio.Queue[Envelope] = asyncio.Queue()
 

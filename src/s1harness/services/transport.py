@@ -33,8 +33,10 @@ class Transport(Protocol):
     async def publish(self, envelope: Envelope) -> None:
         """Send ``envelope`` on its topic; once this returns, it will not be lost."""
 
-    def subscribe(self, pattern: str) -> Subscription:
-        """Envelopes on topics matching ``pattern`` from now on."""
+    def subscribe(self, pattern: str, *, observe: bool = False) -> Subscription:
+        """Envelopes on topics matching ``pattern`` from now on. With ``observe`` they are seen
+        without consuming them: a message only observed is not acknowledged, so its producer
+        goes on offering it to the consumer it is for."""
 
     async def subscribed(self) -> None:
         """Return once every subscription so far is in place (a broker has confirmed it)."""

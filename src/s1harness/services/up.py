@@ -23,6 +23,7 @@ from s1harness.estate.model import Estate
 from s1harness.services.buses import OpenBus, open_bus
 from s1harness.services.duis_http import DuisEndpoint
 from s1harness.services.runner import RoleRunner
+from s1harness.spec.bus import DEFAULT_RUN
 from s1harness.spec.clock import RunningClock
 from s1harness.spec.errors import InputError
 from s1harness.spec.identifiers import Eui64
@@ -45,6 +46,8 @@ class UpConfig:
         client_id: The MQTT client identifier (default: derived from the roles).
         duis_port: Serve the DCC Boxed DUIS web service on this port (0: a free one).
         receive_urls: Users' receive URLs, over the estate's own.
+        run: The run ID its topics sit under on the broker (a test run with external roles
+            uses :data:`~s1harness.spec.bus.DEFAULT_RUN` unless told otherwise).
     """
 
     estate: Estate
@@ -55,6 +58,7 @@ class UpConfig:
     client_id: str | None = None
     duis_port: int | None = None
     receive_urls: Mapping[Eui64, str] = field(default_factory=dict)
+    run: str = DEFAULT_RUN
 
     def roles(self, deployed: Iterable[str]) -> list[str]:
         """The roles to run, in :data:`ROLES` order.
@@ -105,7 +109,7 @@ async def serve(config: UpConfig, stop: asyncio.Event, *, on_ready: Hook | None 
         routes = [route for role in roles for route in system.roles()[role]]
         client_id = config.client_id or _client_id(roles)
         async with (
-            open_bus("mqtt", broker=config.broker, client_id=client_id) as bus,
+            open_bus("mqtt", broker=config.broker, client_id=client_id, run=config.run) as bus,
             RoleRunner(bus.transport, routes) as runner,
             _endpoint(config, bus) as endpoint,
         ):

@@ -1,17 +1,29 @@
 """The message contract between parties: envelopes and topics (transport-independent).
 
 Every hop of the emulated system is an :class:`Envelope` on a topic. Roles (sans-IO) consume
-and produce envelopes; a transport (the in-memory bus, MQTT) only moves them. Topic names are
-versioned (``s1h/v1/...``); the same names are what an external build subscribes to.
+and produce envelopes; a transport (the in-memory bus, MQTT) only moves them.
+
+A role names topics relative to its run (``dsp/requests``, ``users/<EUI>/inbox``). On a broker
+every topic of a run sits under ``s1h/v2/<run>/`` (:func:`on_wire`): runs that share a broker
+— two test runs, the workers of one, a build under test serving one of them — never hear each
+other. The run ID is part of the contract (``docs/asyncapi.yaml``).
 """
 
 from __future__ import annotations
 
 import enum
+import re
+import secrets
 import sys
 from dataclasses import dataclass, field
 
-PREFIX = "s1h/v1"
+from s1harness.spec.errors import InputError
+
+ROOT = "s1h/v2"
+"""The contract's topic root on a broker, with its major version."""
+DEFAULT_RUN = "default"
+"""The run ID ``s1harness up`` serves, and a run with external roles uses, unless told."""
+_RUN = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 class Kind(enum.StrEnum):
@@ -71,37 +83,64 @@ class Envelope:
 
 def dsp_requests() -> str:
     """DCC Users → DSP."""
-    return f"{PREFIX}/dsp/requests"
+    return "dsp/requests"
 
 
 def user_inbox(user_id: str) -> str:
     """DSP → one DCC User (sync replies, async responses, alerts)."""
-    return f"{PREFIX}/users/{user_id}/inbox"
+    return f"users/{user_id}/inbox"
 
 
 def s1sp_requests(cohort: str) -> str:
     """DSP → the S1SP serving a cohort (IOC, MOC, FOC)."""
-    return f"{PREFIX}/s1sp/{cohort}/requests"
+    return f"s1sp/{cohort}/requests"
 
 
 def dsp_from_s1sp() -> str:
     """Every S1SP → DSP."""
-    return f"{PREFIX}/dsp/from-s1sp"
+    return "dsp/from-s1sp"
 
 
 def device_inbox(device_id: str) -> str:
     """CSP (for the DSP) → a SMETS2 device, or an S1SP → a SMETS1 device."""
-    return f"{PREFIX}/devices/{device_id}/inbox"
+    return f"devices/{device_id}/inbox"
 
 
 def dsp_from_devices() -> str:
     """SMETS2 devices → CSP/DSP."""
-    return f"{PREFIX}/dsp/from-devices"
+    return "dsp/from-devices"
 
 
 def s1sp_from_devices(cohort: str) -> str:
     """SMETS1 devices → the S1SP serving their cohort."""
-    return f"{PREFIX}/s1sp/{cohort}/from-devices"
+    return f"s1sp/{cohort}/from-devices"
+
+
+def run_id(text: str) -> str:
+    """A run ID as given (1-64 letters, digits, ``-`` and ``_``).
+
+    Raises:
+        InputError: for anything else.
+    """
+    if not _RUN.fullmatch(text):
+        raise InputError(f"run ID {text!r}: use 1-64 letters, digits, '-' or '_'")
+    return text
+
+
+def new_run_id() -> str:
+    """A fresh random run ID."""
+    return f"run-{secrets.token_hex(6)}"
+
+
+def on_wire(run: str, topic: str) -> str:
+    """Where a run's topic (or topic filter) sits on a broker: ``s1h/v2/<run>/<topic>``."""
+    return f"{ROOT}/{run}/{topic}"
+
+
+def off_wire(run: str, topic: str) -> str | None:
+    """The run's own name for a broker topic, or None for a topic outside the run."""
+    prefix = f"{ROOT}/{run}/"
+    return topic[len(prefix) :] if topic.startswith(prefix) else None
 
 
 def matches(pattern: str, topic: str) -> bool:

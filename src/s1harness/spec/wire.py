@@ -6,8 +6,11 @@ travel in a small JSON document, the message octets base64-encoded:
 .. code-block:: json
 
     {"v": 1, "id": "9f1c…", "kind": "duis-request", "correlation_id": "90-B3-…:1000",
-     "headers": {"device": "00DB1234567891A0"}, "ack_to": "s1h/v1/acks/dsp-4f2a",
+     "headers": {"device": "00DB1234567891A0"}, "ack_to": "acks/dsp-4f2a",
      "payload": "PD94bWwg…"}
+
+Topics here, ``ack_to`` included, are the run's own names (``dsp/requests``); on the broker
+each sits under ``s1h/v2/<run>/`` (:func:`s1harness.spec.bus.on_wire`).
 
 ``id`` names the message: a producer that retransmits (because no acknowledgement came) sends
 the same ``id``, and a consumer handles an ``id`` once. ``ack_to``, when present, is where the
@@ -22,7 +25,7 @@ import binascii
 import json
 from dataclasses import dataclass
 
-from s1harness.spec.bus import PREFIX, Envelope, Kind
+from s1harness.spec.bus import Envelope, Kind
 from s1harness.spec.errors import InputError
 
 WIRE_VERSION = 1
@@ -47,7 +50,7 @@ class Delivery:
 
 def acks(client_id: str) -> str:
     """The topic where the producer ``client_id`` hears acknowledgements."""
-    return f"{PREFIX}/acks/{client_id}"
+    return f"acks/{client_id}"
 
 
 def encode(delivery: Delivery) -> bytes:

@@ -49,7 +49,7 @@ def exhibits(envelopes: Iterable[Envelope], *, start: int = 1) -> Iterator[Exhib
 
 
 def _of(number: int, envelope: Envelope, inspector: Inspector) -> Iterator[Exhibit]:
-    label = f"{number:03d} {envelope.kind} on {envelope.topic.removeprefix('s1h/v1/')}"
+    label = f"{number:03d} {envelope.kind} on {envelope.topic}"
     if envelope.correlation_id:
         label += f" [{envelope.correlation_id}]"
     if envelope.kind in _XML_KINDS:

@@ -50,7 +50,7 @@ from s1harness.services.inmemory import InMemoryBus
 from s1harness.services.runner import RoleRunner
 from s1harness.services.transport import Transport
 from s1harness.spec import codes
-from s1harness.spec.bus import PREFIX, Envelope, user_inbox
+from s1harness.spec.bus import DEFAULT_RUN, Envelope, new_run_id, user_inbox
 from s1harness.spec.clock import ManualClock
 from s1harness.spec.errors import HarnessError, InputError
 from s1harness.spec.identifiers import Eui64
@@ -73,7 +73,7 @@ def is_final(response: Response) -> bool:
     return not (isinstance(body, ResponseMessage) and isinstance(body.content, PreCommand))
 
 
-TRAFFIC = tuple(f"{PREFIX}/{area}/#" for area in ("dsp", "users", "s1sp", "devices"))
+TRAFFIC = tuple(f"{area}/#" for area in ("dsp", "users", "s1sp", "devices"))
 """The role topics of the bus contract (everything but the transport's acknowledgements)."""
 
 EXTERNAL_ROLES = ("dsp", "s1sp:IOC", "s1sp:MOC", "s1sp:FOC", "devices")
@@ -106,6 +106,8 @@ class Harness:
                 raise
         self.bodies = Bodies(self.system)
         self.bus: Transport = InMemoryBus()
+        self.run = DEFAULT_RUN
+        """The run ID the bus's topics sit under on a broker."""
         self.broker: EmbeddedBroker | None = None
         self._inbox: dict[Eui64, list[Response]] = {}
         self.traffic: list[Envelope] = []
@@ -124,6 +126,7 @@ class Harness:
         external: Iterable[str] = (),
         data_dir: Path | None = None,
         record: bool = False,
+        run: str | None = None,
     ) -> AsyncIterator[Harness]:
         """Build ``estate`` (an Estate, a preset name or a path), run it, stop it on exit.
 
@@ -133,18 +136,21 @@ class Harness:
             data_dir: Where the registry and S1SP databases are kept (else in memory).
             record: Keep every envelope on the role topics in :attr:`traffic` — what this
                 process's roles and any external build send (the evidence a report carries).
+                Recording observes: it never takes a message from the role it is for.
+            run: The run ID every topic sits under on a broker; by default a fresh random
+                one, or — with external roles — ``default``, the run ``s1harness up`` serves.
         """
         harness = cls(resolve(estate), data_dir=data_dir, external=external)
         routes = [
             *harness.system.routes(exclude=harness.external),
             (user_inbox("+"), harness._observe),
         ]
-        if record:
-            routes += [(pattern, harness._record) for pattern in TRAFFIC]
+        observers = [(pattern, harness._record) for pattern in TRAFFIC] if record else []
+        harness.run = run or (DEFAULT_RUN if harness.external else new_run_id())
         try:
-            async with open_bus(bus, broker=broker) as opened:
+            async with open_bus(bus, broker=broker, run=harness.run) as opened:
                 harness.bus, harness.broker = opened.transport, opened.broker
-                async with RoleRunner(harness.bus, routes) as runner:
+                async with RoleRunner(harness.bus, routes, observers=observers) as runner:
                     harness._runner = runner
                     yield harness
         finally:

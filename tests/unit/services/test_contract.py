@@ -19,9 +19,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
+from s1harness.services import contract
 from s1harness.services.contract import (
-    channel_for,
-    check,
     default,
     load_contract,
     locate,
@@ -31,6 +30,22 @@ from s1harness.services.contract import (
 from s1harness.spec import bus, wire
 from s1harness.spec.bus import Kind
 from s1harness.spec.errors import InputError
+
+RUN = "run-1"
+
+
+def _wired(topic: str) -> str:
+    """A topic as it is on the broker: a run's own topic names sit under ``s1h/v2/<run>/``."""
+    return topic if topic.startswith("s1h/") else bus.on_wire(RUN, topic)
+
+
+def check(topic: str, data: bytes) -> list[str]:
+    return contract.check(_wired(topic), data)
+
+
+def channel_for(topic: str) -> str:
+    return contract.channel_for(_wired(topic))
+
 
 REPOSITORY = Path(__file__).resolve().parents[3]
 SOURCE = yaml.safe_load((REPOSITORY / "docs" / "asyncapi.yaml").read_text(encoding="utf-8"))
@@ -57,7 +72,9 @@ def _topic_functions() -> list[Callable[..., str]]:
     found = [
         f
         for _, f in inspect.getmembers(bus, inspect.isfunction)
-        if f.__module__ == bus.__name__ and inspect.signature(f).return_annotation == "str"
+        if f.__module__ == bus.__name__
+        and inspect.signature(f).return_annotation == "str"
+        and f not in (bus.run_id, bus.new_run_id, bus.on_wire)
     ]
     return [*found, wire.acks]
 
@@ -99,8 +116,8 @@ def test_the_document_is_where_the_repository_keeps_it() -> None:
 def test_version_ties_to_the_topic_prefix_and_the_wire_version() -> None:
     info = SOURCE["info"]
     assert SOURCE["asyncapi"] == "3.0.0"
-    assert info["version"].split(".")[0] == str(wire.WIRE_VERSION)
-    assert info["x-topic-prefix"] == bus.PREFIX
+    assert f"s1h/v{info['version'].split('.')[0]}" == bus.ROOT
+    assert info["x-topic-prefix"] == bus.on_wire("{runId}", "").rstrip("/")
     assert info["x-wire-version"] == wire.WIRE_VERSION
     assert info["x-max-message-octets"] == wire.MAX_MESSAGE
     assert SOURCE["components"]["schemas"]["wireVersion"]["const"] == wire.WIRE_VERSION
@@ -110,7 +127,7 @@ def test_channels_name_their_parameters_and_messages() -> None:
     messages = SOURCE["components"]["messages"]
     for key, channel in SOURCE["channels"].items():
         address = channel["address"]
-        assert address.startswith(bus.PREFIX + "/"), key
+        assert address.startswith(bus.on_wire("{runId}", "")), key
         placeholders = {p[1:-1] for p in address.split("/") if p.startswith("{")}
         assert placeholders == set(channel.get("parameters", {})), key
         assert channel["messages"], key
@@ -171,10 +188,10 @@ def test_every_topic_function_maps_to_a_channel_and_every_channel_to_one() -> No
 @pytest.mark.parametrize(
     ("topic", "address"),
     [
-        ("s1h/v1/users/90B3D51F30010000/inbox", "s1h/v1/users/{userId}/inbox"),
-        ("s1h/v1/s1sp/FOC/from-devices", "s1h/v1/s1sp/{cohort}/from-devices"),
-        ("s1h/v1/devices/00DB111000000001/inbox", "s1h/v1/devices/{deviceId}/inbox"),
-        ("s1h/v1/acks/s1h-4f2a9c01be77", "s1h/v1/acks/{clientId}"),
+        ("s1h/v2/run-1/users/90B3D51F30010000/inbox", "s1h/v2/{runId}/users/{userId}/inbox"),
+        ("s1h/v2/run-1/s1sp/FOC/from-devices", "s1h/v2/{runId}/s1sp/{cohort}/from-devices"),
+        ("s1h/v2/run-1/devices/00DB111000000001/inbox", "s1h/v2/{runId}/devices/{deviceId}/inbox"),
+        ("s1h/v2/run-1/acks/s1h-4f2a9c01be77", "s1h/v2/{runId}/acks/{clientId}"),
     ],
 )
 def test_channel_for(topic: str, address: str) -> None:
@@ -184,14 +201,15 @@ def test_channel_for(topic: str, address: str) -> None:
 @pytest.mark.parametrize(
     "topic",
     [
-        "s1h/v1/users/90b3d51f30010000/inbox",  # lower-case hex
-        "s1h/v1/devices/00DB11100000001/inbox",  # 15 digits
-        "s1h/v1/devices/00DB111000000001\n/inbox",
-        "s1h/v1/s1sp/XOC/requests",  # no such cohort
-        "s1h/v1/acks/a/b",  # two levels
-        "s1h/v1/acks/+",
-        "s1h/v2/dsp/requests",
-        "s1h/v1/dsp/requests/more",
+        "s1h/v2/run-1/users/90b3d51f30010000/inbox",  # lower-case hex
+        "s1h/v2/run-1/devices/00DB11100000001/inbox",  # 15 digits
+        "s1h/v2/run-1/devices/00DB111000000001\n/inbox",
+        "s1h/v2/run-1/s1sp/XOC/requests",  # no such cohort
+        "s1h/v2/run-1/acks/a/b",  # two levels
+        "s1h/v2/run-1/acks/+",
+        "s1h/v2/dsp/requests",  # no run ID
+        "s1h/v2/run.1/dsp/requests",  # not a run ID
+        "s1h/v2/run-1/dsp/requests/more",
     ],
 )
 def test_channel_for_refuses_topics_outside_the_contract(topic: str) -> None:
@@ -201,7 +219,7 @@ def test_channel_for_refuses_topics_outside_the_contract(topic: str) -> None:
 
 # -- check: hand-made messages -----------------------------------------------------------------
 
-REQUESTS = bus.dsp_requests()
+REQUESTS = bus.on_wire(RUN, bus.dsp_requests())
 
 
 def test_a_well_formed_request_passes() -> None:
@@ -212,7 +230,7 @@ def test_a_well_formed_request_passes() -> None:
     ("mutate", "expected"),
     [
         (lambda d: d | {"kind": "gbcs-command"},
-         "kind 'gbcs-command' is not carried on s1h/v1/dsp/requests"),
+         "kind 'gbcs-command' is not carried on s1h/v2/{runId}/dsp/requests"),
         (lambda d: d | {"kind": "telegram"}, "$.kind: 'telegram' is not one of"),
         (lambda d: {k: v for k, v in d.items() if k != "kind"}, "'kind' is a required property"),
         (lambda d: {k: v for k, v in d.items() if k != "id"}, "$: 'id' is a required property"),
@@ -225,7 +243,7 @@ def test_a_well_formed_request_passes() -> None:
         (lambda d: d | {"correlation_id": "00DB:outage"}, "$.correlation_id: does not match"),
         (lambda d: d | {"headers": {"device": DEVICE}}, "$.headers: Additional properties"),
         (lambda d: d | {"extra": 1}, "'extra' was unexpected"),
-        (lambda d: d | {"ack_to": "s1h/v1/dsp/requests"}, "$.ack_to: does not match"),
+        (lambda d: d | {"ack_to": "dsp/requests"}, "$.ack_to: does not match"),
     ],
 )  # fmt: skip
 def test_check_reports_a_bad_request(
@@ -238,15 +256,15 @@ def test_check_reports_a_bad_request(
 
 def test_check_reports_an_unknown_topic_unreadable_octets_and_oversize() -> None:
     data = json.dumps(_wire()).encode()
-    assert check("s1h/v1/dsp/nowhere", data) == [
-        "s1h/v1/dsp/nowhere: no channel of the bus contract matches this topic"
+    assert check("s1h/v2/run-1/dsp/nowhere", data) == [
+        "s1h/v2/run-1/dsp/nowhere: no channel of the bus contract matches this topic"
     ]
     assert "not a JSON document" in check(REQUESTS, b"\xff{")[0]
     assert "over the limit of 4194304" in check(REQUESTS, b" " * (wire.MAX_MESSAGE + 1))[0]
 
 
 def test_headers_per_kind() -> None:
-    topic = bus.s1sp_requests("IOC")
+    topic = bus.on_wire(RUN, bus.s1sp_requests("IOC"))
     with_device = _wire(Kind.COUNTERSIGNED_REQUEST, headers=(("device", DEVICE),))
     assert _issues(topic, with_device) == []
     without = _wire(Kind.COUNTERSIGNED_REQUEST)
@@ -334,7 +352,7 @@ def test_load_contract_fails_in_one_line(tmp_path: Path) -> None:
 
 
 def test_load_contract_reads_a_given_path() -> None:
-    assert load_contract(REPOSITORY / "docs" / "asyncapi.yaml").version == "1.0.0"
+    assert load_contract(REPOSITORY / "docs" / "asyncapi.yaml").version == "2.0.0"
 
 
 @pytest.mark.parametrize(

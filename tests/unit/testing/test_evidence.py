@@ -35,6 +35,6 @@ async def test_a_smets2_handover_yields_xml_and_decoded_gbcs() -> None:
 def test_an_undecodable_frame_is_shown_as_hex_with_the_reason() -> None:
     from s1harness.spec.bus import Envelope, Kind
 
-    (shown,) = exhibits([Envelope("s1h/v1/dsp/from-devices", Kind.GBCS_DEVICE_FRAME, b"\x01", "x")])
+    (shown,) = exhibits([Envelope("dsp/from-devices", Kind.GBCS_DEVICE_FRAME, b"\x01", "x")])
     content = json.loads(shown.body)
     assert content["hex"] == "01" and content["error"]
