@@ -12,6 +12,7 @@ Feature: With the MP107 switch off, the wrong Network Operator certificate canno
     And a SMETS1 <device> served by the <s1sp> S1SP that holds the wrong Network Operator's certificates
     When the wrong Network Operator replaces the Network Operator certificates with the registered Network Operator's
     Then the DSP refuses the request with E4 at SRPD 6.1(f)
+    And nothing has changed
     When the registered Network Operator replaces the Network Operator certificates with its own
     Then the DSP accepts the request after the registration data check
     And the <s1sp> S1SP accepts the request after the registration data check

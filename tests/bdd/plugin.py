@@ -13,6 +13,8 @@ Target (options, else environment variables, else the default):
 * ``--s1h-run ID`` / ``S1HARNESS_RUN`` — the run ID the topics sit under on the broker
   (``s1h/v2/ID/...``); by default a fresh one per scenario, or ``default`` (what
   ``s1harness up`` serves unless told ``--run``) when another build plays a role;
+* ``--s1h-tap FILE`` — write every envelope the run creates to FILE, one JSON line each with
+  its topic and its wire form (what a contract check reads);
 * ``--s1h-up ROLE`` (repeatable) / ``S1HARNESS_UP`` (comma-separated) — roles the suite runs
   in their own process, ``s1harness up --only ROLE``, started afresh for each scenario with
   the scenario's estate on its broker and stopped when it ends; the Harness plays them no more
@@ -22,17 +24,22 @@ Target (options, else environment variables, else the default):
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import re
+import sys
+import uuid
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bdd.world import Target, World
 from s1harness.services.broker import EmbeddedBroker
-from s1harness.spec.bus import run_id
+from s1harness.spec.bus import AUDIT_EVENT, run_id
 from s1harness.spec.errors import InputError
+from s1harness.spec.wire import Delivery, acks, encode
 from s1harness.testing.evidence import exhibits
 from s1harness.testing.loop import LoopThread, refuse_async_step
 
@@ -56,12 +63,35 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="a role another build plays (dsp, s1sp:IOC, s1sp:MOC, s1sp:FOC, devices)",
     )
     group.addoption("--s1h-run", metavar="ID", help="run ID on the broker (s1h/v2/ID/...)")
+    group.addoption("--s1h-tap", metavar="FILE", help="write every envelope's wire form to FILE")
     group.addoption(
         "--s1h-up",
         action="append",
         metavar="ROLE",
         help="a role to run in its own process (s1harness up), afresh for each scenario",
     )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    tap = config.getoption("--s1h-tap")
+    if tap:
+        sys.addaudithook(_Tap(Path(tap)))  # audit hooks stay for the process: a one-off run
+
+
+class _Tap:
+    """Every envelope created (:data:`~s1harness.spec.bus.AUDIT_EVENT`) as a JSON line."""
+
+    def __init__(self, path: Path) -> None:
+        self._file = path.open("a", encoding="utf-8")
+
+    def __call__(self, event: str, args: tuple[Any, ...]) -> None:
+        if event != AUDIT_EVENT:
+            return
+        envelope = args[0]
+        delivery = Delivery(envelope, uuid.uuid4().hex, acks("tap"))
+        line = {"topic": envelope.topic, "wire": encode(delivery).decode()}
+        self._file.write(json.dumps(line) + "\n")
+        self._file.flush()
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

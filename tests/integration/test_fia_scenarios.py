@@ -5,11 +5,14 @@ that accepted or refused the request at every hop, and that a refusal changed no
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
 from feature_runs import SuiteRun, run_features
+from s1harness.services.contract import check
+from s1harness.spec.bus import Kind, on_wire
 
 pytestmark = [pytest.mark.vectors, pytest.mark.slow]  # the DUIS XSD is read from the vectors
 
@@ -36,8 +39,18 @@ def expect_every_scenario(run: SuiteRun) -> None:
         assert cells == MATRIX, outline
 
 
-def test_the_features_in_memory(tmp_path: Path) -> None:
-    expect_every_scenario(run_features(tmp_path, "--s1h-bus", "memory"))
+def test_the_features_in_memory_and_every_message_passes_the_contract(tmp_path: Path) -> None:
+    tap = tmp_path / "tap.jsonl"
+    expect_every_scenario(run_features(tmp_path, "--s1h-bus", "memory", "--s1h-tap", str(tap)))
+    lines = [json.loads(line) for line in tap.read_text(encoding="utf-8").splitlines()]
+    issues = [
+        issue
+        for line in lines
+        for issue in check(on_wire("run-1", line["topic"]), line["wire"].encode())
+    ]
+    assert issues == []
+    kinds = {json.loads(line["wire"])["kind"] for line in lines}
+    assert kinds == {str(kind) for kind in Kind}
 
 
 @pytest.mark.mqtt

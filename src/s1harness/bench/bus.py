@@ -1,10 +1,10 @@
 """``s1harness bench bus``: SMETS1 6.15.1 round trips through the whole emulated system.
 
 One round trip is what a Network Operator's SRV 6.15.1 on a SMETS1 ESME costs end to end: the
-User signs the CV 4 request, the DSP checks it and signs the I0 with the pre-command, the User
-checks that, GBCS-signs the pre-command and sends CV 5, the DSP checks it and the replacement
+User signs the CV 4 request, the DSP verifies it and signs the I0 with the pre-command, the User
+verifies that, GBCS-signs the pre-command and sends CV 5, the DSP verifies it and the replacement
 certificates' paths, acknowledges (I99), countersigns for the S1SP, which checks that and the
-User's GBCS signature, instructs the device, and signs the SMETS1 response the DSP checks and
+User's GBCS signature, instructs the device, and signs the SMETS1 response the DSP verifies and
 relays, signed, with the SecurityCredentialsUpdated alert — every signature made and checked.
 
 The bound is the ECDSA work alone: as many P-256 signatures and verifications as one round trip

@@ -19,7 +19,13 @@ class DecisionLog(list[Decision]):
         detail: str = "",
         code: Code | None = None,
     ) -> None:
-        """Append one decision."""
+        """Append one decision.
+
+        Raises:
+            ValueError: for a code the check never answers with (a programming error).
+        """
+        if code is not None and code not in check.codes:
+            raise ValueError(f"{check.name} does not answer with {code.code}")
         self.append(Decision(request_id, check, outcome, code, detail))
 
     def refused(self, request_id: str, refusal: Refusal) -> None:

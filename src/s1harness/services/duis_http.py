@@ -45,7 +45,7 @@ from s1harness.spec.identifiers import Eui64
 log = logging.getLogger("s1harness.duis_http")
 
 WEB_SERVICES = {"/api/v1/serviceS": "S", "/api/v1/serviceT": "T", "/api/v1/serviceD": "D"}
-"""DCC Boxed URL → the ``service`` header the DSP checks (docs/duis.md §1.3)."""
+"""DCC Boxed URL → the ``service`` header the DSP reads (its web-service check, E13)."""
 MAX_BODY = xml.MAX_DOCUMENT_BYTES
 """4 MiB: the DUIS parser's own limit; the largest public template is about 30 KB."""
 _HEADER_REQUEST_ID = "{*}Header/{*}RequestID"

@@ -142,10 +142,10 @@ CREDENTIALS_BODY = Check(
     "DUIS credentials body",
     _DSP,
     8,
-    (codes.E061505, codes.E061501, codes.E061504),
-    "a 6.15.1 or 6.21 body: a replacement certificate is given (E061505), the user role may "
-    "place the remote party role on the device type (E061501), each certificate has its "
-    "slot's role and key usage and a path to a trust anchor (E061504)",
+    (codes.E061501, codes.E061505, codes.E061504),
+    "a 6.15.1 or 6.21 body: the user role may place the remote party role on the device type "
+    "(E061501), a replacement certificate is given (E061505), each certificate has its slot's "
+    "role and key usage and a path to a trust anchor (E061504)",
     _SEED,
 )
 RDP = Check(

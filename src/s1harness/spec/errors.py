@@ -2,8 +2,10 @@
 
 Every error carries a ``code``: the code a specification gives it where there is one (DUIS,
 GBCS, S1SP alert codes), otherwise a harness-defined code. Rejections on the wire are data, not
-exceptions; these exceptions are for bad input and broken invariants, and the CLI maps each of
-them to a one-line message and a non-zero exit.
+exceptions: a role's check raises :class:`s1harness.spec.checks.Refusal` inside the role,
+which turns it into its answer (a DUIS response code, an S1SP alert) and never lets it out.
+The other exceptions are for bad input and broken invariants, and the CLI maps each of them to
+a one-line message and a non-zero exit.
 """
 
 from __future__ import annotations

@@ -36,14 +36,16 @@ class UserRole(enum.StrEnum):
 
     @property
     def is_supplier(self) -> bool:
-        """True for the supplier roles SRPD 6.1(f) checks against registration data (IS, GS)."""
-        return self in {UserRole.IS, UserRole.GS}
+        """True for the supplier roles SRPD 6.1(f) checks against registration data (IS, GS:
+        the suppliers of :data:`ROLES_BY_FUEL`)."""
+        return any(self is roles.supplier for roles in ROLES_BY_FUEL.values())
 
     @property
     def is_network_operator(self) -> bool:
-        """True for the Network Operator roles (ED, GT) — the senders SECMP0107 exempts
+        """True for the Network Operator roles (ED, GT: the network operators of
+        :data:`ROLES_BY_FUEL`) — the senders SECMP0107 exempts
         (:data:`s1harness.spec.checks.SRPD_6_2_D`)."""
-        return self in {UserRole.ED, UserRole.GT}
+        return any(self is roles.network_operator for roles in ROLES_BY_FUEL.values())
 
     @property
     def remote_party_role(self) -> RemotePartyRole:

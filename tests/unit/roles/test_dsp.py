@@ -13,11 +13,25 @@ from s1harness.duis.schema import load_schema
 from s1harness.duis.signature import verify
 from s1harness.duis.verifying import verify_message
 from s1harness.roles import countersigned
-from s1harness.spec import checks
+from s1harness.roles.dsp.settings import DspSettings
+from s1harness.smki import Keystore
+from s1harness.spec import checks, codes
 from s1harness.spec.bus import Envelope, Kind
 from s1harness.spec.checks import Check
 
-from .unit_estate import DCC, NO, OTHER, S1_ESME, S2_ESME, SUPPLIER, WRONG_NO, Wired, build, no_body
+from .unit_estate import (
+    DCC,
+    NO,
+    OTHER,
+    S1_ESME,
+    S2_ESME,
+    SUPPLIER,
+    WRONG_NO,
+    Wired,
+    build,
+    handover_body,
+    no_body,
+)
 
 pytestmark = pytest.mark.vectors  # the DUIS XSD is read from the shared vectors
 
@@ -141,3 +155,40 @@ def test_replay_and_forged_pre_commands() -> None:
     countersignature = verify(signed, estate.dsp_trust, expected_eui=DCC, expected_role=None)
     assert countersignature.valid
     assert _codes(estate.dsp.handle(cv5)) == ["E42"]  # the pre-command cannot be sent twice
+
+
+def _without_device_keys(estate: Wired, device: str) -> None:
+    """The DSP forgets the device's key-agreement certificate: it can no longer reach it."""
+    credentials = estate.dsp.credentials
+    kept = Keystore(e for e in credentials.keystore if e.certificate.eui != device)
+    estate.dsp.credentials = estate.dsp.relay.credentials = dataclasses.replace(
+        credentials, keystore=kept
+    )
+
+
+def test_a_command_the_dsp_cannot_route_is_e20_and_changes_nothing() -> None:
+    """E20 ("cannot establish communications") refuses like any check: the RequestID counter
+    is not taken, the transform stays pending (the same CV 5 may be sent again), nothing waits
+    in flight (so no E21 follows later)."""
+    estate = build()
+    _without_device_keys(estate, S2_ESME)
+    user = estate.users[NO]
+    (i0,) = estate.dsp.handle(user.request(S2_ESME, "6.15.1", no_body(estate, NO)))
+    (cv5,) = user.receive(i0)
+    before = estate.dsp.snapshot()
+    assert _codes(estate.dsp.handle(cv5)) == ["E20"]
+    last = estate.dsp.decisions[-1]
+    assert (last.check, last.outcome, last.code) == (checks.ROUTING, "rejected", codes.E20)
+    assert estate.dsp.snapshot() == before
+    estate.dsp.settings = estate.dsp.relay.settings = DspSettings(response_timeout=0)
+    assert estate.dsp.tick() == []
+    assert _codes(estate.dsp.handle(cv5)) == ["E20"]  # still pending, still unreachable
+
+
+def test_a_handover_the_dsp_cannot_route_is_e20_and_takes_no_counter() -> None:
+    estate = build()
+    _without_device_keys(estate, S2_ESME)
+    request = estate.users[SUPPLIER].request(S2_ESME, "6.21", handover_body(estate, NO))
+    before = estate.dsp.snapshot()
+    assert _codes(estate.dsp.handle(request)) == ["E20"]
+    assert estate.dsp.snapshot() == before

@@ -1,4 +1,4 @@
-"""Each S1SP check on its own, from countersigned requests built here rather than by a DSP
+"""The S1SP's checks one by one, from countersigned requests built here rather than by a DSP
 (DESIGN §3.2): the S1SP's own MP107 flag decides SRPD 16.1 whatever the DSP's switch is, each
 check refuses with its code and changes nothing, and the first check to fail answers."""
 
@@ -7,7 +7,8 @@ from __future__ import annotations
 import pytest
 
 from s1harness.duis import xml
-from s1harness.duis.messages import S1SPAlert, parse_message
+from s1harness.duis.messages import RequestId, S1SPAlert, parse_message
+from s1harness.roles import countersigned
 from s1harness.roles.s1sp.store import SlotKind, SlotRole
 from s1harness.spec import checks, codes
 from s1harness.spec.bus import Envelope, Kind
@@ -15,7 +16,7 @@ from s1harness.spec.checks import Check
 from s1harness.spec.codes import Code
 from s1harness.spec.identifiers import Eui64
 
-from .countersigning import handover, no_update, party_signer
+from .countersigning import countersign, dsp_signer, handover, no_update, party_signer
 from .unit_estate import NO, S1_ESME, SUPPLIER, WRONG_NO, Wired, build, handover_body
 
 DEVICE = S1_ESME  # served by IOC
@@ -142,3 +143,19 @@ def test_the_first_check_to_fail_answers() -> None:
     _refused(wired, stale_and_badly_signed, codes.S1VE2, checks.AUTHORISATION)
     stale = no_update(wired, WRONG_NO, DEVICE, NO, counter=10)
     _refused(wired, stale, codes.S1VE3, checks.EXECUTION_COUNTER)
+
+
+def test_a_request_an_s1sp_does_not_carry_out_is_refused_s1ve1_before_srpd_16_1() -> None:
+    """A 6.15.1 without its signed pre-command (what only a faulty DSP would send)."""
+    wired = _wrong_no_placed(flag=False)
+    complete = countersigned.parse(
+        xml.parse(no_update(wired, WRONG_NO, DEVICE, NO, counter=2000).payload)
+    )
+    request_id = RequestId(WRONG_NO, DEVICE, 2000)
+    without = countersign(
+        dsp_signer(wired), request_id, cohort="IOC", user_role="ED",
+        service=complete.service_request, precommand=None,
+    )  # fmt: skip
+    _refused(wired, without, codes.S1VE1, checks.COUNTERSIGNATURE)
+    decided = wired.s1sps["IOC"].decisions.of(str(request_id))
+    assert [d.check for d in decided] == [checks.COUNTERSIGNATURE]

@@ -247,7 +247,7 @@ class Relay:
         if isinstance(payload, UpdateSecurityCredentialsResponse) and payload.outcome is None:
             self.in_flight.by_seq[(apdu.originator, apdu.counter)] = pending  # outcome by alert
         elif _all_succeeded(payload):
-            out += self.credentials_updated(pending)
+            out += self._credentials_updated(pending)
         originator = pending.request.header.request_id.originator
         self._log.record(
             pending.key, checks.DEVICE_RESPONSE, Outcome.ACCEPTED, f"relayed to {originator}"
@@ -264,7 +264,7 @@ class Relay:
             return []
         code = f"{payload.alert_code:04X}"
         out = [self._to_requester(pending, FutureDatedDeviceAlertMessage(code, raw, 1, 1))]
-        return out + (self.credentials_updated(pending) if _all_succeeded(payload) else [])
+        return out + (self._credentials_updated(pending) if _all_succeeded(payload) else [])
 
     def _device_alert(self, apdu: GeneralSigningApdu, raw: bytes) -> Envelope:
         try:
@@ -282,7 +282,7 @@ class Relay:
             request_id=request_id, response_id=request_id.swapped(),
         )  # fmt: skip
 
-    def credentials_updated(self, pending: Pending) -> list[Envelope]:
+    def _credentials_updated(self, pending: Pending) -> list[Envelope]:
         """``SecurityCredentialsUpdated`` (DCC alert N42, harness-chosen) to the placed party."""
         if not self.settings.security_credentials_updated or not pending.certificates:
             return []
@@ -376,7 +376,7 @@ class Relay:
                 request_id=request_id, response_id=request_id.swapped(),
             )
         ]  # fmt: skip
-        return out + self.credentials_updated(pending)
+        return out + self._credentials_updated(pending)
 
     # -- helpers ----------------------------------------------------------------------------------
 

@@ -139,30 +139,36 @@ class Dsp:
         """The checks on the document: XSD, signature, counter, web service, SRV support."""
         root = checks.schema(payload, self.schema)
         request = parse_request(root)
+        key = str(request.header.request_id)
+        self.decisions.record(key, spec_checks.DUIS_XSD, Outcome.ACCEPTED)
         checks.signature(root, self.credentials.keystore, self.now())
+        self.decisions.record(key, spec_checks.DUIS_SIGNATURE, Outcome.ACCEPTED)
         request_id = request.header.request_id
         continuing = (
             request.header.command_variant == CRITICAL_SEND and str(request_id) in self._transforms
         )
         last = self._last_counter.get(request_id.originator, -1)
         checks.counter(request, last, continuing=continuing)
+        self.decisions.record(key, spec_checks.DUIS_REPLAY, Outcome.ACCEPTED)
         if service is not None:
             name = checks.web_service(request, service)
             self.decisions.record(
-                str(request_id), spec_checks.WEB_SERVICE, Outcome.ACCEPTED,
+                key, spec_checks.WEB_SERVICE, Outcome.ACCEPTED,
                 f"command variant {request.header.command_variant} fits the {name} URL",
             )  # fmt: skip
-        return request, checks.srv_supported(request)
+        srv = checks.srv_supported(request)
+        self.decisions.record(key, spec_checks.SRV_SUPPORTED, Outcome.ACCEPTED)
+        return request, srv
 
     def _admit(self, request: Request, srv: Srv, raw: bytes) -> list[Envelope]:
-        party = checks.user_and_role(self.registry, request, srv)
-        device = checks.device_and_variant(self.registry, request, srv)
         key = str(request.header.request_id)
-        for check in (spec_checks.ACCESS_MATRIX, spec_checks.DEVICE):
-            self.decisions.record(key, check, Outcome.ACCEPTED)
+        party = checks.user_and_role(self.registry, request, srv)
+        self.decisions.record(key, spec_checks.ACCESS_MATRIX, Outcome.ACCEPTED)
+        device = checks.device_and_variant(self.registry, request, srv)
         handler = self.HANDLERS.get((srv.variant, request.header.command_variant))
         if handler is None:
             raise checks.unhandled_variant(request.header.command_variant, srv)
+        self.decisions.record(key, spec_checks.DEVICE, Outcome.ACCEPTED)
         return handler(self, request, srv, raw, party, device)
 
     def _credentials_checks(

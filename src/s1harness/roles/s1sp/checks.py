@@ -18,7 +18,12 @@ from lxml import etree
 
 from s1harness.duis import xml
 from s1harness.duis.errors import DuisParseError
-from s1harness.duis.messages import Request, parse_request
+from s1harness.duis.messages import (
+    Request,
+    RequestHandoverOfDCCControlledDevice,
+    UpdateSecurityCredentialsKRP,
+    parse_request,
+)
 from s1harness.duis.signature import verify
 from s1harness.gbcs.crypto import verify_signature
 from s1harness.gbcs.errors import GbcsError
@@ -53,14 +58,34 @@ def countersignature(
         raise Refusal(checks.COUNTERSIGNATURE, codes.S1VE1, exc.message) from None
 
 
+EXECUTED = frozenset({"6.15.1", "6.21"})
+"""The SRVs an S1SP carries out (the credential SRVs of SECMP0107)."""
+
+
 def inner_request(cs: countersigned.CountersignedRequest) -> Request:
-    """S1SP countersignature (S1VE1): the service request it carries parses."""
+    """S1SP countersignature (S1VE1): the service request it carries parses, is one an S1SP
+    carries out, and comes as it must — a 6.21 with its handover body, a 6.15.1 with the
+    signed pre-command beside it."""
     try:
-        return parse_request(xml.parse(cs.service_request))
+        request = parse_request(xml.parse(cs.service_request))
     except DuisParseError as exc:
         raise Refusal(
             checks.COUNTERSIGNATURE, codes.S1VE1, f"the carried service request: {exc.message}"
         ) from None
+    variant = request.header.service_reference_variant
+    handover = isinstance(request.body, RequestHandoverOfDCCControlledDevice)
+    if (
+        variant not in EXECUTED
+        or handover != (variant == "6.21")
+        or (variant == "6.15.1" and cs.signed_precommand is None)
+    ):
+        raise Refusal(
+            checks.COUNTERSIGNATURE,
+            codes.S1VE1,
+            f"the carried service request is not a {' or '.join(sorted(EXECUTED))} "
+            "an S1SP carries out",
+        )
+    return request
 
 
 class SignedPrecommand:
@@ -124,9 +149,9 @@ def target_role(
     """The remote party role whose credentials the request replaces: read from the body (6.21)
     or, for a critical 6.15.1 (whose CV 5 body is the signed pre-command), from the GBCS
     payload — the Network Operator's if any replacement targets them. None when unreadable."""
-    role = getattr(request.body, "remote_party_role", None)
-    if role is not None:
-        return RemotePartyRole(role.gbcs)
+    body = request.body
+    if isinstance(body, RequestHandoverOfDCCControlledDevice | UpdateSecurityCredentialsKRP):
+        return body.remote_party_role.gbcs
     precommand = precommand or SignedPrecommand(cs.signed_precommand)
     try:
         apdu = precommand.frame()
@@ -135,10 +160,11 @@ def target_role(
         payload = precommand.payload(apdu)
     except GbcsError:
         return None
-    roles = [RemotePartyRole(int(r.target.role)) for r in payload.replacements]
+    roles = [int(r.target.role) for r in payload.replacements]
     if RemotePartyRole.NETWORK_OPERATOR in roles:
         return RemotePartyRole.NETWORK_OPERATOR
-    return roles[0] if roles else None
+    known = [RemotePartyRole(r) for r in roles if r in RemotePartyRole._value2member_map_]
+    return known[0] if known else None
 
 
 def rdp(

@@ -55,7 +55,7 @@ from s1harness.spec import codes
 from s1harness.spec.bus import Envelope, Kind, device_inbox
 from s1harness.spec.checks import Outcome, Refusal
 from s1harness.spec.identifiers import DCC_EUI, Eui64
-from s1harness.spec.roles import KeyUsage, RemotePartyRole
+from s1harness.spec.roles import KeyUsage
 from s1harness.spec.users import UserRole
 
 _MODES = {
@@ -207,12 +207,7 @@ class S1sp:
             self.decisions.record(key, spec_checks.S1SP_RDP, Outcome.ACCEPTED)
         else:
             self.decisions.record(key, spec_checks.S1SP_RDP, Outcome.LIFTED, str(exemption))
-        variant = request.header.service_reference_variant
-        handler = self.HANDLERS.get(variant)
-        if handler is None:
-            raise Refusal(
-                spec_checks.AUTHORISATION, codes.S1VE2, f"SRV {variant} is not one an S1SP executes"
-            )
+        handler = self.HANDLERS[request.header.service_reference_variant]  # checks.EXECUTED
         execution = handler(self, cs, request, precommand)
         return [self._instruct(cs.device_id, execution)]
 
@@ -245,7 +240,7 @@ class S1sp:
         certificates: dict[SlotKind, SmkiCertificate] = {}
         target = SlotRole.SUPPLIER
         for replacement in payload.replacements:
-            target = SlotRole.of(RemotePartyRole(int(replacement.target.role)))
+            target = SlotRole.of(int(replacement.target.role))
             kind = (
                 SlotKind.CRITICAL
                 if replacement.target.key_usage is KeyUsage.DIGITAL_SIGNATURE
@@ -262,10 +257,7 @@ class S1sp:
     ) -> Execution:
         """6.21: the DCC-controlled handover the DSP countersigned, as its body says."""
         body = request.body
-        if not isinstance(body, RequestHandoverOfDCCControlledDevice):
-            raise Refusal(
-                spec_checks.COUNTERSIGNATURE, codes.S1VE1, "a 6.21 without its handover body"
-            )
+        assert isinstance(body, RequestHandoverOfDCCControlledDevice)  # checks.inner_request
         target = SlotRole.of(body.remote_party_role.gbcs)
         slots = {
             SlotKind.CRITICAL: body.replacement_certificates.digital_signing,

@@ -71,10 +71,11 @@ class SlotRole(enum.StrEnum):
         return _REMOTE_PARTY_ROLES[self]
 
     @classmethod
-    def of(cls, role: RemotePartyRole) -> SlotRole:
+    def of(cls, role: RemotePartyRole | int) -> SlotRole:
         """The slot of a remote party role: a SMETS1 device has the Network Operator's and,
-        for every other role (the Supplier's, a Load Controller's), the Supplier's."""
-        if role is RemotePartyRole.NETWORK_OPERATOR:
+        for every other role (the Supplier's, a Load Controller's, a number GBCS does not
+        name), the Supplier's."""
+        if role == RemotePartyRole.NETWORK_OPERATOR:
             return cls.NETWORK_OPERATOR
         return cls.SUPPLIER
 
