@@ -5,6 +5,10 @@ given), runs the chosen roles — all but those another build plays (``external`
 the named ones (``only``, so one role can run as its own process) — and keeps time moving: every
 second the DSP answers E21 for requests nobody answered and SMETS2 devices run the
 future-dated commands that fall due. It returns when ``stop`` is set.
+
+Each role it plays also answers its control channel (:mod:`s1harness.services.control`): a
+test run can have it load another estate's provisioning document before each scenario, so one
+long-running ``up`` serves a whole run of scenarios.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from pathlib import Path
 from s1harness.estate.build import System, build
 from s1harness.estate.model import Estate
 from s1harness.services.buses import OpenBus, open_bus
+from s1harness.services.control import RoleHost
 from s1harness.services.duis_http import DuisEndpoint
 from s1harness.services.runner import RoleRunner
 from s1harness.spec.bus import DEFAULT_RUN
@@ -106,7 +111,7 @@ async def serve(config: UpConfig, stop: asyncio.Event, *, on_ready: Hook | None 
         roles = config.roles(system.roles())
         if "dsp" in roles:
             _ = system.dsp.schema  # a missing DUIS XSD is a one-line error before anything runs
-        routes = [route for role in roles for route in system.roles()[role]]
+        routes = RoleHost(system, roles, clock=clock, data_dir=config.data_dir).routes()
         client_id = config.client_id or _client_id(roles)
         async with (
             open_bus("mqtt", broker=config.broker, client_id=client_id, run=config.run) as bus,

@@ -45,9 +45,16 @@ class Kind(enum.StrEnum):
     """An instruction frame from an S1SP to a SMETS1 device."""
     SMETS1_DEVICE_FRAME = "smets1-device-frame"
     """A response or alert frame from a SMETS1 device to its S1SP."""
+    CONTROL_REQUEST = "control-request"
+    """The harness to a build under test: load a provisioning document, set the clock…"""
+    CONTROL_REPLY = "control-reply"
+    """A build's answer to a control request."""
 
 
 DUIS_KINDS = frozenset({Kind.DUIS_REQUEST, Kind.DUIS_RESPONSE, Kind.S1SP_RESPONSE})
+CONTROL_KINDS = frozenset({Kind.CONTROL_REQUEST, Kind.CONTROL_REPLY})
+"""The control channel's kinds: between the harness and the builds it tests, never a hop of
+the emulated system."""
 """Kinds whose payload is a DUIS document (the countersigned request is harness-defined)."""
 
 AUDIT_EVENT = "s1harness.envelope"
@@ -114,6 +121,16 @@ def dsp_from_devices() -> str:
 def s1sp_from_devices(cohort: str) -> str:
     """SMETS1 devices → the S1SP serving their cohort."""
     return f"s1sp/{cohort}/from-devices"
+
+
+def control(role: str) -> str:
+    """The harness → the build playing ``role`` (``dsp``, ``s1sp:IOC``…): control requests."""
+    return f"control/{role.replace(':', '/')}"
+
+
+def control_replies() -> str:
+    """Every build → the harness: answers to control requests."""
+    return "control/replies"
 
 
 def run_id(text: str) -> str:

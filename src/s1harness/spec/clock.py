@@ -46,6 +46,16 @@ class RunningClock:
     def __call__(self) -> datetime:
         return self._start + timedelta(seconds=time.monotonic() - self._origin)
 
+    def set(self, now: datetime) -> None:
+        """Run on from ``now`` (a test run sets the clock of the build it tests this way).
+
+        Raises:
+            InputError: for a time without a timezone.
+        """
+        if now.utcoffset() is None:
+            raise InputError(f"the clock needs a timezone-aware time, got {now.isoformat()}")
+        self._start, self._origin = now.astimezone(UTC), time.monotonic()
+
 
 class SystemClock:
     """The machine's UTC time."""

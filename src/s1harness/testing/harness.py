@@ -40,12 +40,14 @@ from s1harness.estate.bodies import Bodies
 from s1harness.estate.build import System, build
 from s1harness.estate.model import Estate
 from s1harness.estate.presets import resolve
+from s1harness.estate.provisioning import export
 from s1harness.registry.model import Cohort, DeviceType, RegistrationPeriod, Smets
 from s1harness.roles.s1sp.store import Slot, SlotKind, SlotRole
 from s1harness.roles.smets2.cells import TrustAnchorCells
 from s1harness.roles.user import Exchange
 from s1harness.services.broker import EmbeddedBroker
 from s1harness.services.buses import open_bus
+from s1harness.services.control import Controller
 from s1harness.services.inmemory import InMemoryBus
 from s1harness.services.runner import RoleRunner
 from s1harness.services.transport import Transport
@@ -108,6 +110,12 @@ class Harness:
         self.bus: Transport = InMemoryBus()
         self.run = DEFAULT_RUN
         """The run ID the bus's topics sit under on a broker."""
+        self.timeout = DEFAULT_TIMEOUT
+        """Seconds a wait lasts unless told otherwise."""
+        self.controller = Controller(self.bus)
+        """The control channel to the builds playing external roles."""
+        self.builds: dict[str, dict[str, object]] = {}
+        """What each external build said of itself (its ``hello``): name, version…"""
         self.broker: EmbeddedBroker | None = None
         self._inbox: dict[Eui64, list[Response]] = {}
         self.traffic: list[Envelope] = []
@@ -127,6 +135,7 @@ class Harness:
         data_dir: Path | None = None,
         record: bool = False,
         run: str | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
     ) -> AsyncIterator[Harness]:
         """Build ``estate`` (an Estate, a preset name or a path), run it, stop it on exit.
 
@@ -139,23 +148,41 @@ class Harness:
                 Recording observes: it never takes a message from the role it is for.
             run: The run ID every topic sits under on a broker; by default a fresh random
                 one, or — with external roles — ``default``, the run ``s1harness up`` serves.
+            timeout: Seconds every wait lasts unless told otherwise, a build's answer to its
+                control channel included.
+
+        Each build playing an external role (but ``devices``) is first told, over its control
+        channel, to load its role's provisioning document of ``estate``.
         """
         harness = cls(resolve(estate), data_dir=data_dir, external=external)
-        routes = [
-            *harness.system.routes(exclude=harness.external),
-            (user_inbox("+"), harness._observe),
-        ]
+        harness.timeout = timeout
         observers = [(pattern, harness._record) for pattern in TRAFFIC] if record else []
         harness.run = run or (DEFAULT_RUN if harness.external else new_run_id())
         try:
             async with open_bus(bus, broker=broker, run=harness.run) as opened:
                 harness.bus, harness.broker = opened.transport, opened.broker
+                harness.controller = Controller(harness.bus)
+                routes = [
+                    *harness.system.routes(exclude=harness.external),
+                    (user_inbox("+"), harness._observe),
+                    harness.controller.route(),
+                ]
                 async with RoleRunner(harness.bus, routes, observers=observers) as runner:
                     harness._runner = runner
+                    await harness._provision_external()
                     yield harness
         finally:
             harness._runner = None
             harness.system.close()
+
+    async def _provision_external(self) -> None:
+        """Have each build playing an external role load its part of the estate."""
+        for role in sorted(self.external - {"devices"}):
+            if role != "dsp" and Cohort(role.removeprefix("s1sp:")) not in self.system.s1sps:
+                continue  # an S1SP the estate does not deploy
+            hello = await self.controller.ask(role, "hello", self.timeout)
+            self.builds[role] = dict(hello.data.get("build") or {})
+            await self.controller.provision(role, export(self.system, role), self.timeout)
 
     # -- acting as a party ---------------------------------------------------------------------
 
@@ -183,7 +210,7 @@ class Harness:
 
     # -- waiting -------------------------------------------------------------------------------
 
-    async def outcome(self, exchange: Exchange, timeout: float = DEFAULT_TIMEOUT) -> Response:
+    async def outcome(self, exchange: Exchange, timeout: float | None = None) -> Response:
         """The message that ends the request: a response, an error or an S1SP alert."""
         return await self.wait(
             lambda: next((r for r in exchange.received if is_final(r)), None),
@@ -197,7 +224,7 @@ class Harness:
         *,
         code: str | None = None,
         after: int = 0,
-        timeout: float = DEFAULT_TIMEOUT,
+        timeout: float | None = None,
     ) -> Response:
         """The first DCC or device alert to ``user`` after the first ``after`` inbox messages,
         with alert ``code`` if given (``N42``, ``8F36``…)."""
@@ -212,14 +239,16 @@ class Harness:
         return await self.wait(found, f"an alert {code or ''} to {user}", timeout)
 
     async def wait(
-        self, found: Callable[[], _T | None], what: str, timeout: float = DEFAULT_TIMEOUT
+        self, found: Callable[[], _T | None], what: str, timeout: float | None = None
     ) -> _T:
-        """Wait until ``found()`` gives something.
+        """Wait until ``found()`` gives something (for ``timeout`` seconds, by default the
+        Harness's :attr:`timeout`).
 
         Raises:
             TimeoutError: naming ``what`` after ``timeout`` seconds.
             RoleFailureError: if a role failed meanwhile.
         """
+        timeout = timeout or self.timeout
         try:
             async with asyncio.timeout(timeout):
                 while True:
@@ -233,10 +262,10 @@ class Harness:
             self.raise_failures()
             raise TimeoutError(f"waited {timeout:g} s for {what}") from None
 
-    async def settle(self, timeout: float = DEFAULT_TIMEOUT) -> None:
+    async def settle(self, timeout: float | None = None) -> None:
         """Wait until every role has handled everything sent so far."""
         assert self._runner is not None, "use the Harness inside Harness.start()"
-        await self._runner.settle(timeout)
+        await self._runner.settle(timeout or self.timeout)
         self.raise_failures()
 
     def raise_failures(self) -> None:
@@ -272,6 +301,9 @@ class Harness:
         await self.settle()
         if "dsp" not in self.external:
             await self.publish(*self.system.dsp.tick())
+        else:  # the DSP build moves its own clock and does what falls due
+            moment = now.isoformat().replace("+00:00", "Z")
+            await self.controller.ask("dsp", "clock", self.timeout, now=moment)
         return now
 
     async def power_outage(self, device: Eui64 | str, duration: timedelta) -> None:
