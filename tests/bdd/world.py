@@ -15,10 +15,17 @@ from s1harness.estate import DspSpec, Estate
 from s1harness.estate.presets import NETWORK_OPERATOR, WRONG_NETWORK_OPERATOR
 from s1harness.roles.s1sp.store import Slot, SlotKind, SlotRole
 from s1harness.roles.user import Exchange
+from s1harness.spec import codes
 from s1harness.spec.bus import Envelope
 from s1harness.spec.identifiers import Eui64
 from s1harness.testing import Harness, is_final
-from s1harness.testing.expectations import Case, ScenarioFailure, estate, expect_smets1_response
+from s1harness.testing.expectations import (
+    Case,
+    ScenarioFailure,
+    estate,
+    expect,
+    expect_smets1_response,
+)
 from s1harness.testing.loop import Held, LoopThread
 
 
@@ -133,6 +140,49 @@ class World:
     def slot_owner(self, device: Eui64) -> Eui64 | None:
         return self.loop.call(self.h.slot_owner, device)
 
+    def expect_no_slot_owner(self, party: Eui64, what: str, device: Eui64 | None = None) -> None:
+        """``party`` owns the certificates in the NO slot of a SMETS1 device (the one in play):
+        read from the S1SP's slots where the Harness runs it, else asked of the S1SP over the
+        wire (:meth:`Harness.probe_no_slot`) — the registered NO must be found the owner or not
+        as ``party`` is it or not, and another ``party`` must be found the owner itself when
+        both registration data checks let it through."""
+        device = device or self.the_device()
+        h = self.h
+        hop = h.serves(device)
+        if h.plays(hop):
+            owner = self.slot_owner(device)
+            expect(owner == party, f"{what}: {party} in the NO slot, found {owner}")
+            return
+        registered = self.registered_no(device)
+        code = self.run(h.probe_no_slot(device, registered))
+        owns = codes.S1VE2.code if party == registered else codes.S1VE64.code
+        said = f"{what}: the {hop} S1SP to answer a probe by the registered NO {registered}"
+        expect(code == owns, f"{said} with {owns} ({party} owns the slot), got {code}")
+        if party != registered and self.dsp_mp107 and self.not_updated != hop:
+            code = self.run(h.probe_no_slot(device, party))
+            said = f"{what}: the {hop} S1SP to answer a probe by {party} with S1VE2"
+            expect(code == codes.S1VE2.code, f"{said} (it owns the slot), got {code}")
+
+    def registered_no(self, device: Eui64) -> Eui64:
+        found = next(s.device for s in self.h.estate.devices if s.device_id == device)
+        point = found.mpan or found.mprn
+        period = self.loop.call(self.h.registration, str(point)) if point else None
+        if period is None:
+            raise ScenarioFailure(f"{device} has no registered Network Operator to probe with")
+        return period.network_operator
+
+    def probe_before(self, device: Eui64) -> None:
+        """Before a request to a SMETS1 device whose S1SP another build plays: what a probe by
+        the registered NO answers now (``nothing has changed`` probes again)."""
+        h = self.h
+        if device in h.system.cohorts and not h.plays(h.serves(device)):
+            self.notes["probe"] = (
+                device,
+                self.run(h.probe_no_slot(device, self.registered_no(device))),
+            )
+        else:
+            self.notes.pop("probe", None)
+
     def slots(self, device: Eui64) -> dict[tuple[SlotRole, SlotKind], Slot]:
         return self.loop.call(self.h.slots, device)
 
@@ -162,14 +212,19 @@ class World:
         *,
         device: Eui64 | None = None,
         alter: Callable[[bytes], bytes] | None = None,
+        probe: bool = True,
     ) -> Sent:
         """Sign and send a request as ``sender`` (its signed octets changed by ``alter``, for
-        bad input), after taking the state a refusal must leave unchanged."""
+        bad input), after taking the state a refusal must leave unchanged (and, for an S1SP
+        another build plays, probing it: ``probe``)."""
         h = self.h
         self.run(h.settle())
+        target = device or self.the_device()
+        if probe:
+            self.probe_before(target)
         self.before = self.snapshot()
         user = h.system.users[sender]
-        envelope = user.request(device or self.the_device(), srv, body)
+        envelope = user.request(target, srv, body)
         if alter is not None:
             envelope = dataclasses.replace(envelope, payload=alter(envelope.payload))
         return self.publish(envelope, user.exchanges[envelope.correlation_id])

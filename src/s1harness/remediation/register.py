@@ -180,6 +180,19 @@ class NoRegister:
         return out.getvalue()
 
     @classmethod
+    def loads(cls, text: str, source: str = "register") -> NoRegister:
+        """Read a register from JSON text (what a control request carries).
+
+        Raises:
+            InputError: naming ``source`` and the entry for anything wrong.
+        """
+        register = cls()
+        for index, row in enumerate(_json_rows(text, Path(source))):
+            where = f"{source}: entry {index + 1}"
+            register.add(_entry(row, where), where)
+        return register
+
+    @classmethod
     def load(cls, path: Path) -> NoRegister:
         """Read a register file: CSV if it ends in ``.csv``, else JSON.
 

@@ -93,7 +93,12 @@ class DccUser:
         self.refused: list[tuple[Envelope, str]] = []
         """Messages whose DSP signature did not verify, with why (never acted on)."""
 
-    def use_signing_key(self, ds_key: PrivateKey) -> None:
+    @property
+    def signing_key(self) -> PrivateKey | None:
+        """The Digital Signing key pre-commands are signed with now."""
+        return self._ds_key
+
+    def use_signing_key(self, ds_key: PrivateKey | None) -> None:
         """Sign pre-commands with ``ds_key`` from now on (after the User's Digital Signing
         certificate was replaced on the devices, e.g. by its own 6.15.1)."""
         self._ds_key = ds_key

@@ -37,6 +37,7 @@ from s1harness.estate.build import System
 from s1harness.estate.provisioned import build_dsp, build_s1sp
 from s1harness.estate.provisioning import ProvisioningError, read
 from s1harness.registry.model import Cohort
+from s1harness.remediation import NoRegister, remediate
 from s1harness.services.transport import Transport
 from s1harness.spec.bus import Envelope, Kind, control, control_replies
 from s1harness.spec.clock import RunningClock
@@ -229,6 +230,9 @@ class RoleHost:
         if op == "clock":
             out = self._set_clock(str(document.get("now")))
             return [*out, reply(envelope, role, op, OK)]
+        if op == "remediate" and role.startswith("s1sp:") and self._data_dir is not None:
+            report = self._remediate(role, document)
+            return [reply(envelope, role, op, OK, report=report)]
         return [reply(envelope, role, op, NOT_SUPPORTED, f"{op} is not offered for {role}")]
 
     def _provision(self, role: str, data: object) -> None:
@@ -245,13 +249,28 @@ class RoleHost:
             self.system.s1sps[cohort] = build_s1sp(provisioning, clock=self.clock, store=store)
         self._handlers = self._current()
 
+    def _remediate(self, role: str, document: dict[str, Any]) -> dict[str, Any]:
+        """Requirement 2's data update on this S1SP's own database, as it runs."""
+        assert self._data_dir is not None
+        cohort = Cohort(role.removeprefix("s1sp:"))
+        s1sp = self.system.s1sps[cohort]
+        register = NoRegister.loads(json.dumps(document.get("register")), "remediate.register")
+        at = _moment(str(document.get("at")))
+        dry_run = document.get("dry_run") is True
+        database = self._data_dir / f"s1sp-{cohort}.sqlite"
+        report = remediate({cohort: database}, s1sp.registry, register, at=at, dry_run=dry_run)
+        return report.as_json()
+
     def _set_clock(self, now: str) -> list[Envelope]:
-        try:
-            moment = datetime.fromisoformat(now.replace("Z", "+00:00"))
-        except ValueError:
-            raise InputError(f"clock: {now!r} is not an ISO 8601 time") from None
-        self.clock.set(moment)
+        self.clock.set(_moment(now))
         return self.system.dsp.tick() if "dsp" in self.roles else []
+
+
+def _moment(text: str) -> datetime:
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise InputError(f"{text!r} is not an ISO 8601 time") from None
 
 
 __all__ = ["ControlError", "Controller", "Reply", "RoleHost", "read_reply", "reply", "request"]

@@ -27,7 +27,7 @@ from s1harness.gbcs.payloads import decode_update_security_credentials_response
 from s1harness.registry.model import Cohort
 from s1harness.roles.user import Exchange
 from s1harness.spec import checks
-from s1harness.spec.errors import HarnessError
+from s1harness.spec.errors import HarnessError, InputError
 from s1harness.spec.identifiers import Eui64
 from s1harness.testing.harness import Harness, is_final, refusal
 
@@ -100,19 +100,26 @@ def decisions(harness: Harness, exchange: Exchange) -> list[tuple[str, str, str]
     return [step for step in out if harness.plays(step[0])]
 
 
-def refused_at(harness: Harness, exchange: Exchange) -> tuple[str, str] | None:
+def refused_at(
+    harness: Harness, exchange: Exchange, outcome: Response | None = None
+) -> tuple[str, str] | None:
     """The hop and check that refused the request (None unless exactly one did). For a hop
-    another build plays, the check is the one its refusal code stands for (the code table)."""
+    another build plays, the check is the one its refusal code stands for (the check table),
+    read from ``outcome`` (by default the request's first final message)."""
     rejected = [(hop, check) for hop, check, outcome in decisions(harness, exchange)
                 if outcome == "rejected"]  # fmt: skip
     if len(rejected) == 1:
         return rejected[0]
-    final = next((r for r in exchange.received if is_final(r)), None)
+    final = outcome or next((r for r in exchange.received if is_final(r)), None)
     got = refusal(final) if final else None
-    if not rejected and got and got.startswith("S1VE"):
-        hop = next((str(c) for c in Cohort if not harness.plays(str(c))), None)
-        return (hop, checks.answering(got).name) if hop else None
-    return None
+    if rejected or not got:
+        return None
+    try:
+        check = checks.answering(got)
+    except InputError:
+        return None  # a code no check of the contract answers with
+    hop = "DSP" if check.hop is checks.Hop.DSP else harness.serves(exchange.request_id.target)
+    return None if harness.plays(hop) else (hop, check.name)
 
 
 async def accepted(

@@ -51,6 +51,7 @@ from s1harness.services.control import Controller
 from s1harness.services.inmemory import InMemoryBus
 from s1harness.services.runner import RoleRunner
 from s1harness.services.transport import Transport
+from s1harness.smki.keys import derive_private_key
 from s1harness.spec import codes
 from s1harness.spec.bus import DEFAULT_RUN, Envelope, new_run_id, user_inbox
 from s1harness.spec.clock import ManualClock
@@ -59,6 +60,16 @@ from s1harness.spec.identifiers import Eui64
 
 DEFAULT_TIMEOUT = 5.0
 _T = TypeVar("_T")
+
+
+PROBE_KEY = derive_private_key(b"s1harness probe", "a key in no slot")
+"""Signs a probe's pre-command (:meth:`Harness.probe_no_slot`): no certificate carries it."""
+
+
+class NotObservableError(HarnessError):
+    """What was asked cannot be judged from the wire: the role is another build's."""
+
+    code = "NOT-OBSERVABLE"
 
 
 class RoleFailureError(HarnessError):
@@ -341,18 +352,55 @@ class Harness:
                 return d.device_id
         raise InputError(f"the estate has no such device (SMETS{smets} {device_type} {cohort})")
 
+    async def probe_no_slot(self, device: Eui64 | str, prober: Eui64 | str) -> str | None:
+        """Ask a SMETS1 device's S1SP, over the wire and changing nothing, whether ``prober``
+        owns the certificate in the device's Network Operator slot.
+
+        ``prober`` sends SRV 6.15.1 for its own NO certificates with the pre-command signed by
+        a key that is in no slot. An S1SP that finds ``prober`` the owner passes S1SR 4.2 and
+        refuses at the authorising signature (S1VE2); one that finds another owner refuses at
+        S1SR 4.2 (S1VE64). The registered NO always passes both registration data checks, so
+        its probe always reaches S1SR 4.2.
+
+        Returns:
+            The refusal code (None when the request was carried out: a broken S1SP).
+        """
+        user = self.system.users[Eui64(prober)]
+        kept = user.signing_key
+        user.use_signing_key(PROBE_KEY)
+        try:
+            body = self.bodies.update_credentials(prober)
+            return refusal(await self.outcome(await self.send(prober, device, "6.15.1", body)))
+        finally:
+            user.use_signing_key(kept)
+
+    def serves(self, device: Eui64 | str) -> str:
+        """The hop name of the S1SP serving a SMETS1 device (``IOC``…)."""
+        cohort = self.system.cohorts.get(Eui64(device))
+        if cohort is None:
+            raise InputError(f"{device} is not a SMETS1 device of the estate")
+        return str(cohort)
+
     def plays(self, hop: str) -> bool:
         """Whether this Harness runs the role behind a hop name (``DSP``, ``IOC``…)."""
         role = "dsp" if hop == "DSP" else f"s1sp:{hop}"
         return role not in self.external
 
     def slots(self, device: Eui64 | str) -> dict[tuple[SlotRole, SlotKind], Slot]:
-        """A SMETS1 device's virtual anchor slots at its S1SP."""
+        """A SMETS1 device's virtual anchor slots at its S1SP (one this Harness runs: another
+        build's slots are its own, judged by what it sends — :meth:`probe_no_slot`).
+
+        Raises:
+            NotObservableError: when another build plays the device's S1SP.
+        """
         device_id = Eui64(device)
-        cohort = self.system.cohorts.get(device_id)
-        if cohort is None:
-            raise InputError(f"{device} is not a SMETS1 device of the estate")
-        store = self.system.s1sps[cohort].store
+        hop = self.serves(device_id)
+        if not self.plays(hop):
+            raise NotObservableError(
+                f"the slots of {device_id} are the external S1SP {hop}'s own (judge them by "
+                "what it sends)"
+            )
+        store = self.system.s1sps[Cohort(hop)].store
         return {
             (role, kind): slot
             for role in SlotRole
@@ -427,6 +475,7 @@ __all__ = [
     "DEFAULT_TIMEOUT",
     "EXTERNAL_ROLES",
     "Harness",
+    "NotObservableError",
     "RoleFailureError",
     "alert_code",
     "is_final",

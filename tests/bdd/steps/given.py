@@ -6,7 +6,7 @@ from pytest_bdd import given, parsers
 
 from bdd.world import World
 from s1harness.estate.presets import SUPPLIER
-from s1harness.testing.expectations import Case, expect
+from s1harness.testing.expectations import Case
 
 
 @given(parsers.re(r"the MP107 switch is (?P<state>on|off) at the DSP and at every S1SP"))
@@ -38,7 +38,7 @@ def smets1_device(world: World, device: str, s1sp: str, wrong: str | None) -> No
     world.case = Case(s1sp, device)
     world.device = world.case.device(world.h, wrong_no=bool(wrong))
     holder = world.network_operator("wrong" if wrong else "registered")
-    expect(world.slot_owner(world.device) == holder, f"{holder} in the NO slot to begin with")
+    world.expect_no_slot_owner(holder, "to begin with")
 
 
 @given(parsers.re(r"a SMETS2 ESME that holds the wrong Network Operator's certificates"))
@@ -53,9 +53,7 @@ def supplier_places_wrong_no(world: World) -> None:
     h = world.h
     sent = world.send(SUPPLIER, "6.21", h.bodies.handover(wrong))
     world.expect_accepted("the supplier's 6.21", sent)
-    expect(
-        world.slot_owner(world.the_device()) == wrong, "the wrong NO in the NO slot after the 6.21"
-    )
+    world.expect_no_slot_owner(wrong, "after the 6.21")
 
 
 @given(
@@ -68,4 +66,4 @@ def wrong_no_has_handed_over(world: World) -> None:
     right, wrong = world.network_operator("registered"), world.network_operator("wrong")
     world.send(wrong, "6.15.1", world.h.bodies.update_credentials(right))
     world.expect_accepted("the wrong NO's 6.15.1")
-    expect(world.slot_owner(world.the_device()) == right, "the registered NO in the NO slot")
+    world.expect_no_slot_owner(right, "after the wrong NO's 6.15.1")

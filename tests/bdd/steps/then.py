@@ -43,16 +43,37 @@ def _expect_named(name: str, hop: str, code: str) -> None:
     )
 )
 def accepted_at_rdp(world: World, hop: str, how: str) -> None:
-    world.outcome()  # the request has run its course at every hop
+    """Where the Harness runs the hop, its decision says so. Another build's is judged by what
+    crossed the wire: the request got past the hop's registration data check (the DSP's I0 and
+    I99; no S1SP refusal at or before SRPD 16.1) — and, for ``without``, the sender is not the
+    one registration data would let through."""
+    final = world.outcome()  # the request has run its course at every hop
     where = _hop(hop)
-    check = str(checks.RDP if where == "DSP" else checks.S1SP_RDP)
+    check = checks.RDP if where == "DSP" else checks.S1SP_RDP
     outcome = "lifted" if how == "without" else "accepted"
+    codes = world.last.exchange.codes
     if world.h.plays(where):
         steps = decisions(world.h, world.last.exchange)
-        expect((where, check, outcome) in steps, f"{where} {check} {outcome} (decisions: {steps})")
-    if how == "without" and where == "DSP":
-        expect(world.last.exchange.codes[:2] == ["I0", "I99"],
-               f"the DSP to accept (I0, I99): {world.last.exchange.codes}")  # fmt: skip
+        wanted = (where, str(check), outcome)
+        expect(wanted in steps, f"{where} {check} {outcome} (decisions: {steps})")
+    elif where == "DSP":
+        expect(codes[:2] == ["I0", "I99"], f"the DSP to get past {check} (I0, I99): {codes}")
+    else:
+        got = refusal(final)
+        early = {
+            str(code)
+            for c in checks.CHECKS
+            if c.hop == "S1SP" and c.order <= check.order
+            for code in c.codes
+        }
+        expect(got not in early, f"the {where} S1SP to get past {check}, refused {got}")
+    if how == "without":
+        sender = world.last.exchange.request_id.originator
+        registered = world.network_operator("registered")
+        if not world.h.plays(where):
+            expect(sender != registered, f"not observable: {sender} would pass {check} anyway")
+        if where == "DSP":
+            expect(codes[:2] == ["I0", "I99"], f"the DSP to accept (I0, I99): {codes}")
 
 
 @then(
@@ -85,9 +106,10 @@ def executed_after(world: World, hop: str, check: str) -> None:
 )
 def refused(world: World, hop: str, code: str, check: str) -> None:
     _expect_named(check, "DSP" if hop == "DSP" else "S1SP", code)
-    got = refusal(world.outcome())
+    final = world.outcome()
+    got = refusal(final)
     expect(got == code, f"a refusal with {code}, got {got or 'no refusal'}")
-    at = refused_at(world.h, world.last.exchange)
+    at = refused_at(world.h, world.last.exchange, final)
     expect(at == (_hop(hop), check), f"the refusal from {hop} at {check}, was {at}")
     world.notes["refused_by"] = _hop(hop)
 
@@ -107,6 +129,11 @@ def nothing_changed(world: World) -> None:
     refused_by_dsp = world.notes.get("refused_by", "DSP") == "DSP"
     changed = changed_by_refusal(before, world.snapshot(), refused_by_dsp=refused_by_dsp)
     expect(not changed, f"the refusal to change nothing, but {changed} changed")
+    probed = world.notes.get("probe")
+    if probed is not None:  # an S1SP another build plays: ask it again over the wire
+        device, was = probed
+        now = world.run(h.probe_no_slot(device, world.registered_no(device)))
+        expect(now == was, f"the S1SP to answer a probe as before the refusal ({was}), got {now}")
 
 
 @then(parsers.re(r"the device (?P<still>still )?holds the (?P<whose>registered|wrong) "
@@ -119,6 +146,9 @@ def device_holds(world: World, still: str | None, whose: str) -> None:
     if world.case is None:
         held = h.cells(device).certificate(NETWORK_OPERATOR_DS)
         expect(held is not None and held.eui == owner, f"{owner} in the NO DS cell")
+        return
+    if not h.plays(h.serves(device)):
+        world.expect_no_slot_owner(owner, "the device's NO slot")
         return
     slots = world.slots(device)
     for kind in SlotKind:
@@ -144,7 +174,7 @@ def accepted_elsewhere(world: World) -> None:
         theirs = Case(other, case.device_type).device(h, wrong_no=True)
         sent = world.send(case.wrong_network_operator, "6.15.1", body, device=theirs)
         world.expect_accepted(f"the 6.15.1 at {other}", sent)
-        expect(world.slot_owner(theirs) == case.network_operator, f"the registered NO at {other}")
+        world.expect_no_slot_owner(case.network_operator, f"at {other}", device=theirs)
 
 
 @then(parsers.re(r"the (?P<whose>wrong|registered) Network Operator receives the power outage "
@@ -170,9 +200,10 @@ def receives_no_alert(world: World, whose: str) -> None:
 def each_refused(world: World) -> None:
     for name, sent, code, check in world.notes["expected"]:
         _expect_named(check, "DSP", code)
-        got = refusal(world.outcome(sent))
+        final = world.outcome(sent)
+        got = refusal(final)
         expect(got == code, f"the {name} refused with {code}, got {got or 'no refusal'}")
-        at = refused_at(world.h, sent.exchange)
+        at = refused_at(world.h, sent.exchange, final)
         expect(at == ("DSP", check), f"the {name} refused by the DSP at {check}, was {at}")
     world.notes["refused_by"] = "DSP"
 

@@ -63,6 +63,7 @@ def parties_send(world: World, datatable: list[list[str]]) -> None:
         raise ScenarioFailure(f"the table's columns must be {wanted}, not {header}")
     h = world.h
     world.run(h.settle())
+    world.probe_before(world.the_device())
     before = world.snapshot()
     expected = []
     for name, certificates, code, check in rows:
@@ -75,7 +76,7 @@ def parties_send(world: World, datatable: list[list[str]]) -> None:
             raise ScenarioFailure(
                 f"certificates must be Supplier or Network Operator: {certificates}"
             )
-        expected.append((name, world.send(sender, "6.15.1", body), code, check))
+        expected.append((name, world.send(sender, "6.15.1", body, probe=False), code, check))
     world.before = before
     world.notes["expected"] = expected
 
