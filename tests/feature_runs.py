@@ -1,6 +1,6 @@
 """The feature suite (``features/``, steps in ``tests/bdd``) run as a user runs it: ``python -m
 pytest tests/bdd`` in a fresh process, with the target options (``--s1h-bus``, ``--s1h-broker``,
-``--s1h-external``, ``--s1h-up``), and what it reports scenario by scenario (its JUnit
+``--s1h-external``, ``--s1h-run``), and what it reports scenario by scenario (its JUnit
 XML). The target options are the only ones that count: the caller's ``S1HARNESS_BUS`` and the
 like are not passed on."""
 
@@ -18,7 +18,13 @@ from xml.etree import ElementTree
 ROOT = Path(__file__).resolve().parent.parent
 SUITE = "tests/bdd"
 
-TARGET_VARIABLES = ("S1HARNESS_BUS", "S1HARNESS_BROKER", "S1HARNESS_EXTERNAL", "S1HARNESS_UP")
+TARGET_VARIABLES = (
+    "S1HARNESS_BUS",
+    "S1HARNESS_BROKER",
+    "S1HARNESS_EXTERNAL",
+    "S1HARNESS_RUN",
+    "S1HARNESS_TIMEOUT",
+)
 """What would choose the target behind the options' back."""
 
 TIMEOUT = 600.0

@@ -15,10 +15,12 @@ Target (options, else environment variables, else the default):
   ``s1harness up`` serves unless told ``--run``) when another build plays a role;
 * ``--s1h-tap FILE`` — write every envelope the run creates to FILE, one JSON line each with
   its topic and its wire form (what a contract check reads);
-* ``--s1h-up ROLE`` (repeatable) / ``S1HARNESS_UP`` (comma-separated) — roles the suite runs
-  in their own process, ``s1harness up --only ROLE``, started afresh for each scenario with
-  the scenario's estate on its broker and stopped when it ends; the Harness plays them no more
-  (as ``--s1h-external``) and reads their databases (a device's slots) where they keep them.
+* ``--s1h-timeout SECONDS`` / ``S1HARNESS_TIMEOUT`` — how long a step waits for a message, and
+  a build for its control channel's answer (default 5).
+
+A role another build plays is told, before each scenario, over the bus contract's control
+channel to load that scenario's estate (docs/contract.md): one long-running build serves a
+whole run. Its verdicts come from what it sends (docs/harness.md).
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ from s1harness.spec.bus import AUDIT_EVENT, run_id
 from s1harness.spec.errors import InputError
 from s1harness.spec.wire import Delivery, acks, encode
 from s1harness.testing.evidence import exhibits
+from s1harness.testing.harness import DEFAULT_TIMEOUT, EXTERNAL_ROLES
 from s1harness.testing.loop import LoopThread, refuse_async_step
 
 try:  # the report adapter is optional for a plain test run
@@ -65,10 +68,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--s1h-run", metavar="ID", help="run ID on the broker (s1h/v2/ID/...)")
     group.addoption("--s1h-tap", metavar="FILE", help="write every envelope's wire form to FILE")
     group.addoption(
-        "--s1h-up",
-        action="append",
-        metavar="ROLE",
-        help="a role to run in its own process (s1harness up), afresh for each scenario",
+        "--s1h-timeout", metavar="SECONDS", type=float, help="how long a step waits (default 5)"
     )
 
 
@@ -104,18 +104,26 @@ def _target(config: pytest.Config) -> Target:
     bus = config.getoption("--s1h-bus") or os.environ.get("S1HARNESS_BUS") or "mqtt"
     broker = config.getoption("--s1h-broker") or os.environ.get("S1HARNESS_BROKER") or None
     external = _roles(config, "--s1h-external", "S1HARNESS_EXTERNAL")
-    up = _roles(config, "--s1h-up", "S1HARNESS_UP")
     if bus not in ("memory", "mqtt"):
         raise pytest.UsageError(f"S1HARNESS_BUS must be memory or mqtt, not {bus!r}")
-    if up and bus != "mqtt":
-        raise pytest.UsageError("--s1h-up: a role in its own process needs the MQTT bus")
     run = config.getoption("--s1h-run") or os.environ.get("S1HARNESS_RUN") or None
     if run is not None:
         try:
             run_id(run)
         except InputError as exc:
             raise pytest.UsageError(f"--s1h-run: {exc.message}") from None
-    return Target(bus, broker, tuple(dict.fromkeys(external + up)), up, run)
+    timeout = config.getoption("--s1h-timeout") or float(
+        os.environ.get("S1HARNESS_TIMEOUT") or DEFAULT_TIMEOUT
+    )
+    if timeout <= 0:
+        raise pytest.UsageError(f"--s1h-timeout: {timeout:g} is not a number of seconds above 0")
+    unknown = [role for role in external if role not in EXTERNAL_ROLES]
+    if unknown:
+        known = ", ".join(EXTERNAL_ROLES)
+        raise pytest.UsageError(f"--s1h-external: unknown role {unknown[0]!r} (roles: {known})")
+    if external and bus != "mqtt":
+        raise pytest.UsageError("--s1h-external: another build joins a run over MQTT only")
+    return Target(bus, broker, tuple(dict.fromkeys(external)), run, timeout)
 
 
 def _roles(config: pytest.Config, option: str, variable: str) -> tuple[str, ...]:
@@ -150,10 +158,8 @@ def target(request: pytest.FixtureRequest, loop_thread: LoopThread) -> Iterator[
 def world(
     request: pytest.FixtureRequest, loop_thread: LoopThread, target: Target
 ) -> Iterator[World]:
-    """One scenario's World; its estate stops when the scenario ends (with the roles it runs in
-    their own process, whose databases are kept in the scenario's folder)."""
-    data_dir = request.getfixturevalue("tmp_path") if target.up else None
-    world = World(loop_thread, target, data_dir=data_dir)
+    """One scenario's World; its estate stops when the scenario ends."""
+    world = World(loop_thread, target)
     yield world
     world.close()
 

@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bdd.up import up
 from s1harness.duis.messages import RequestBody, Response
 from s1harness.estate import DspSpec, Estate
 from s1harness.estate.presets import NETWORK_OPERATOR, WRONG_NETWORK_OPERATOR
@@ -26,27 +25,29 @@ from s1harness.testing.expectations import (
     expect,
     expect_smets1_response,
 )
+from s1harness.testing.harness import DEFAULT_TIMEOUT
 from s1harness.testing.loop import Held, LoopThread
 
 
 @dataclass(frozen=True)
 class Target:
-    """Where the suite runs: the bus, the broker, the roles another build plays, and those of
-    them the suite runs in their own process for each scenario (``s1harness up``)."""
+    """Where the suite runs: the bus, the broker, the roles another build plays (told over its
+    control channel to load each scenario's estate), the run ID and how long a wait lasts."""
 
     bus: str = "mqtt"
     broker: str | None = None
     external: tuple[str, ...] = ()
-    up: tuple[str, ...] = ()
     run: str | None = None
     """The run ID on the broker (None: a fresh one per scenario, or ``default`` with roles
     another build plays)."""
+    timeout: float = DEFAULT_TIMEOUT
+    """Seconds a wait for a message lasts (``--s1h-timeout``)."""
 
     def describe(self) -> str:
         where = self.broker or ("embedded broker" if self.bus == "mqtt" else "in memory")
         roles = f"; external: {', '.join(self.external)}" if self.external else ""
-        own = f" (in their own process: {', '.join(self.up)})" if self.up else ""
-        return f"{self.bus} ({where}){roles}{own}"
+        run = f"; run {self.run}" if self.run else ""
+        return f"{self.bus} ({where}){roles}{run}"
 
 
 @dataclass
@@ -76,7 +77,6 @@ class World:
     marks: dict[Eui64, int] = field(default_factory=dict)
     notes: dict[str, Any] = field(default_factory=dict)
     _held: Held[Harness] | None = None
-    _up: Held[str] | None = None
 
     # -- the estate -------------------------------------------------------------------------
 
@@ -92,25 +92,18 @@ class World:
 
     @property
     def h(self) -> Harness:
-        """The running Harness (started now if no step has needed it yet), after the roles
-        the target runs in their own process (with the same estate and databases)."""
+        """The running Harness (started now if no step has needed it yet)."""
         if self._held is None:
-            chosen = self.estate()
-            if self.target.up and self._up is None:
-                if self.data_dir is None or self.target.broker is None:
-                    raise ScenarioFailure("roles in their own process need a folder and a broker")
-                self._up = self.loop.hold(
-                    up(self.data_dir, chosen, self.target.broker, self.target.up)
-                )
             self._held = self.loop.hold(
                 Harness.start(
-                    chosen,
+                    self.estate(),
                     bus=self.target.bus,
                     broker=self.target.broker,
                     external=self.target.external,
                     data_dir=self.data_dir,
                     record=True,
                     run=self.target.run,
+                    timeout=self.target.timeout,
                 )
             )
         return self._held.value
@@ -121,13 +114,8 @@ class World:
 
     def close(self) -> None:
         held, self._held = self._held, None
-        own, self._up = self._up, None
-        try:
-            if held is not None:
-                held.release()
-        finally:
-            if own is not None:
-                own.release()
+        if held is not None:
+            held.release()
 
     def run(self, coroutine: Any) -> Any:
         return self.loop.run(coroutine)

@@ -1,7 +1,7 @@
-"""``s1harness up``: one S1SP as its own OS process while the feature suite plays the rest —
-every scenario on a device of the IOC S1SP passes with that S1SP in a process of its own
-(``--s1h-up s1sp:IOC``), started afresh for each scenario and stopped cleanly after it — and
-what it says when it cannot start."""
+"""``s1harness up`` as the build under test: one long-running process plays a role (with a
+fresh database, started once) and the feature suite runs against it with that role external —
+every scenario of its cohort passes, the build told over its control channel to load each
+scenario's estate — and what ``up`` says when it cannot start."""
 
 from __future__ import annotations
 
@@ -12,22 +12,40 @@ from pathlib import Path
 
 import pytest
 
-from feature_runs import run_features
+from feature_runs import run_features_async
 from s1harness.testing.expectations import estate
+from up_process import up_process
 
 pytestmark = [pytest.mark.mqtt, pytest.mark.vectors]
 
-IOC_SCENARIOS = 17
-"""The feature suite's scenarios on a device of the IOC S1SP (``-k IOC``)."""
+COHORT_SCENARIOS = 17
+"""The feature suite's scenarios on the devices of one S1SP (``-k IOC`` and so on)."""
+ALL_SCENARIOS = 58
 
 
 @pytest.mark.slow
-def test_the_ioc_scenarios_with_the_s1sp_in_its_own_process(tmp_path: Path) -> None:
-    """Each scenario starts ``s1harness up --only s1sp:IOC`` with its own estate (the IOC
-    S1SP's MP107 switch as its Given steps set it) and databases: the process keeps a device's
-    slots and counters, so scenarios cannot share one."""
-    done = run_features(tmp_path, "-k", "IOC", "--s1h-up", "s1sp:IOC")
-    done.expect_all_passed(IOC_SCENARIOS)
+@pytest.mark.parametrize("cohort", ["IOC", "MOC", "FOC"])
+async def test_every_scenario_of_a_cohort_against_its_s1sp_in_one_process(
+    tmp_path: Path, cohort: str
+) -> None:
+    role = f"s1sp:{cohort}"
+    data = tmp_path / "up"
+    async with up_process("--only", role, "--data-dir", str(data)) as build:
+        assert build.roles == [role]
+        done = await run_features_async(
+            tmp_path, "-k", cohort, "--s1h-broker", build.broker, "--s1h-external", role
+        )
+    done.expect_all_passed(COHORT_SCENARIOS)
+
+
+@pytest.mark.slow
+async def test_every_scenario_against_the_dsp_in_one_process(tmp_path: Path) -> None:
+    async with up_process("--only", "dsp") as build:
+        assert build.roles == ["dsp"]
+        done = await run_features_async(
+            tmp_path, "--s1h-broker", build.broker, "--s1h-external", "dsp"
+        )
+    done.expect_all_passed(ALL_SCENARIOS)
 
 
 async def test_up_refuses_a_bad_role_in_one_line(tmp_path: Path) -> None:
