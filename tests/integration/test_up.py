@@ -13,6 +13,10 @@ from pathlib import Path
 import pytest
 
 from feature_runs import run_features_async
+from s1harness.duis.messages import SMETS1ResponseMessage
+from s1harness.estate.presets import NETWORK_OPERATOR, WRONG_NETWORK_OPERATOR
+from s1harness.services.broker import EmbeddedBroker
+from s1harness.testing import Harness, refusal
 from s1harness.testing.expectations import estate
 from up_process import up_process
 
@@ -77,3 +81,26 @@ async def test_up_says_when_the_broker_cannot_be_reached(tmp_path: Path) -> None
 
 def test_a_scenario_estate_differs_only_in_its_switches() -> None:
     assert dataclasses.replace(estate(not_updated="IOC"), s1sps=estate().s1sps) == estate()
+
+
+@pytest.mark.slow
+async def test_a_build_that_connects_after_the_request_still_completes_it(tmp_path: Path) -> None:
+    """Nobody takes the countersigned request from the DSP's outbox until the S1SP's build is
+    there: the run's own recorder only observes. The build connects 3 s after the request
+    (holding the same estate, so no provisioning is needed) and completes it."""
+    async with (
+        EmbeddedBroker() as broker,
+        Harness.start(
+            "small", bus="mqtt", broker=broker.url, external=["s1sp:IOC"], record=True,
+            provision=False, timeout=60,
+        ) as h,
+    ):  # fmt: skip
+        device = h.device(smets=1, cohort="IOC", device_type="ESME", wrong_no=True)
+        body = h.bodies.update_credentials(NETWORK_OPERATOR)
+        sent = await h.send(WRONG_NETWORK_OPERATOR, device, "6.15.1", body)
+        await asyncio.sleep(3)
+        assert sent.codes == ["I0", "I99"]  # accepted by the DSP, nobody has answered for IOC
+        async with up_process("--only", "s1sp:IOC", "--broker", broker.url):
+            outcome = await h.outcome(sent)
+        assert isinstance(outcome.body, SMETS1ResponseMessage), refusal(outcome)
+        assert sent.codes == ["I0", "I99", "I0"]

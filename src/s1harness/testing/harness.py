@@ -147,6 +147,7 @@ class Harness:
         record: bool = False,
         run: str | None = None,
         timeout: float = DEFAULT_TIMEOUT,
+        provision: bool = True,
     ) -> AsyncIterator[Harness]:
         """Build ``estate`` (an Estate, a preset name or a path), run it, stop it on exit.
 
@@ -161,9 +162,9 @@ class Harness:
                 one, or — with external roles — ``default``, the run ``s1harness up`` serves.
             timeout: Seconds every wait lasts unless told otherwise, a build's answer to its
                 control channel included.
-
-        Each build playing an external role (but ``devices``) is first told, over its control
-        channel, to load its role's provisioning document of ``estate``.
+            provision: Tell each build playing an external role (but ``devices``), over its
+                control channel, to load its role's provisioning document of ``estate`` before
+                anything else (else the build is trusted to hold the estate already).
         """
         harness = cls(resolve(estate), data_dir=data_dir, external=external)
         harness.timeout = timeout
@@ -180,7 +181,8 @@ class Harness:
                 ]
                 async with RoleRunner(harness.bus, routes, observers=observers) as runner:
                     harness._runner = runner
-                    await harness._provision_external()
+                    if provision:
+                        await harness._provision_external()
                     yield harness
         finally:
             harness._runner = None
