@@ -5,17 +5,20 @@ that accepted or refused the request at every hop, and that a refusal changed no
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
 import pytest
 
-from feature_runs import SuiteRun, run_features
+from feature_runs import SuiteRun, run_features, run_features_async
 from s1harness.services.contract import check
 from s1harness.spec.bus import CONTROL_KINDS, Kind, on_wire
 
 pytestmark = [pytest.mark.vectors, pytest.mark.slow]  # the DUIS XSD is read from the vectors
 
+IOC_SCENARIOS = 17
+"""The scenarios on the devices of the IOC S1SP (``-k IOC``)."""
 FEATURE_RESULTS = 58
 """The scenarios of the feature suite, every Examples row counted (none pending)."""
 
@@ -54,8 +57,21 @@ def test_the_features_in_memory_and_every_message_passes_the_contract(tmp_path: 
 
 
 @pytest.mark.mqtt
-def test_the_features_against_mosquitto(tmp_path: Path, mosquitto_url: str) -> None:
-    """One pytest process: two workers on one broker would hear each other's scenarios."""
+def test_the_features_against_mosquitto_on_two_workers(tmp_path: Path, mosquitto_url: str) -> None:
+    """Two workers on one broker: each scenario's topics sit under a run ID of its own."""
     expect_every_scenario(
-        run_features(tmp_path, "--s1h-bus", "mqtt", "--s1h-broker", mosquitto_url)
+        run_features(tmp_path, "-n", "2", "--s1h-bus", "mqtt", "--s1h-broker", mosquitto_url)
     )
+
+
+@pytest.mark.mqtt
+async def test_two_runs_at_once_on_one_broker(tmp_path: Path, mosquitto_url: str) -> None:
+    """Two test runs sharing Mosquitto (two teams, say) never hear each other."""
+    runs = [
+        run_features_async(tmp_path / name, "-k", "IOC", "--s1h-broker", mosquitto_url)
+        for name in ("first", "second")
+    ]
+    for folder in ("first", "second"):
+        (tmp_path / folder).mkdir()
+    for done in await asyncio.gather(*runs):
+        done.expect_all_passed(IOC_SCENARIOS)
