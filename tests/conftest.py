@@ -19,6 +19,7 @@ pytest_plugins = (
     "bdd.steps.when",
     "bdd.steps.then",
     "bdd.steps.remediation",
+    "bdd.steps.hostile",
 )
 """The feature suite's plugin and step library (tests/bdd), for the features under features/."""
 

@@ -17,9 +17,9 @@ from s1harness.spec.bus import CONTROL_KINDS, Kind, on_wire
 
 pytestmark = [pytest.mark.vectors, pytest.mark.slow]  # the DUIS XSD is read from the vectors
 
-IOC_SCENARIOS = 17
+IOC_SCENARIOS = 23
 """The scenarios on the devices of the IOC S1SP (``-k IOC``)."""
-FEATURE_RESULTS = 58
+FEATURE_RESULTS = 76
 """The scenarios of the feature suite, every Examples row counted (none pending)."""
 
 MATRIX = {f"[{s1sp}-{device}]" for s1sp in ("IOC", "MOC", "FOC") for device in ("ESME", "GPF")}
@@ -32,6 +32,9 @@ OUTLINES = (
     "is_not_yet_updated",  # partial S1SP rollout
     "deadlock",  # MP107 switch off
     "outage_alerts",
+    "a_countersignature_the_dsp_did_not_make",  # the S1SP's own checks: S1VE1
+    "a_pre_command_signed_by_a_key_not_in_the_slot",  # S1VE2
+    "a_countersigned_request_sent_again",  # S1VE3
 )
 
 

@@ -22,9 +22,9 @@ from up_process import up_process
 
 pytestmark = [pytest.mark.mqtt, pytest.mark.vectors]
 
-COHORT_SCENARIOS = 17
+COHORT_SCENARIOS = 23
 """The feature suite's scenarios on the devices of one S1SP (``-k IOC`` and so on)."""
-ALL_SCENARIOS = 58
+ALL_SCENARIOS = 76
 
 
 @pytest.mark.slow

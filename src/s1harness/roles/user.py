@@ -116,10 +116,14 @@ class DccUser:
         variant = command_variant or (
             CRITICAL_TRANSFORM if entry.critical else min(entry.command_variants)
         )
-        request_id = RequestId(self.user_id, Eui64(device), next(self._counters))
+        request_id = self.next_request_id(device)
         header = RequestHeader(request_id, variant, entry.service_reference, entry.variant)
         self.exchanges[str(request_id)] = Exchange(request_id, srv)
         return self._send(Request(header, body))
+
+    def next_request_id(self, device: Eui64 | str) -> RequestId:
+        """A fresh RequestID of this User for ``device`` (its counter taken)."""
+        return RequestId(self.user_id, Eui64(device), next(self._counters))
 
     def _send(self, request: Request) -> Envelope:
         signed = xml.serialise(sign(to_element(request), self._xml_key, self._xml_certificate))
