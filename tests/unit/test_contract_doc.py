@@ -7,10 +7,12 @@ import hashlib
 import re
 from pathlib import Path
 
+from s1harness.duis.srv import SRVS
 from s1harness.estate import build
 from s1harness.estate.build import System
 from s1harness.estate.presets import preset
 from s1harness.registry.model import Cohort
+from s1harness.roles.dsp.service import Dsp
 from s1harness.roles.smets1 import Cohort as FrameCohort
 from s1harness.roles.smets1 import (
     DeviceResponse,
@@ -26,6 +28,7 @@ from s1harness.spec.identifiers import Eui64
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 FRAME_DOC = DOCS / "smets1-instruction-frame.md"
+CHECKS_DOC = DOCS / "checks.md"
 
 
 def small() -> System:
@@ -94,3 +97,23 @@ def test_the_example_instruction_is_sealed_as_documented_and_the_device_answers_
     (answer,) = system.smets1[device].receive(sealed)
     response = unseal(answer, key)
     assert isinstance(response, DeviceResponse) and response.status is ResponseStatus.OK
+
+
+# -- what the DSP carries out ---------------------------------------------------------------------
+
+
+def _srv_order(variant: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in variant.split("."))
+
+
+def test_the_checks_page_names_the_srvs_the_dsp_carries_out_and_those_it_only_knows() -> None:
+    text = " ".join(CHECKS_DOC.read_text(encoding="utf-8").split())
+    carried: dict[str, list[int]] = {}
+    for variant, command_variant in sorted(Dsp.HANDLERS):
+        carried.setdefault(variant, []).append(command_variant)
+    said = " and ".join(
+        f"{v} ({', '.join(f'CV {cv}' for cv in cvs)})" for v, cvs in carried.items()
+    )
+    assert f"The DSP carries out {said} only." in text
+    known = ", ".join(sorted(set(SRVS) - set(carried), key=_srv_order))
+    assert f"An SRV in its SRV table that it does not carry out — {known} —" in text

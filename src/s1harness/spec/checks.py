@@ -118,7 +118,8 @@ SRV_SUPPORTED = Check(
     _DSP,
     5,
     (codes.E44,),
-    "the SRV is one the emulated DSP models (the credential SRVs of SECMP0107)",
+    "the SRV is in the emulated DSP's SRV table; one there that it does not carry out is "
+    "refused at the device checks (E12)",
     _HARNESS,
 )
 ACCESS_MATRIX = Check(
@@ -135,7 +136,8 @@ DEVICE = Check(
     7,
     (codes.E19, codes.E5, codes.E11, codes.E12),
     "the device is in the inventory (E19), its SMI status permits the SRV (E5), the SRV fits "
-    "its type (E11) and the command variant fits the SRV (E12)",
+    "its type (E11), and the command variant fits the SRV and is one the DSP carries out: "
+    "6.15.1 CV 4 with its body and CV 5, 6.21 CV 1 with its body (E12)",
     _DUIS,
 )
 CREDENTIALS_BODY = Check(
@@ -203,7 +205,9 @@ S1SP_MESSAGE = Check(
     _DSP,
     23,
     (),
-    "a SMETS1 response or S1SP alert parses and is signed by an S1SP",
+    "a SMETS1 response or S1SP alert parses and its standalone signature verifies with a "
+    "digital-signing certificate the DSP holds (the S1SPs' among them; role and EUI are not "
+    "checked)",
     _HARNESS,
 )
 S1SP_ALERT_RELAY = Check(
@@ -232,7 +236,7 @@ COUNTERSIGNATURE = Check(
     1,
     (codes.S1VE1,),
     "the DSP (role 137, the DCC's EUI) countersigned the request, and the service request it "
-    "carries parses",
+    "carries parses and is a 6.15.1 with its signed pre-command or a 6.21 with its handover body",
     _HARNESS,
 )
 S1SP_RDP = Check(
@@ -267,8 +271,9 @@ EXECUTION_COUNTER = Check(
     _S1SP,
     5,
     (codes.S1VE3,),
-    "the originator counter is above the Execution Counter of the sender's role and above any "
-    "of its instructions still awaiting the device",
+    "the originator counter of the signed pre-command (the CV 4's RequestID counter) is above "
+    "the Execution Counter of the sender's role on the device and above any of that role's "
+    "instructions still awaiting the device",
     _HARNESS,
 )
 EXECUTION = Check(

@@ -94,12 +94,7 @@ E43 = Code(
     "signed pre-command does not match the pre-command issued, or its signature fails",
     _HARNESS,
 )
-E44 = Code(
-    "E44",
-    _R,
-    "SRV not modelled by the emulated DSP (only the credential SRVs of SECMP0107 are)",
-    _HARNESS,
-)
+E44 = Code("E44", _R, "SRV not in the emulated DSP's SRV table", _HARNESS)
 E061501 = Code(
     "E061501",
     _R,
