@@ -91,7 +91,8 @@ E42 = Code(
 E43 = Code(
     "E43",
     _R,
-    "signed pre-command does not match the pre-command issued, or its signature fails",
+    "signed pre-command is not the pre-command issued, or carries no signature (the DSP does "
+    "not verify it)",
     _HARNESS,
 )
 E44 = Code("E44", _R, "SRV not in the emulated DSP's SRV table", _HARNESS)
