@@ -93,7 +93,7 @@ class Party:
         user_id: The DCC User ID (EUI-64).
         name: A display name.
         roles: The DUIS user roles it holds (at least one).
-        distributor_id: For an Electricity Distributor, its distributor ID (s1sp.md §8.3–8.4).
+        distributor_id: For an Electricity Distributor, its distributor ID (10–38).
         gas_transporter: For a Gas Transporter, the network it operates (free text).
     """
 

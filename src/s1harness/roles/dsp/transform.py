@@ -1,7 +1,6 @@
-"""Transform a DUIS 6.15.1 / 6.21 body into the GBCS CS02b command (DUIS CV 4, docs/duis.md §6).
+"""Transform a DUIS 6.15.1 / 6.21 body into the GBCS CS02b command (DUIS CV 4).
 
-The mapping follows the RTDS pairs of DUIS templates and GBCS commands (docs/gbcs.md §4.2,
-docs/smki.md §5.3):
+The mapping follows the RTDS pairs of DUIS templates and GBCS commands:
 
 * RemotePartyRole → replacement mode and authorising cell: Supplier → supplierBySupplier (2),
   authorised by the supplier DS cell; NetworkOperator → networkOperatorByNetworkOperator (3),

@@ -54,7 +54,7 @@ class Tlv:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Instruction:
-    """S1SP → device: one Instruction (docs/s1sp.md §1).
+    """S1SP → device: one Instruction (the S1SR term).
 
     Attributes:
         cohort: The S1SP's cohort (IOC, MOC, FOC).
