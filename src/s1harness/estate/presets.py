@@ -1,4 +1,4 @@
-"""Named estates: ``small`` (every scenario of DESIGN §3.4 has a device to run on), ``boxed``
+"""Named estates: ``small`` (every feature scenario has a device to run on), ``boxed``
 (the DCC Boxed ZAZ1 identities, so the real DUIS request templates replay) and ``fia`` (the FIA's
 wrong-NO populations: its parties and emulated devices here, its population of device rows
 written by ``s1harness estate init --preset fia``; :mod:`s1harness.estate.fia`).

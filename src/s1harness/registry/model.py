@@ -1,5 +1,5 @@
 """The records of the registry: parties, registration periods and Smart Metering Inventory
-devices (DESIGN §2–§3; SRPD 6.1(f); DUIS 5.4 ``DeviceStatus`` / ``DeviceType``).
+devices (SRPD 6.1(f); DUIS 5.4 ``DeviceStatus`` / ``DeviceType``).
 
 Each record validates itself on construction and normalises its identifiers (EUI-64, MPAN,
 MPRN) and datetimes (timezone-aware, converted to UTC), so a record that exists is valid.

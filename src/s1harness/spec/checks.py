@@ -1,4 +1,4 @@
-"""Every check the emulated DSP and S1SPs apply, each defined once, as data (DESIGN §3.1, §3.2).
+"""Every check the emulated DSP and S1SPs apply, each defined once, as data (docs/checks.md).
 
 A check's :attr:`Check.name` is how everything names it — the raise site that refuses with it,
 the decision log, the step library, the feature tables (``E4 at SRPD 6.1(f)``) and a
@@ -82,7 +82,7 @@ class Exemption:
 _DSP, _S1SP = Hop.DSP, Hop.S1SP
 _DUIS, _SEED, _HARNESS = CodeSource.DUIS, CodeSource.SEED, CodeSource.HARNESS
 
-# -- the DSP: a User's request, DESIGN §3.1 --------------------------------------------------------
+# -- the DSP: a User's request ---------------------------------------------------------------------
 
 DUIS_XSD = Check(
     "DUIS XSD", _DSP, 1, (codes.E40,), "well-formed XML, valid against the DUIS 5.4 XSD", _DUIS
@@ -228,7 +228,7 @@ S1SP_RESPONSE_RELAY = Check(
     _HARNESS,
 )
 
-# -- an S1SP: a countersigned request, DESIGN §3.2 -------------------------------------------------
+# -- an S1SP: a countersigned request --------------------------------------------------------------
 
 COUNTERSIGNATURE = Check(
     "S1SP countersignature",

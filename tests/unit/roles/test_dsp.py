@@ -1,5 +1,5 @@
 """The DSP pipeline in isolation: every check answers with its code, in order, and a rejected
-request changes nothing (DESIGN §3.1)."""
+request changes nothing (docs/checks.md)."""
 
 from __future__ import annotations
 

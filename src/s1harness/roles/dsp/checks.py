@@ -1,4 +1,4 @@
-"""The DSP's checks on a DUIS request (DESIGN §3.1), in the order of :mod:`s1harness.spec.checks`.
+"""The DSP's checks on a DUIS request, in the order of :mod:`s1harness.spec.checks`.
 
 Each function applies one check and returns what later steps need, or raises
 :class:`~s1harness.spec.checks.Refusal` naming the check and its code; the first failure

@@ -14,7 +14,7 @@ The mapping follows the RTDS pairs of DUIS templates and GBCS commands:
 
 For SMETS1 devices the DSP issues the same pre-command: the S1SP verifies the user's
 signature over it with the Notified Critical certificate (a harness decision: DUIS §1.4.2's
-SMETS1 variations are not public; DESIGN §3.2 step 4).
+SMETS1 variations are not public).
 """
 
 from __future__ import annotations
