@@ -1,4 +1,4 @@
-"""An external Mosquitto broker for the tests that run against one (docs/tooling.md §2.1).
+"""An external Mosquitto broker for the tests that run against one.
 
 Started from the ``mosquitto`` binary on a free port with ``max_queued_messages 0`` (the
 default of 1000 silently drops QoS 1 bursts). Without the binary the tests skip, saying why —

@@ -24,7 +24,7 @@ pytest_plugins = (
 """The feature suite's plugin and step library (tests/bdd), for the features under features/."""
 
 REFERENCE_TIME = datetime(2026, 11, 21, tzinfo=UTC)
-"""The reference date of docs/smki.md §3 and §7."""
+"""The date the certificate validity checks of the golden tests are judged at."""
 
 
 @pytest.fixture(scope="session")

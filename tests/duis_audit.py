@@ -1,5 +1,5 @@
 """The central DUIS audit: every DUIS message any test's roles put in an envelope is checked
-against the DUIS 5.4 schema (DESIGN: every emitted message validates), whichever test emits it.
+against the DUIS 5.4 schema (every emitted message must validate), whichever test emits it.
 
 The audit hears every envelope created (the ``s1harness.envelope`` audit event, forwarded by
 the conftest's audit hook) and checks those of the DUIS kinds.

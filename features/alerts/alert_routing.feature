@@ -1,9 +1,8 @@
 @R1 @SIT @positive @s1sp @device
 Feature: Device alerts reach the Network Operator whose certificate is on the device
-  An S1SP sends a SMETS1 device's alerts to the party whose certificate is in the slot for the
-  alert's recipient role — Network Operator alerts, such as power outages, to the Network
-  Operator slot's owner. Before the fix they reach the wrong Network Operator; after it, the
-  registered one.
+  An S1SP sends a SMETS1 device's alerts, its power outage alerts, to the owner of the
+  certificate in the device's Network Operator slot. Before the fix they reach the wrong
+  Network Operator; after it, the registered one.
 
   FIA section: 5.2 SIT — alert routing before and after the fix
 

@@ -1,6 +1,6 @@
 """The ``boxed`` preset and the ``zaz1`` key source: the DCC Boxed ZAZ1 identities, keys and
 devices, with the real DUIS 6.15.1 NO-by-NO template replayed end to end on the Harness
-(docs/duis.md §1.3 CV 4 → I0 → CV 5, docs/gbcs.md §4, docs/smki.md §1.3)."""
+(CV 4 → I0 → CV 5, the GBCS CS02b command, the 2025 certificates sharing the 2016 keys)."""
 
 from __future__ import annotations
 
@@ -57,8 +57,8 @@ NO_BY_NO = "CS02bNOByNO_6.15.1_SUCCESS_REQUEST_DUIS.XML"
 RTDS_NO_BY_NO = Path("rtds") / "6.15.1_CS02bNOByNO"
 DS, KA = KeyUsage.DIGITAL_SIGNATURE, KeyUsage.KEY_AGREEMENT
 TYPES = {BOXED_ESME: DeviceType.ESME, BOXED_GSME: DeviceType.GSME, BOXED_GPF: DeviceType.GPF}
-"""A0 is the ESME of the 6.15.1 templates (docs/duis.md §1.2), A1 the RTDS GCS02 gas meter, A3
-the GPF of the 6.21 handover templates (docs/gbcs.md §4.2)."""
+"""A0 is the ESME of the 6.15.1 templates, A1 the RTDS GCS02 gas meter, A3 the GPF of the 6.21
+handover templates."""
 
 
 @pytest.fixture(scope="module")
@@ -143,9 +143,9 @@ def test_the_preset_builds_and_round_trips(vectors: Path, zaz1: Keystore) -> Non
         assert operator.xml.certificate == _named(zaz1, "xml-sign-90B3D51F30020000-ds").certificate
         assert system.acb.ka.certificate == _named(zaz1, "Z1-accessControlBroker-ka").certificate
         assert system.dsp.credentials.xml_certificate.role is RemotePartyRole.DSP_XML_SIGN
-        # The ESME trusts what the RTDS ESME trusted (docs/gbcs.md §8.2), under the Z1 root;
+        # The ESME trusts what the RTDS ESME trusted, under the Z1 root;
         # only the load controller differs: RTDS has a self-made 2018 pair, ZAZ1 the 2023
-        # Z1-issued one (docs/smki.md §1.3).
+        # Z1-issued one.
         z1 = load(vectors / "smki" / "Z1-issuing-ca.pem")
         esme = system.smets2[BOXED_ESME].cells
         assert esme[c.ROOT].anchor is not None and esme[c.ROOT].anchor.ski == z1.ski
@@ -204,7 +204,7 @@ def test_at_the_start_the_certificates_in_use_are_in_date(vectors: Path) -> None
             for cert in in_use
             if cert and not cert.not_before <= BOXED_START <= cert.not_after
         }
-        # Only the OB-issued otherUser DS/KA, expired on 2025-04-14 (docs/smki.md §1.3), before
+        # Only the OB-issued otherUser DS/KA, expired on 2025-04-14, before
         # the templates' certificates start: never placed on a device, they are only carried.
         assert expired == {Eui64("00DB123456780004")}
         checked = 0
@@ -234,7 +234,7 @@ async def test_the_no_by_no_template_replays_end_to_end(vectors: Path, zaz1: Key
     placed = body.replacement_certificates
     assert placed.digital_signing is not None and placed.key_agreement is not None
     replacement = parse_certificate(placed.digital_signing)
-    assert replacement.public_point == new.certificate.public_point  # docs/smki.md §1.3
+    assert replacement.public_point == new.certificate.public_point  # 2025 certificate, 2016 key
     async with Harness.start(boxed()) as h:
         device = h.system.smets2[BOXED_ESME]
         assert h.cells(BOXED_ESME).certificate(c.NETWORK_OPERATOR_DS) == old.certificate
@@ -351,7 +351,7 @@ def test_a_device_uses_the_keystore_credentials_it_finds(zaz1: Keystore) -> None
     )  # fmt: skip
     assert device.ds_certificate == issued[DS].certificate
     assert device.ka_certificate == issued[KA].certificate
-    # No supplier or NO given: the ACB's certificates are the placeholders (docs/gbcs.md §4.2).
+    # No supplier or NO given: the ACB's certificates are the placeholders (as in RTDS 6.21).
     assert device.cells.certificate(c.NETWORK_OPERATOR_DS) == acb.ds.certificate
 
 

@@ -2,9 +2,9 @@
 
 A User posts signed DUIS requests to ``/api/v1/service{S,T,D}`` and gets the DSP's synchronous
 answer as the HTTP response; everything later arrives at its Receive Response Service URL — here
-a small aiohttp receiver (docs/duis.md §1.3, §3.3, §6.1). The DSP and the devices are the
-``boxed`` estate's, on the Harness's in-memory bus, with the ZAZ1 keys and the real DUIS
-template ``CS02bNOByNO_6.15.1_SUCCESS_REQUEST_DUIS.XML``.
+a small aiohttp receiver. The DSP and the devices are the ``boxed`` estate's, on the Harness's
+in-memory bus, with the ZAZ1 keys and the real DUIS template
+``CS02bNOByNO_6.15.1_SUCCESS_REQUEST_DUIS.XML``.
 """
 
 from __future__ import annotations

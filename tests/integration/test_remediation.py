@@ -31,7 +31,7 @@ from s1harness.testing.harness import refusal
 pytestmark = pytest.mark.vectors  # the Harness validates DUIS against the shared XSD
 
 FIA = {"IOC": {"ESME": 9024, "GPF": 18905}, "MOC": {"ESME": 125, "GPF": 1226}}
-"""The DCC Full Impact Assessment's wrong-NO devices (DESIGN §1)."""
+"""The DCC Full Impact Assessment's wrong-NO devices (IOC and MOC; FOC's figure is unknown)."""
 NONE = {"ESME": 0, "GPF": 0}
 
 

@@ -1,4 +1,4 @@
-"""Imports flow one way (DESIGN §4) and never in a circle.
+"""Imports flow one way (README "Layout") and never in a circle.
 
 The layers, lowest first: the package root ``s1harness/__init__.py`` <- ``locations`` <- spec
 <- smki <- gbcs/duis/registry <- roles <- estate/remediation <- services <- bench/reporting <-

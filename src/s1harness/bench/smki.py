@@ -7,8 +7,8 @@
   their signature verified with the issuer key, per second, against raw ECDSA verification of
   the same signature.
 
-The target for both ratios is 0.5 (docs/smki.md §4.1 puts the builder near 0.35 and DER templates
-near 0.8 on the issue side).
+The target for both ratios is 0.5 (measured when the DER templates came in: the builder near 0.35
+and the DER templates near 0.8 on the issue side).
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ The XSD is the DCC's, read from where it is kept — never copied or edited. The
 describes (``$S1HARNESS_VECTORS``, then ``shared/vectors`` up from the working directory). It
 must hold ``DUIS Schema V5.4.xsd``, ``MMC Schema V5.4.xsd`` and ``xmldsig-core-schema.xsd``.
 libxml2 silently skips an import whose file name contains a space, so the MMC import is
-percent-encoded in memory before compiling (docs/duis.md §4.5).
+percent-encoded in memory before compiling.
 
 **Overlays.** A proposed modification that adds values to a DUIS enumeration (SECMP0058 adds a
 response code for "Certificate Party / MPAN mismatch") is declared as a :class:`SchemaOverlay`.

@@ -1,4 +1,4 @@
-"""XML signatures in the DUIS profile (docs/duis.md §4), made and checked as the DCC does.
+"""XML signatures in the DUIS profile, made and checked as the DCC's signing tool does.
 
 Profile: an enveloped ``ds:Signature``, last child of the signed element; SignedInfo
 canonicalised with exclusive C14N 1.0; one Reference ``URI=""`` with the single enveloped-

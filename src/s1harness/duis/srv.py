@@ -1,5 +1,5 @@
 """Service Request Variants the harness knows: criticality, eligible user roles, command
-variants (docs/duis.md §1.3, §1.7, §2.2; the DUIS request matrix).
+variants (DUIS 5.4 CommandVariant and the DUIS request matrix).
 
 Schema validation already refuses an SRV outside the DUIS 5.4 list; this table is what the
 harness models. :func:`require` refuses an SRV it does not know, so an unsupported request gets

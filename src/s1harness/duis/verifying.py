@@ -1,4 +1,4 @@
-"""Who must have signed a DUIS document, by its kind (docs/duis.md §4.3–4.4).
+"""Who must have signed a DUIS document, by its kind.
 
 * ``sr:Request``: the DCC User in the RequestID originator, with an XML-signing certificate
   (role 135).

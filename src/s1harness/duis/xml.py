@@ -6,7 +6,7 @@ It drops ignorable whitespace between elements as it parses (in libxml2), which 
 DCC's XSD-validating parser does before a signature is checked.
 Size and depth are bounded before and after parsing. Serialisation is compact — no
 whitespace-only text between elements — because the DCC signing tool drops that whitespace
-before digesting, so only compact documents verify the same everywhere (docs/duis.md §4.5).
+before digesting, so only compact documents verify the same everywhere.
 """
 
 from __future__ import annotations

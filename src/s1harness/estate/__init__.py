@@ -1,5 +1,5 @@
 """Estates: who the parties are, which devices exist and what they hold; read from YAML, chosen
-from presets, and built into a running set of roles (DESIGN §4 ``estate/``)."""
+from presets, and built into a running set of roles (docs/estates.md)."""
 
 from s1harness.estate.build import PartyKeys, System, build
 from s1harness.estate.document import dumps, load, loads

@@ -1,5 +1,5 @@
 """The estate: who the parties are, what is registered to whom, which devices exist and which
-credentials each holds (DESIGN §4 ``estate/``).
+credentials each holds (docs/estates.md).
 
 An :class:`Estate` is a plain, validated value. It reuses the registry's records (parties,
 registration periods, inventory entries) so one set of rules checks identifiers and dates, and
@@ -43,7 +43,7 @@ DEFAULT_S1SP_IDS = {
 
 @dataclass(frozen=True, slots=True)
 class DspSpec:
-    """The DSP's switches (DESIGN §3.1): MP107's single switch, the optional SECMP0058 check."""
+    """The DSP's switches: MP107's single switch, the optional SECMP0058 check."""
 
     mp107: bool = True
     mp058: bool = False

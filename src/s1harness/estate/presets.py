@@ -1,4 +1,4 @@
-"""Named estates: ``small`` (every scenario of DESIGN §3.4 has a device to run on), ``boxed``
+"""Named estates: ``small`` (every feature scenario has a device to run on), ``boxed``
 (the DCC Boxed ZAZ1 identities, so the real DUIS request templates replay) and ``fia`` (the FIA's
 wrong-NO populations: its parties and emulated devices here, its population of device rows
 written by ``s1harness estate init --preset fia``; :mod:`s1harness.estate.fia`).
@@ -147,7 +147,7 @@ def small() -> Estate:
 BOXED_START = datetime(2025, 10, 1, 10, 0, tzinfo=UTC)
 """When the ``boxed`` estate starts: inside every validity period it relies on — the 2015 ZAZ1
 party certificates (to 2025-10-29), the 2025 certificates the DUIS templates place (from
-2025-09-01), the 2018 XML-signing ones and Z1 (docs/smki.md §3.2)."""
+2025-09-01), the 2018 XML-signing ones and Z1."""
 BOXED_DISTRIBUTOR_ID = 10
 """The distributor ID of the ``boxed`` MPAN (ZAZ1 publishes none for its network operator)."""
 BOXED_SUPPLIER_2 = Eui64("90B3D51F30030000")
@@ -161,7 +161,7 @@ BOXED_ESME = Eui64("00DB1234567890A0")
 BOXED_GSME = Eui64("00DB1234567890A1")
 """The RTDS gas meter (GCS02 vectors), on the MPRN the GPF serves."""
 BOXED_GPF = Eui64("00DB1234567890A3")
-"""The GPF the 6.21 handover templates target (docs/gbcs.md §4.2)."""
+"""The GPF the 6.21 handover templates (and the RTDS 6.21 vectors) target."""
 
 
 def _boxed_parties() -> tuple[Party, ...]:

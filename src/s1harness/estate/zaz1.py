@@ -1,22 +1,22 @@
 """The ``zaz1`` key source: the DCC Boxed ZAZ1 test keystore, so an estate uses the identities
 and keys the DUIS request templates and the RTDS vectors were made with.
 
-Where the keystore has what the protocol needs, it is used (docs/smki.md §1.2–1.3, §1.6):
+Where the keystore has what the protocol needs, it is used:
 
 * **Party DS and KA** credentials: the entries for the party's EUI and SMKI role — supplier
   90B3D51F30010000 and 90B3D51F30030000 (role 2), network operator 90B3D51F30020000 (3), the
   Other Users 00DB123456780004 and 90B3D51F30010009 (127), the ACB 90B3D51F30000002 (4), and
   any other identity the keystore holds. Of two generations, ``Z1-…`` (2015) and ``Z1b-…``
   (2016), the first — the earliest notBefore — is used: it is what the RTDS devices trust and
-  what signs every RTDS command (docs/gbcs.md §8.2). The second shares its keys with the 2025
-  certificates the DUIS templates place (docs/smki.md §1.3), so replaying a template's SRV 6.15.1
-  replaces a party's credentials with ones whose private keys the keystore also holds.
+  what signs every RTDS command. The second shares its keys with the 2025 certificates the DUIS
+  templates place, so replaying a template's SRV 6.15.1 replaces a party's credentials with ones
+  whose private keys the keystore also holds.
 * **XML signing**: a User's role-135 entry, the DSP's role-137 entry (``dsp-xml-sign-…``).
 * **Device cells**: those parties' certificates, plus recovery 90B3D51F30000001, transitional
   CoS 90B3D51F30000004, load controller 90B3D51F30010008 and the supplier's prepayment top-up
-  KA (the entry named ``…PP-ka``), as in the RTDS device (docs/gbcs.md §8.2, docs/smki.md §5.2).
+  KA (the entry named ``…PP-ka``), as in the RTDS device.
 
-**Root.** The ZA root certificate is not public (docs/smki.md "Known gaps"), so the real Z1
+**Root.** The ZA root certificate is not public, so the real Z1
 issuing CA (``smki/Z1-issuing-ca.pem``) is the anchor: it fills every device's root cell and is
 the DSP's only trust anchor, and it is the one CertificationPathCertificate requests carry, as in
 every template. A certificate Z1 issued therefore chains in one step; the Z1 → ZA link is never
@@ -30,7 +30,7 @@ checked (it cannot be).
 * a party's DS and KA together when the keystore lacks either for its role. These do not chain
   to Z1, so in a ``zaz1`` estate no SRV can place them;
 * a device's own DS and KA, unless the keystore holds device credentials with keys for it. The
-  RTDS vectors publish device certificates but no device DS private key (docs/gbcs.md §8.1), and
+  RTDS vectors publish device certificates but no device DS private key, and
   a device must sign its responses, so devices are issued by the test PKI's device CA.
 
 The keystore and Z1 are read where :func:`s1harness.locations.find` finds

@@ -1,7 +1,7 @@
 """Declarative layouts of the two GBCS frame types (private; see :mod:`s1harness.gbcs.frames`).
 
 General-Signing APDU (tag ``DF``, GBCS §7.2.7 grouping header) and the General-Ciphering MAC
-envelope (``DD 00 …``, GBCS §7.2.5), as docs/gbcs.md §1.1 and §2.1 lay them out.
+envelope (``DD 00 …``, GBCS §7.2.5), as the RTDS frames lay them out.
 
 These layouts build the MAC envelopes the harness emits, and tests parse every vector and
 every fuzzed input with them to check the decoder of :mod:`s1harness.gbcs.frames`, and build
@@ -38,7 +38,7 @@ from construct import (
 )
 
 # BER definite length: one octet below 0x80, or 81/82/83 and that many octets. Devices emit the
-# non-minimal 82 00 nn (docs/gbcs.md §4.5), so a value is read as given, never required minimal.
+# non-minimal 82 00 nn (RTDS responses), so a value is read as given, never required minimal.
 BerLength = Struct(
     "first" / Byte,
     "value"

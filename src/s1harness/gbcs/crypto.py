@@ -1,8 +1,8 @@
 """GBCS message security: ECDSA signatures and the GMAC of the MAC envelope.
 
-* **Signature** (GBCS §6.2.3; docs/gbcs.md §1.2): ECDSA P-256 with SHA-256 over the APDU from
+* **Signature** (GBCS §6.2.3): ECDSA P-256 with SHA-256 over the APDU from
   the octet after the ``DF`` tag to the last content octet, encoded as raw r‖s (IEEE P1363).
-* **MAC** (GBCS §4.3.3, §7.2.5; docs/gbcs.md §2.3): the key is derived from a static-static ECDH
+* **MAC** (GBCS §4.3.3, §7.2.5): the key is derived from a static-static ECDH
   shared secret by a single-step SHA-256 KDF (NIST SP 800-56A) whose OtherInfo binds the
   Business Originator, the transaction-id and the Business Target; the tag is AES-128-GCM over
   an empty plaintext, truncated to 12 octets, with IV = originator EUI ‖ 00000000.
@@ -110,7 +110,7 @@ def compute_mac(
 ) -> bytes:
     """The 12-octet MAC over ``apdu`` with a derived ``key``.
 
-    The additional authenticated data (docs/gbcs.md §2.3) is the security control and
+    The additional authenticated data is the security control and
     invocation counter, one further ``00`` octet, then the whole APDU. The extra zero is not
     explained by public text, but only this 6-octet prefix reproduces the RTDS MACs.
     """

@@ -1,7 +1,7 @@
 """DLMS COSEM alert payloads: the Data-Notification a device sends for a DLMS alert.
 
 Used by the ESME alerts the harness routes, notably **ECS80** (message code 0x0067), the supply
-outage restore alert 0x8F36 that goes to the Network Operator (docs/gbcs.md §6.3), and the
+outage restore alert 0x8F36 that goes to the Network Operator (RTDS ECS80), and the
 Generic Critical Alert 0x1000. Layout:
 
 ``0F`` Data-Notification ‖ long-invoke-id-and-priority (4; top octet ``20``, low octets the

@@ -1,4 +1,4 @@
-"""GBCS frames as typed values: decode, encode, build (docs/gbcs.md §1–2).
+"""GBCS frames as typed values: decode, encode, build (GBCS §7.2.5, §7.2.7).
 
 Two frame types carry every GBCS message:
 
@@ -96,7 +96,7 @@ class GeneralSigningApdu:
         date_time: The 12-octet DLMS date-time, when present.
         other_information: Message code and supplementary fields, as octets.
         content_start / content_end: Where the content lies in ``raw``; the signed region is
-            ``raw[1:content_end]`` (GBCS §6.2.3; docs/gbcs.md §1.2).
+            ``raw[1:content_end]`` (GBCS §6.2.3).
         signature_field: Absent (PRECOMMAND), empty (``00``) or present.
         signature: The 64-octet r‖s, when present.
     """

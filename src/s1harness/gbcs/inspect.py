@@ -157,7 +157,7 @@ class Inspector:
 
     def _mac_parties(self, apdu: GeneralSigningApdu) -> set[bytes]:
         """Who shares the MAC key: for a remote party's command the DCC (ACB) and the target
-        device (docs/gbcs.md §2.3); for a device's own frames, the originator and the target."""
+        device; for a device's own frames, the originator and the target."""
         if apdu.cra is Cra.COMMAND and not self._is_device(apdu.originator_octets):
             return self._acb | {apdu.target_octets}
         return {apdu.originator_octets, apdu.target_octets}

@@ -1,4 +1,4 @@
-"""GBCS message codes: the use case each identifies (docs/gbcs.md §3.1).
+"""GBCS message codes: the use case each identifies.
 
 The table covers every code in the RTDS 4.5.0 vectors the project tests against, the whole
 CS02b range, and the alert codes the emulators emit. Names follow the GBCS use-case titles;

@@ -1,4 +1,4 @@
-"""Registration data and the Smart Metering Inventory (DESIGN §2–§4, SRPD 6.1(f)).
+"""Registration data and the Smart Metering Inventory (SRPD 6.1(f)).
 
 * :mod:`~s1harness.registry.model` — the records: :class:`Party`, :class:`RegistrationPeriod`,
   :class:`Device` and their enums.

@@ -1,5 +1,5 @@
 """The records of the registry: parties, registration periods and Smart Metering Inventory
-devices (DESIGN §2–§3; SRPD 6.1(f); DUIS 5.4 ``DeviceStatus`` / ``DeviceType``).
+devices (SRPD 6.1(f); DUIS 5.4 ``DeviceStatus`` / ``DeviceType``).
 
 Each record validates itself on construction and normalises its identifiers (EUI-64, MPAN,
 MPRN) and datetimes (timezone-aware, converted to UTC), so a record that exists is valid.
@@ -93,7 +93,7 @@ class Party:
         user_id: The DCC User ID (EUI-64).
         name: A display name.
         roles: The DUIS user roles it holds (at least one).
-        distributor_id: For an Electricity Distributor, its distributor ID (s1sp.md §8.3–8.4).
+        distributor_id: For an Electricity Distributor, its distributor ID (10–38).
         gas_transporter: For a Gas Transporter, the network it operates (free text).
     """
 

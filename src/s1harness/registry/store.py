@@ -1,7 +1,7 @@
 """The registry store: parties, registration data and the Smart Metering Inventory in SQLite.
 
-One :class:`Registry` owns one synchronous ``sqlite3`` connection (DESIGN §4: SQLite lives at
-the edges, this *is* the edge for registration data). Each write is one short ``BEGIN
+One :class:`Registry` owns one synchronous ``sqlite3`` connection (SQLite lives at the edges;
+this *is* the edge for registration data). Each write is one short ``BEGIN
 IMMEDIATE`` transaction: a write that is refused — by a record's own validation, by a rule
 here (overlapping registration, unknown party, duplicate device) or by SQLite — changes
 nothing. The eligibility rule itself is pure and lives in :mod:`s1harness.registry.rdp`.

@@ -1,4 +1,4 @@
-"""Requirement 2: the DCC's one-off data update on the S1SP databases (DESIGN §1, §3.4).
+"""Requirement 2: the DCC's one-off data update on the S1SP databases (SECMP0107).
 
 For each S1SP database: find every device whose Network Operator slots hold a certificate not
 owned by the NO registered for its MPAN/MPRN (:mod:`.survey`), look up the registered NO's

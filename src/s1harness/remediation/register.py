@@ -1,7 +1,7 @@
 """The published NO certificate register (Engineering Recommendation M31): for each Electricity
 Distributor (by distributor ID) and Gas Transporter (by network), its Network Operator Digital
 Signing and Key Agreement certificates — what the FIA calls "the NOs' published certificates"
-and the data update places on a device (DESIGN §1, Requirement 2).
+and the data update places on a device (SECMP0107 Requirement 2).
 
 Files are JSON or CSV, certificates as base64 DER:
 

@@ -1,4 +1,4 @@
-"""Finding the mismatched devices of one S1SP database (DESIGN §1, Requirement 2).
+"""Finding the mismatched devices of one S1SP database (SECMP0107 Requirement 2).
 
 A device is **mismatched** when a certificate in one of its Network Operator slots (critical
 or non-critical) is owned by someone other than the NO registered for its MPAN (an ESME: the

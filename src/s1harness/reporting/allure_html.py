@@ -1,4 +1,4 @@
-"""The Allure HTML report: one self-contained ``index.html`` (docs/tooling.md §4.2, §4.3).
+"""The Allure HTML report: one self-contained ``index.html``.
 
 Allure 3 from npm (``allure awesome --single-file``, no Java) is installed project-locally into
 ``<tools>/allure3`` on first use and reused afterwards; when it cannot be had, Allure 2

@@ -1,4 +1,4 @@
-"""Reading an allure-results folder as written by allure-pytest-bdd 2.16 (docs/tooling.md §4.1).
+"""Reading an allure-results folder as written by allure-pytest-bdd 2.16.
 
 One ``<uuid>-result.json`` per scenario run, ``<uuid>-container.json`` for fixtures (their
 ``befores``/``afters`` may carry attachments for the ``children`` they wrap), and

@@ -1,7 +1,7 @@
 """The Countersigned Service Request: what the DSP forwards to an S1SP (harness-defined).
 
 SEC defines a Countersigned Service Request as the message the DCC sends an S1SP, carrying the
-Supplementary Remote Party ID and Counter where a SMETS2 command would (docs/s1sp.md §1); its
+Supplementary Remote Party ID and Counter where a SMETS2 command would; its
 encoding is not public. The harness uses a small XML document in its own namespace, signed by
 the DSP in the DUIS XML-signature profile (role 137), so an S1SP verifies it with the same code
 it uses for DUIS:

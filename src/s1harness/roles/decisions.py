@@ -1,6 +1,6 @@
 """A role's decision log: what each check made of each request, in the order taken — the
 record tests and diagnostics read to see which check accepted, refused or was lifted at each
-hop (DESIGN §3.1, §3.2). The checks themselves are :mod:`s1harness.spec.checks`."""
+hop. The checks themselves are :mod:`s1harness.spec.checks` (docs/checks.md)."""
 
 from __future__ import annotations
 

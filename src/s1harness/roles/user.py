@@ -4,7 +4,7 @@ It builds DUIS requests and signs them with its XML-signing key (role 135); runs
 flow of DUIS §1.3 — CV 4 to the DSP's transform, ``I0`` with a ``PreCommand``, the GBCS
 signature with its Digital Signing key, then CV 5 with the ``SignedPreCommand`` under the same
 RequestID — without being asked; and keeps every reply, device response and alert it receives,
-correlated by RequestID (docs/duis.md §6.1).
+correlated by RequestID.
 
 The RequestID counter comes from an injected source, so runs are reproducible; it only ever
 increases, as the DSP's replay check requires.

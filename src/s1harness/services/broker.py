@@ -2,7 +2,7 @@
 
 The default bus needs no install step and no second process: the broker starts in about 50 ms
 on a free port (port 0, read back from the listening socket) and stops with the run
-(docs/tooling.md §2.1). It speaks MQTT 3.1.1 only, which is all the bus contract uses.
+It speaks MQTT 3.1.1 only, which is all the bus contract uses.
 Passing the plugin list explicitly leaves out amqtt's event, packet and ``$SYS`` plugins,
 which cost a fifth to a third of the throughput. :meth:`EmbeddedBroker.stop` and
 :meth:`EmbeddedBroker.start` again on the same port let a test take the broker away mid-run.

@@ -1,10 +1,10 @@
 """The bus contract as data: ``docs/asyncapi.yaml`` read, and concrete messages checked by it.
 
 The AsyncAPI 3.0.0 document in the repository is the contract an external build implements
-(DESIGN §5). This module reads it — from the repository checkout the package runs from, so
-there is one copy — and answers three questions about a message as it travels (its topic and
-its wire octets, :mod:`s1harness.spec.wire`): which channel the topic is, which message kinds
-that channel carries, and every way the octets break the message's JSON Schema.
+(with docs/contract.md). This module reads it — from the repository checkout the package runs
+from, so there is one copy — and answers three questions about a message as it travels (its
+topic and its wire octets, :mod:`s1harness.spec.wire`): which channel the topic is, which
+message kinds that channel carries, and every way the octets break the message's JSON Schema.
 
 Nothing here does I/O beyond reading the document. Schemas are checked as Draft 2020-12; the
 document uses only keywords that mean the same in draft-07, AsyncAPI 3.0.0's default schema

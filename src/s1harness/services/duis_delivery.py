@@ -3,7 +3,7 @@
 DUIS delivers everything that is not the synchronous answer to a request — device responses,
 future-dated outcomes, SMETS1 responses, device alerts and DCC alerts, all ``sr:Response``
 documents — by POSTing them as ``application/xml`` to the URL the User registered with the DSP
-(in DCC Boxed, the "Receive Response Service address"; docs/duis.md §3.3). A DCC Boxed client
+(in DCC Boxed, the "Receive Response Service address"). A DCC Boxed client
 answers 2xx once it has taken a message (the Node-RED receiver answers 204) and 400 when it
 refuses one.
 

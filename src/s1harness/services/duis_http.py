@@ -1,7 +1,7 @@
 """A DCC Boxed-compatible DUIS web service in front of the DSP, over any transport.
 
 DCC Boxed takes a signed DUIS request as ``application/xml`` on one URL per web service,
-chosen by the request's CommandVariant (docs/duis.md §1.3): ``/api/v1/serviceS`` Send Command
+chosen by the request's CommandVariant: ``/api/v1/serviceS`` Send Command
 (CV 1, 3, 5, 7), ``/api/v1/serviceT`` Transform (CV 4), ``/api/v1/serviceD`` Non-Device (CV 2,
 6, 8). The HTTP response is the DSP's synchronous answer — ``I0`` with a ``PreCommand`` for a
 transform, ``I99`` for an accepted send, or an error code — and everything later (device

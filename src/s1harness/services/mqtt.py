@@ -9,10 +9,10 @@ its subscriptions once and acknowledges repeats without handing them on again. A
 broker therefore costs time, never a message, and never runs one twice.
 
 The connection is made again after any failure, with a backoff, each time with a new
-``aiomqtt.Client`` (reusing one is fragile, docs/tooling.md §1.3); subscriptions are renewed
-and the outbox resent. Each subscription takes only the topics matching its own filter: the
-embedded amqtt broker pushes retained messages to clients that never subscribed to them
-(docs/tooling.md §2.5).
+``aiomqtt.Client`` (a reused one's ``messages`` generator broke: aiomqtt issues #268, #282);
+subscriptions are renewed and the outbox resent. Each subscription takes only the topics
+matching its own filter: the embedded amqtt broker (0.11, 0.12) pushes retained messages to
+clients that never subscribed to them.
 """
 
 from __future__ import annotations
@@ -402,7 +402,7 @@ class MqttBus:
 
 async def cancel_and_wait(task: asyncio.Task[None], attempts: int = 50) -> None:
     """Cancel ``task`` and wait for it to end, cancelling again if a cancellation is lost
-    (CPython 3.11's ``wait_for`` can swallow one: python/cpython#86296, docs/tooling.md §1.4)."""
+    (CPython 3.11's ``wait_for`` can swallow one: python/cpython#86296)."""
     for _ in range(attempts):
         if task.done():
             break

@@ -1,6 +1,7 @@
 """SMKI certificate handling: parsing, a test PKI, path validation and keystores.
 
-See docs/smki.md in the project documentation for the profiles and the real test data.
+The profiles are the SMKI Organisation and Device Certificate Profiles (GBCS §12); the README's
+"SMKI certificates" section says which anomalies of the real test data are read.
 """
 
 from s1harness.smki.certificate import Anomaly, CertificateKind, SmkiCertificate, parse_certificate

@@ -1,7 +1,8 @@
 """Certificates in the exact SMKI profiles, built with ``cryptography``'s CertificateBuilder.
 
-These functions define the profiles (docs/smki.md §1.1, §2.1, §2.2); the fast DER templates in
-:mod:`s1harness.smki._templates` are derived from their output and must stay byte-identical.
+These functions define the profiles (organisation, device and CA certificates); the fast DER
+templates in :mod:`s1harness.smki._templates` are derived from their output and must stay
+byte-identical.
 Every signature is deterministic (RFC 6979), so a PKI is a pure function of its seed.
 """
 

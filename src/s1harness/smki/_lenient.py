@@ -1,7 +1,7 @@
 """Certificate extraction with asn1crypto, for what ``cryptography`` refuses.
 
 The Z99-issued MDR certificates in the ZAZ1 keystore encode ecdsa-with-SHA256 with an explicit
-NULL parameter (docs/smki.md §1.3); ``cryptography`` raises on them. asn1crypto reads them; this
+NULL parameter; ``cryptography`` raises on them. asn1crypto reads them; this
 path is slower (about 500 µs against 80 µs) and is only taken after the fast path failed.
 """
 

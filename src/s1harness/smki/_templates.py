@@ -4,7 +4,7 @@ Every field of the SMKI organisation and device profiles has a fixed length once
 role, usage, optional CN and validity are fixed, so a TBSCertificate built once by
 :mod:`s1harness.smki._builder` can be re-used by patching four fields in place: the serial
 (16 octets), the EUI (8), the public point (65) and the SKI (8). Issuing then costs one key
-derivation and one signature, about twice as fast as the builder (docs/smki.md §4.1).
+derivation and one signature, about twice as fast as the builder (``s1harness bench smki``).
 
 The template finds each field's offset in a sample built with known values and refuses any
 sample in which a value is not found exactly once. Tests check that template output is

@@ -1,4 +1,4 @@
-"""SMKI certificates as typed values (docs/smki.md §1–2).
+"""SMKI certificates as typed values (SMKI Organisation and Device Certificate Profiles).
 
 :func:`parse_certificate` reads any certificate of the SMKI hierarchies — organisation, device
 or CA — into a :class:`SmkiCertificate`. ``cryptography`` parses first; certificates it refuses
@@ -40,7 +40,7 @@ class CertificateKind(enum.StrEnum):
 
 
 class Anomaly(enum.StrEnum):
-    """Departures from the SMKI profile that real test certificates show (docs/smki.md §1.3)."""
+    """Departures from the SMKI profile that real test certificates show (ZAZ1, RTDS)."""
 
     DECIMAL_ROLE_OU = "decimal-role-ou"
     """OU ``137`` in decimal instead of ``89`` (pre-1.4.1 DSP XML-signing certificate)."""

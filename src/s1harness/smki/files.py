@@ -7,7 +7,7 @@
 * a folder, walked recursively in name order (files that hold neither certificates nor keys are
   skipped and listed, never read as errors);
 * a keystore JSON keyed ``eui → digitalSignature|keyAgreement → decimal serial →
-  {certificate, privateKey, role, name}`` (docs/smki.md §1.6), whose keys are cross-checked
+  {certificate, privateKey, role, name}`` (the DCC Boxed keystore), whose keys are cross-checked
   against the certificates they hold.
 
 Certificates that look like certificates but do not parse (a PEM block with bad content, a

@@ -1,7 +1,7 @@
 """P-256 keys for SMKI: loading, deterministic derivation, points and key identifiers.
 
 SMKI keys are ECDSA/ECDH on P-256 only, public points uncompressed (GBCS §12). Key identifiers
-are 8 octets by RFC 5280 §4.2.1.2 method 2 (docs/smki.md §1.1).
+are 8 octets by RFC 5280 §4.2.1.2 method 2.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Names compare by attribute type and value only, so ``OU=07, CN=Z1`` in PrintableString equals the
 same name in UTF8String (the 2018 self-made certificates encode their issuer that way). String
-types belong to the certificate profile, not to name matching (docs/smki.md §3).
+types belong to the certificate profile, not to name matching.
 """
 
 from __future__ import annotations

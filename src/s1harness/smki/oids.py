@@ -1,4 +1,4 @@
-"""Object identifiers of the SMKI profiles (docs/smki.md §1–2)."""
+"""Object identifiers of the SMKI Organisation and Device Certificate Profiles."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""A test PKI in the SMKI profiles, deterministic from a seed (docs/smki.md §1–2, §6).
+"""A test PKI in the SMKI profiles, deterministic from a seed (SMKI Organisation and Device
+Certificate Profiles; GBCS §12).
 
 Two hierarchies, as in the SMKI: an organisation hierarchy (root ``OU=00, CN=ZT`` → issuing CA
 ``OU=07, CN=T1``, like ZA → Z1) and a device hierarchy (root ``CN=TDR`` → device CA

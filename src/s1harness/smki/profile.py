@@ -2,7 +2,7 @@
 
 Two certificates have the same profile when they use the same extensions in the same order with
 the same criticality, the same string and time types, the same field lengths and the same
-algorithm encodings (docs/smki.md §1.1, §2.1, §7). The test PKI is checked against real ZAZ1
+algorithm encodings. The test PKI is checked against real ZAZ1
 and RTDS certificates with it; ``s1harness smki inspect --profile`` prints it.
 """
 

@@ -1,4 +1,4 @@
-"""Certification path validation in the GBCS flavour (GBCS §12, docs/smki.md §3 and §5.3).
+"""Certification path validation in the GBCS flavour (GBCS §12).
 
 A path runs from a leaf through issuing CAs to a **trust anchor**: a public key with its key
 identifier, optionally named and time-bounded when it comes from a certificate. That matches a

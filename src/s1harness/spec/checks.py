@@ -1,4 +1,4 @@
-"""Every check the emulated DSP and S1SPs apply, each defined once, as data (DESIGN §3.1, §3.2).
+"""Every check the emulated DSP and S1SPs apply, each defined once, as data (docs/checks.md).
 
 A check's :attr:`Check.name` is how everything names it — the raise site that refuses with it,
 the decision log, the step library, the feature tables (``E4 at SRPD 6.1(f)``) and a
@@ -82,7 +82,7 @@ class Exemption:
 _DSP, _S1SP = Hop.DSP, Hop.S1SP
 _DUIS, _SEED, _HARNESS = CodeSource.DUIS, CodeSource.SEED, CodeSource.HARNESS
 
-# -- the DSP: a User's request, DESIGN §3.1 --------------------------------------------------------
+# -- the DSP: a User's request ---------------------------------------------------------------------
 
 DUIS_XSD = Check(
     "DUIS XSD", _DSP, 1, (codes.E40,), "well-formed XML, valid against the DUIS 5.4 XSD", _DUIS
@@ -118,7 +118,8 @@ SRV_SUPPORTED = Check(
     _DSP,
     5,
     (codes.E44,),
-    "the SRV is one the emulated DSP models (the credential SRVs of SECMP0107)",
+    "the SRV is in the emulated DSP's SRV table; one there that it does not carry out is "
+    "refused at the device checks (E12)",
     _HARNESS,
 )
 ACCESS_MATRIX = Check(
@@ -135,7 +136,8 @@ DEVICE = Check(
     7,
     (codes.E19, codes.E5, codes.E11, codes.E12),
     "the device is in the inventory (E19), its SMI status permits the SRV (E5), the SRV fits "
-    "its type (E11) and the command variant fits the SRV (E12)",
+    "its type (E11), and the command variant fits the SRV and is one the DSP carries out: "
+    "6.15.1 CV 4 with its body and CV 5, 6.21 CV 1 with its body (E12)",
     _DUIS,
 )
 CREDENTIALS_BODY = Check(
@@ -203,7 +205,9 @@ S1SP_MESSAGE = Check(
     _DSP,
     23,
     (),
-    "a SMETS1 response or S1SP alert parses and is signed by an S1SP",
+    "a SMETS1 response or S1SP alert parses and its standalone signature verifies with a "
+    "digital-signing certificate the DSP holds (the S1SPs' among them; role and EUI are not "
+    "checked)",
     _HARNESS,
 )
 S1SP_ALERT_RELAY = Check(
@@ -224,7 +228,7 @@ S1SP_RESPONSE_RELAY = Check(
     _HARNESS,
 )
 
-# -- an S1SP: a countersigned request, DESIGN §3.2 -------------------------------------------------
+# -- an S1SP: a countersigned request --------------------------------------------------------------
 
 COUNTERSIGNATURE = Check(
     "S1SP countersignature",
@@ -232,7 +236,7 @@ COUNTERSIGNATURE = Check(
     1,
     (codes.S1VE1,),
     "the DSP (role 137, the DCC's EUI) countersigned the request, and the service request it "
-    "carries parses",
+    "carries parses and is a 6.15.1 with its signed pre-command or a 6.21 with its handover body",
     _HARNESS,
 )
 S1SP_RDP = Check(
@@ -267,8 +271,9 @@ EXECUTION_COUNTER = Check(
     _S1SP,
     5,
     (codes.S1VE3,),
-    "the originator counter is above the Execution Counter of the sender's role and above any "
-    "of its instructions still awaiting the device",
+    "the originator counter of the signed pre-command (the CV 4's RequestID counter) is above "
+    "the Execution Counter of the sender's role on the device and above any of that role's "
+    "instructions still awaiting the device",
     _HARNESS,
 )
 EXECUTION = Check(

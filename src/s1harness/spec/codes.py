@@ -91,15 +91,11 @@ E42 = Code(
 E43 = Code(
     "E43",
     _R,
-    "signed pre-command does not match the pre-command issued, or its signature fails",
+    "signed pre-command is not the pre-command issued, or carries no signature (the DSP does "
+    "not verify it)",
     _HARNESS,
 )
-E44 = Code(
-    "E44",
-    _R,
-    "SRV not modelled by the emulated DSP (only the credential SRVs of SECMP0107 are)",
-    _HARNESS,
-)
+E44 = Code("E44", _R, "SRV not in the emulated DSP's SRV table", _HARNESS)
 E061501 = Code(
     "E061501",
     _R,
@@ -128,7 +124,7 @@ S1VE2 = Code(
 )
 S1VE3 = Code("S1VE3", _S, "originator counter not above the execution counter (replay)", _HARNESS)
 S1VE4 = Code("S1VE4", _S, "registration data validation failed at the S1SP", _SEED)
-S1VE5 = Code("S1VE5", _S, "the device refused or did not answer the instruction", _HARNESS)
+S1VE5 = Code("S1VE5", _S, "the device refused the instruction (a status other than OK)", _HARNESS)
 S1VE64 = Code(
     "S1VE64", _S, "the sender's security credential is not (or no longer) on the device", _SEED
 )

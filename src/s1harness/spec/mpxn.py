@@ -1,11 +1,11 @@
-"""Meter point identifiers: the MPAN core (electricity) and the MPRN (gas) (docs/s1sp.md §8).
+"""Meter point identifiers: the MPAN core (electricity) and the MPRN (gas).
 
 * :class:`Mpan` is the 13-digit MPAN core: distributor ID (2) + meter point ID (10) + check
-  digit (1), validated with the prime-weight mod-11 algorithm of s1sp.md §8.2.
+  digit (1), validated with the prime-weight mod-11 algorithm (:func:`mpan_check_digit`).
 * :class:`Mprn` is the gas meter point reference: DUIS ``MPRN`` allows 1–10 characters, so
-  1–10 digits are accepted. The two-digit MPRN check (s1sp.md §8.5) is unofficial, so it is
+  1–10 digits are accepted. The two-digit MPRN check is unofficial, so it is
   offered as a soft check (:func:`mprn_check_ok`) and never enforced.
-* :data:`DISTRIBUTORS` maps distributor IDs 10–38 to the DNOs (§8.3) and IDNOs (§8.4). The
+* :data:`DISTRIBUTORS` maps distributor IDs 10–38 to the DNOs (10–23) and IDNOs (24+). The
   list is a snapshot of Market Domain Data, so :class:`Mpan` accepts any distributor ID and
   :attr:`Mpan.distributor` is ``None`` for one it does not know.
 
@@ -22,10 +22,10 @@ from types import MappingProxyType
 from s1harness.spec.errors import InputError
 
 MPAN_WEIGHTS = (3, 5, 7, 13, 17, 19, 23, 29, 31, 37, 41, 43)
-"""The primes from 3 upward with 11 left out, one per digit of the first 12 (s1sp.md §8.2)."""
+"""The primes from 3 upward with 11 left out, one per digit of the first 12."""
 
 IGT_MPRN_PREFIXES = ("74", "75", "76", "77")
-"""Leading digits of Independent Gas Transporter MPRNs (unofficial, s1sp.md §8.5)."""
+"""Leading digits of Independent Gas Transporter MPRNs (unofficial)."""
 
 _DIGITS = re.compile(r"[0-9]+")  # ASCII only: str.isdigit() also accepts e.g. Arabic-Indic digits
 
@@ -42,7 +42,7 @@ def _digits(value: object, what: str, lengths: range) -> str:
 
 
 def mpan_check_digit(first12: str) -> int:
-    """The MPAN core check digit for the first 12 digits (s1sp.md §8.2).
+    """The MPAN core check digit for the first 12 digits.
 
     ``S = Σ d_i × W_i`` over the 12 digits with :data:`MPAN_WEIGHTS`; the check digit is
     ``(S mod 11) mod 10`` (a remainder of 10 becomes 0).
@@ -61,7 +61,7 @@ class Distributor:
 
     Attributes:
         id: The distributor ID, the first two digits of the MPAN core.
-        name: The operator (licensee or brand) per s1sp.md §8.3–8.4.
+        name: The operator (licensee or brand), as Market Domain Data names it.
         mpid: The Market Participant ID.
         is_idno: True for an Independent DNO, which may operate in any GSP group.
         area: The licence area (DNOs only).
@@ -118,11 +118,11 @@ _TABLE = (
 )
 
 DISTRIBUTORS: Mapping[int, Distributor] = MappingProxyType({d.id: d for d in _TABLE})
-"""Distributor ID → :class:`Distributor` for 10–38 (s1sp.md §8.3–8.4); read-only."""
+"""Distributor ID → :class:`Distributor` for 10–38; read-only."""
 
 
 class Mpan(str):
-    """A 13-digit MPAN core with a valid check digit (s1sp.md §8.1–8.2).
+    """A 13-digit MPAN core with a valid check digit (:func:`mpan_check_digit`).
 
     Raises:
         MpxnError: if the text is not 13 ASCII digits or its check digit is wrong.
@@ -136,9 +136,7 @@ class Mpan(str):
         text = _digits(value, "an MPAN core", range(13, 14))
         expected = mpan_check_digit(text[:12])
         if int(text[12]) != expected:
-            raise MpxnError(
-                f"MPAN core {text} has check digit {text[12]}, expected {expected} (s1sp.md §8.2)"
-            )
+            raise MpxnError(f"MPAN core {text} has check digit {text[12]}, expected {expected}")
         return super().__new__(cls, text)
 
     @property
@@ -176,7 +174,7 @@ def make_mpan(distributor_id: int, serial: int) -> Mpan:
 
 
 class Mprn(str):
-    """A gas Meter Point Reference Number: 1–10 ASCII digits (DUIS ``MPRN``; s1sp.md §8.5).
+    """A gas Meter Point Reference Number: 1–10 ASCII digits (DUIS ``MPRN``).
 
     The unofficial check digits are not enforced; see :func:`mprn_check_ok`.
 
@@ -198,12 +196,12 @@ class Mprn(str):
 
     @property
     def looks_igt(self) -> bool:
-        """Whether it starts like an IGT MPRN (74–77; unofficial, s1sp.md §8.5)."""
+        """Whether it starts like an IGT MPRN (74–77; unofficial)."""
         return self.startswith(IGT_MPRN_PREFIXES)
 
 
 def mprn_check_digits(body: str) -> str:
-    """The unofficial two check digits for an MPRN body (s1sp.md §8.5).
+    """The unofficial two check digits for an MPRN body.
 
     For body digits b1…bn, ``S = Σ b_i × (n − i + 1)``; the check is ``S mod 11``, zero-padded
     to two digits. Example: body ``39384244`` → S = 179 → ``03``.
@@ -219,7 +217,7 @@ def mprn_check_digits(body: str) -> str:
 
 
 def mprn_check_ok(mprn: str) -> bool:
-    """Soft check: do the last two digits of a 3–10 digit MPRN check the rest (s1sp.md §8.5)?
+    """Soft check: do the last two digits of a 3–10 digit MPRN check the rest?
 
     Found in no official text, so callers may warn on ``False`` but must not reject. Anything
     that is not 3–10 digits gives ``False``.

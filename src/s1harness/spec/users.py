@@ -1,4 +1,4 @@
-"""DCC User roles (DUIS 5.4 ``UserRole``; docs/duis.md §1.3).
+"""DCC User roles (DUIS 5.4 ``UserRole``).
 
 A DCC User sends every Service Request in one of these roles; the DUIS access matrix (which
 role may send which SRV) and SRPD 6.1(f) (which role is eligible for which MPAN/MPRN) are both

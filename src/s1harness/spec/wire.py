@@ -15,7 +15,7 @@ each sits under ``s1h/v2/<run>/`` (:func:`s1harness.spec.bus.on_wire`).
 ``id`` names the message: a producer that retransmits (because no acknowledgement came) sends
 the same ``id``, and a consumer handles an ``id`` once. ``ack_to``, when present, is where the
 consumer acknowledges: ``{"v": 1, "ids": ["9f1c…", …]}``. Acknowledgements are end to end, so
-a message accepted by a broker that then restarts is still delivered (DESIGN §6: nothing lost).
+a message accepted by a broker that then restarts is still delivered: nothing is lost.
 """
 
 from __future__ import annotations

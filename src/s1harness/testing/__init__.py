@@ -1,4 +1,7 @@
-"""The Harness façade: start an estate, act as any party, await what comes back (DESIGN §5)."""
+"""The Harness façade: start an estate, act as any party, await what comes back.
+
+See docs/harness.md.
+"""
 
 from s1harness.estate.bodies import Bodies
 from s1harness.testing.harness import (

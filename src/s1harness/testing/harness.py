@@ -1,4 +1,4 @@
-"""The Harness: one estate running on a bus, driven as any party (DESIGN §5; docs/harness.md).
+"""The Harness: one estate running on a bus, driven as any party (docs/harness.md).
 
 .. code-block:: python
 

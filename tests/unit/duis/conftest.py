@@ -3,7 +3,7 @@ canonical form used to compare documents.
 
 The validator is built here from the public XSD (not from the production schema module) so
 that the message tests stand on their own. lxml resolves ``schemaLocation`` as a URI, so the
-space in ``MMC Schema V5.4.xsd`` is percent-encoded first (docs/duis.md §8).
+space in ``MMC Schema V5.4.xsd`` is percent-encoded first.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Interoperability with the DCC's own DUIS signing tool (docs/duis.md §9).
+"""Interoperability with the DCC's own DUIS signing tool (npm ``@smartdcc/duis-sign-wrap``).
 
 The DCC Boxed signing and validation tool (Java, shipped in the npm package
 ``@smartdcc/duis-sign-wrap``) is the strongest independent check of the XML-signature profile:

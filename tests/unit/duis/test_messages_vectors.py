@@ -1,4 +1,4 @@
-"""The public DUIS templates and DCC Boxed responses through the typed model (docs/duis.md §8)."""
+"""The public DUIS templates and DCC Boxed responses through the typed model."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Validation against the DUIS 5.4 XSD, and overlays (docs/duis.md §1.8, §8)."""
+"""Validation against the DUIS 5.4 XSD, and overlays."""
 
 from __future__ import annotations
 

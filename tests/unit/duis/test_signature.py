@@ -1,4 +1,4 @@
-"""DUIS XML signatures against the real templates, keys and DSP response (docs/duis.md §4, §8)."""
+"""DUIS XML signatures against the real templates, keys and DSP response."""
 
 from __future__ import annotations
 

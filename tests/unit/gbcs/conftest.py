@@ -1,6 +1,6 @@
 """Fixtures for the GBCS tests: the CS02 payloads of the RTDS vectors.
 
-The payload bytes are cut out of each frame here, by the layout of docs/gbcs.md §1.1 and §2.1,
+The payload bytes are cut out of each frame here, by the GBCS layout (GBCS §7.2.5, §7.2.7),
 so that the payload tests do not depend on the frame decoder of :mod:`s1harness.gbcs.frames`.
 """
 

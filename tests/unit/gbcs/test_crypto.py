@@ -1,4 +1,4 @@
-"""GBCS signatures and MACs against the RTDS vectors (docs/gbcs.md §2.3, §9, §10.2–10.5)."""
+"""GBCS signatures and MACs against the RTDS vectors."""
 
 from __future__ import annotations
 

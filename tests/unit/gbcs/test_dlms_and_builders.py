@@ -1,4 +1,4 @@
-"""DLMS alert payloads, and whole messages built from payload builders up (docs/gbcs.md §6)."""
+"""DLMS alert payloads, and whole messages built from payload builders up."""
 
 from __future__ import annotations
 

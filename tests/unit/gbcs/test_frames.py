@@ -1,4 +1,4 @@
-"""GBCS framing against the RTDS vectors (docs/gbcs.md §1, §2, §10.1, §10.6, §10.7)."""
+"""GBCS framing against the RTDS vectors."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""CS02 payloads of the RTDS vectors: decode, outcomes of docs/gbcs.md §7, byte-exact rebuild."""
+"""CS02 payloads of the RTDS vectors: decode, their outcomes, byte-exact rebuild."""
 
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ FUTURE = datetime(2030, 1, 15, tzinfo=UTC)
 CANCEL = datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC)
 BARE_ACCEPTED = bytes.fromhex("30020500")
 
-# Non-zero statuses per file (docs/gbcs.md §7); every other status in the vectors is 0.
+# Non-zero statuses per file; every other status in the vectors is 0.
 NON_ZERO: dict[str, list[tuple[object, int]]] = {
     "CS02bSupplierBySupplier_6.15.1_IMMEDIATE_ERROR_RESPONSE": [(TrustAnchorCell(2, KA), 10)],
     "CS02bSupplierBySupplier_6.15.1_8F67_FUTURE_DATED_ERROR_ALERT": [(TrustAnchorCell(2, KA), 10)],
@@ -157,7 +157,7 @@ def test_seq_numbers_follow_the_header_counters(cs02_payloads: tuple[RtdsPayload
 
 
 def test_authorising_remote_party_control_rows(cs02_payloads: tuple[RtdsPayload, ...]) -> None:
-    """A few rows of the ARPC table of docs/gbcs.md §4.2."""
+    """A few rows of how the ARPC varies between the RTDS commands."""
     no = _by_name(cs02_payloads, "CS02bNOByNO_6.15.1_SUCCESS_COMMAND")
     assert isinstance(no, UpdateSecurityCredentials)
     assert no.control.mode == ReplacementMode.NETWORK_OPERATOR_BY_NETWORK_OPERATOR
@@ -250,7 +250,7 @@ def test_every_cs02_payload_rebuilds_byte_for_byte(cs02_payloads: tuple[RtdsPayl
         if _minimal(p.content) != p.content:
             non_minimal.append(p)
     assert len(cs02_payloads) == 102
-    assert len(non_minimal) == 18  # docs/gbcs.md §4.5: all device payloads
+    assert len(non_minimal) == 18  # every device payload: 82 00 nn lengths
     assert {p.cra for p in non_minimal} == {2, 3}
     assert {p.family for p in non_minimal} == {"CS02a", "CS02b", "CS02f", "CS02g"}
 

@@ -1,4 +1,4 @@
-"""MPAN core, MPRN, distributors and user roles (docs/s1sp.md §8)."""
+"""MPAN core, MPRN, distributors and user roles."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from s1harness.spec.mpxn import (
 )
 from s1harness.spec.users import UserRole
 
-WORKED_VALID = ["2099999999993", "2499999999991", "1312345678907"]  # s1sp.md §8.2
+WORKED_VALID = ["2099999999993", "2499999999991", "1312345678907"]  # worked examples
 
 distributor_ids = st.sampled_from(sorted(DISTRIBUTORS))
 serials = st.integers(min_value=0, max_value=10**10 - 1)

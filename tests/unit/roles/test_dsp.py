@@ -1,23 +1,36 @@
 """The DSP pipeline in isolation: every check answers with its code, in order, and a rejected
-request changes nothing (DESIGN §3.1)."""
+request changes nothing (docs/checks.md)."""
 
 from __future__ import annotations
 
 import dataclasses
 
 import pytest
+from lxml import etree
 
 from s1harness.duis import xml
-from s1harness.duis.messages import PreCommand, Response, ResponseMessage, parse_message
+from s1harness.duis.messages import (
+    GenericBody,
+    PreCommand,
+    Request,
+    RequestHeader,
+    RequestId,
+    Response,
+    ResponseMessage,
+    parse_message,
+    to_element,
+)
+from s1harness.duis.ns import NSMAP, sr
 from s1harness.duis.schema import load_schema
-from s1harness.duis.signature import verify
+from s1harness.duis.signature import sign, verify
 from s1harness.duis.verifying import verify_message
 from s1harness.roles import countersigned
 from s1harness.roles.dsp.settings import DspSettings
 from s1harness.smki import Keystore
 from s1harness.spec import checks, codes
-from s1harness.spec.bus import Envelope, Kind
+from s1harness.spec.bus import Envelope, Kind, dsp_requests
 from s1harness.spec.checks import Check
+from s1harness.spec.identifiers import Eui64
 
 from .unit_estate import (
     DCC,
@@ -100,6 +113,31 @@ def test_each_check_answers_with_its_code_and_changes_nothing(
     assert (rejection.check, rejection.outcome) == (check, "rejected")
     assert rejection.code is not None and rejection.code.code == code
     assert _state(estate) == before
+
+
+@pytest.mark.parametrize(
+    ("variant", "body", "code", "check"),
+    [
+        ("4.2", "ReadInstantaneousExportRegisters", "E44", checks.SRV_SUPPORTED),
+        ("4.1.1", "ReadInstantaneousImportRegisters", "E12", checks.DEVICE),
+    ],
+)
+def test_an_srv_outside_the_table_is_e44_and_one_the_dsp_does_not_carry_out_e12(
+    variant: str, body: str, code: str, check: Check
+) -> None:
+    """4.2 is a DUIS SRV the DSP's table lacks; 4.1.1 is in it, and an Import Supplier may send
+    it, but the DSP carries out only 6.15.1 and 6.21."""
+    estate = build()
+    request_id = RequestId(SUPPLIER, Eui64(S1_ESME), 5000)
+    header = RequestHeader(request_id, 1, ".".join(variant.split(".")[:2]), variant)
+    element = GenericBody.of(etree.Element(sr(body), nsmap=NSMAP))
+    keys = estate.system.parties[SUPPLIER].xml
+    root = sign(to_element(Request(header, element)), keys.private_key, keys.certificate)
+    out = estate.dsp.handle(
+        Envelope(dsp_requests(), Kind.DUIS_REQUEST, xml.serialise(root), str(request_id))
+    )
+    assert _codes(out) == [code]
+    assert (estate.dsp.decisions[-1].check, estate.dsp.decisions[-1].outcome) == (check, "rejected")
 
 
 def test_no_certificates_and_unusable_certificates() -> None:

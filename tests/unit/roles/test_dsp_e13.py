@@ -1,4 +1,4 @@
-"""E13, "the request type is not valid for the URL" (docs/duis.md §1.3, §3.4): a request that
+"""E13, "the request type is not valid for the URL" (DUIS 5.4 response codes): a request that
 names the DCC Boxed URL it was posted to must have been posted to the URL of its
 CommandVariant — CV 4 to Transform (``/api/v1/serviceT``); CV 1, 3, 5 and 7 to Send Command
 (``/api/v1/serviceS``); CV 2, 6 and 8 to Non-Device (``/api/v1/serviceD``). The check sits after
@@ -22,8 +22,8 @@ from .unit_estate import DCC, NO, OTHER, S1_ESME, Wired, build, no_body
 pytestmark = pytest.mark.vectors  # the DUIS XSD is read from the shared vectors
 
 URL_OF_VARIANT = {1: "S", 2: "D", 3: "S", 4: "T", 5: "S", 6: "D", 7: "S", 8: "D"}
-"""docs/duis.md §1.3, written out here rather than read from the code under test; CV 9 is the
-DCC's own and fits no User URL."""
+"""The DCC Boxed URL of each DUIS CommandVariant, written out here rather than read from the code
+under test; CV 9 is the DCC's own and fits no User URL."""
 URLS = ("S", "T", "D")
 
 

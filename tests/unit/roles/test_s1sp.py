@@ -1,6 +1,6 @@
 """The S1SP on its own: each check's alert code with no state change, replay of requests and of
 device frames, tampered countersigned requests, and an instruction completed across a restart
-(DESIGN §3.2; docs/s1sp.md §3)."""
+(docs/contract.md §2.3)."""
 
 from __future__ import annotations
 

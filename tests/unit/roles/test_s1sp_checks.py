@@ -1,5 +1,5 @@
 """The S1SP's checks one by one, from countersigned requests built here rather than by a DSP
-(DESIGN §3.2): the S1SP's own MP107 flag decides SRPD 16.1 whatever the DSP's switch is, each
+(docs/checks.md): the S1SP's own MP107 flag decides SRPD 16.1 whatever the DSP's switch is, each
 check refuses with its code and changes nothing, and the first check to fail answers."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """Trust anchor cells, floors, mode rules, commissioning and frame protection of the SMETS2
-device emulator (docs/smki.md §5, docs/gbcs.md §2.4)."""
+device emulator."""
 
 from __future__ import annotations
 

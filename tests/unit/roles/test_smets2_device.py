@@ -1,4 +1,4 @@
-"""The SMETS2 device on immediate CS02b commands built with the real codec (DESIGN §3.3)."""
+"""The SMETS2 device on immediate CS02b commands built with the real codec."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Future-dated CS02b/CS02g commands: held, executed by ``tick()``, reported by 8F66/8F67 alerts,
-and cancelled by the 9999-12-31T23:59:59Z execution date-time (docs/gbcs.md §4.4, §6.2)."""
+and cancelled by the 9999-12-31T23:59:59Z execution date-time."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Golden checks: the emulated device answers the RTDS CS02b/CS02g commands as the RTDS device
-did (docs/gbcs.md §4, §7, §10.7–10.10).
+did.
 
 The device is set up in the state the RTDS vectors imply:
 

@@ -1,5 +1,5 @@
 """Every certificate under the public vectors parses with the right EUI, role and usage
-(docs/smki.md §1–2, §7)."""
+(ZAZ1 keystore, RTDS keystore, DUIS templates)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from support import duis_template_certificates, load, pem_der, rtds_embedded_cer
 
 pytestmark = pytest.mark.vectors
 
-# Organisation EUIs of the ZAZ1 test parties and their roles (docs/smki.md §1.2).
+# Organisation EUIs of the ZAZ1 test parties and their roles.
 PARTY_ROLES = {
     "90B3D51F30000001": RemotePartyRole.RECOVERY,
     "90B3D51F30010000": RemotePartyRole.SUPPLIER,
@@ -47,7 +47,7 @@ SIGNTOOL_EUIS = {
     "transitionalCoS": "90B3D51F30000004",
     "wanProvider": "90B3D51F30000007",
 }
-MISNAMED = "90b3d51f30000007-ka.pem"  # holds the supplier-2 KA certificate (docs/smki.md §1.3)
+MISNAMED = "90b3d51f30000007-ka.pem"  # holds the supplier-2 KA certificate, not its namesake's
 
 
 def test_scanning_all_vectors_reads_every_certificate_without_error(vectors: Path) -> None:

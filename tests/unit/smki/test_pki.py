@@ -1,4 +1,4 @@
-"""The test PKI issues in the exact SMKI profiles, deterministically (docs/smki.md §1–2, §4)."""
+"""The test PKI issues in the exact SMKI profiles, deterministically."""
 
 from __future__ import annotations
 

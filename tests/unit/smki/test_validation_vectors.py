@@ -1,4 +1,4 @@
-"""Certification path validation of the real certificates against Z1 (docs/smki.md §3, §7)."""
+"""Certification path validation of the real certificates against Z1 (GBCS §12)."""
 
 from __future__ import annotations
 

@@ -14,9 +14,9 @@ message is unsigned).
 
 Modelled in full: SRV 6.15.1 (``UpdateSecurityCredentialsKRP``), SRV 6.21
 (``RequestHandoverOfDCCControlledDevice``), ``SignedPreCommand``; every ``sr:Response`` body
-with the ResponseMessage contents of the credential flow (docs/duis.md §6); the
+with the ResponseMessage contents of the credential flow (the PreCommand); the
 ``SecurityCredentialsUpdated`` and ``S1SPAlertDSP`` DCC alerts; SMETS1 responses with the
-6.15.1 ``ExecutionOutcome`` (docs/s1sp.md §4). Every other body or choice passes through
+6.15.1 ``ExecutionOutcome`` (MMC ``ra:``). Every other body or choice passes through
 unchanged as :class:`GenericBody` / :class:`GenericContent`.
 
 S1SP-signed objects (:class:`S1SPAlert`, :class:`SMETS1SignedResponse`) keep the element they

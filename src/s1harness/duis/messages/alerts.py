@@ -1,4 +1,4 @@
-"""DCC alerts and S1SP alerts (docs/duis.md §3.3, docs/s1sp.md §4.3).
+"""DCC alerts and S1SP alerts (DUIS 5.4 ``sr:DCCAlert``, ``sr:S1SPAlert``).
 
 ``sr:S1SPAlert`` is produced and signed by an S1SP (its ``ds:Signature`` is mandatory in the
 XSD) and the DSP relays it unchanged inside ``DCCAlert/S1SPAlertDSP``. A parsed alert therefore
@@ -40,7 +40,7 @@ _DCC_ALERT_CODE = re.compile(r"AD1|N[1-9][0-9]*")
 
 @dataclass(frozen=True, kw_only=True)
 class S1SPAlert:
-    """DUIS 5.4 ``sr:S1SPAlert``: an alert generated and signed by an S1SP (s1sp.md §4.3).
+    """DUIS 5.4 ``sr:S1SPAlert``: an alert generated and signed by an S1SP.
 
     Attributes:
         schema_version: ``@schemaVersion``.
@@ -97,7 +97,7 @@ class CertificateHash(NamedTuple):
 
 @dataclass(frozen=True)
 class SecurityCredentialsUpdated:
-    """DUIS 5.4 ``DCCAlert/SecurityCredentialsUpdated`` (duis.md §3.3).
+    """DUIS 5.4 ``DCCAlert/SecurityCredentialsUpdated``.
 
     Attributes:
         device_id: The device whose credentials changed.
@@ -134,7 +134,7 @@ DccAlert = SecurityCredentialsUpdated | S1SPAlertDSP | GenericContent
 
 @dataclass(frozen=True)
 class DCCAlertMessage:
-    """DUIS 5.4 ``sr:DCCAlertMessage`` (duis.md §3.3).
+    """DUIS 5.4 ``sr:DCCAlertMessage``.
 
     Attributes:
         dcc_alert_code: ``AD1`` or ``N1``…``N65``, ``N999`` (there is no N32).

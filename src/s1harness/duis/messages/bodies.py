@@ -1,8 +1,8 @@
 """Request bodies: SRV 6.15.1, SRV 6.21, the Signed Pre-Command, and everything else as is.
 
 DUIS 5.4 ``sr:UpdateSecurityCredentialsKRP`` and ``sr:RequestHandoverOfDCCControlledDevice``
-extend ``FutureDatedAbstractType``, so ``ExecutionDateTime`` comes first (docs/duis.md §1.4,
-§1.5). They differ only in ``ReplacementCertificates``: 6.15.1 wraps the certificates in
+extend ``FutureDatedAbstractType``, so ``ExecutionDateTime`` comes first. They differ only in
+``ReplacementCertificates``: 6.15.1 wraps the certificates in
 ``SupplierOrNetworkOperatorCertificates`` (all optional); 6.21 has no wrapper and requires the
 digital-signing certificate.
 """

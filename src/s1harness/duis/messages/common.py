@@ -1,8 +1,8 @@
 """Types shared by DUIS requests, responses and alerts: RequestID, roles, pass-through content.
 
-DUIS 5.4 ``RequestIDType`` / ``ResponseIDType``: two dashed EUI-64s and a decimal counter
-(docs/duis.md §1.2); ``sr:RemotePartyRole`` (§1.6); the certificate types of
-``SecurityCredentialsUpdated`` and the MMC ``ReplacementOutcome``.
+DUIS 5.4 ``RequestIDType`` / ``ResponseIDType``: two dashed EUI-64s and a decimal counter;
+DUIS 5.4 ``sr:RemotePartyRole``; the certificate types of ``SecurityCredentialsUpdated`` and
+the MMC ``ReplacementOutcome``.
 """
 
 from __future__ import annotations

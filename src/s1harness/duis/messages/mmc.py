@@ -1,4 +1,4 @@
-"""The MMC (``ra:``) parts of a SMETS1 Response (docs/s1sp.md §4.1, §4.2).
+"""The MMC (``ra:``, DUIS 5.4 MMC schema) parts of a SMETS1 Response.
 
 MMC 5.4 ``ra:HeaderType``, ``ra:ResponsePayload`` with ``SMETSData/UpdateSecurityCredentialsKRPRsp``
 modelled (other ``SMETSData`` choices and ``DebugInfo`` pass through), and
@@ -59,7 +59,7 @@ class SMETS1Timestamp:
 
 @dataclass(frozen=True, kw_only=True)
 class SMETS1Header:
-    """MMC 5.4 ``ra:HeaderType``: originator = the device, target = the User (s1sp.md §4.1)."""
+    """MMC 5.4 ``ra:HeaderType``: originator = the device, target = the User."""
 
     business_originator_id: Eui64
     business_target_id: Eui64
@@ -111,7 +111,7 @@ class GbcsData:
 
 @dataclass(frozen=True)
 class UpdateSecurityCredentialsKRPRsp:
-    """MMC ``SMETSData/UpdateSecurityCredentialsKRPRsp`` (SR 6.15.1; s1sp.md §4.2).
+    """MMC ``SMETSData/UpdateSecurityCredentialsKRPRsp`` (SR 6.15.1).
 
     ``execution_outcome`` is absent when the command was sent for future-dated processing.
     """
@@ -140,7 +140,7 @@ class SMETS1ResponsePayload:
 
 @dataclass(frozen=True)
 class DeviceAlertContent:
-    """MMC ``ra:DeviceAlertContentType`` (s1sp.md §4.1).
+    """MMC ``ra:DeviceAlertContentType``.
 
     Attributes:
         alert_description: At most 250 characters.

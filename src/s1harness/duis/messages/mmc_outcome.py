@@ -1,4 +1,4 @@
-"""MMC ``ra:ExecutionOutcome``: what a credentials update did (docs/s1sp.md §4.2).
+"""MMC ``ra:ExecutionOutcome``: what a credentials update did (DUIS 5.4 MMC schema).
 
 Used by ``UpdateSecurityCredentialsKRPRsp`` (SR 6.15.1) and, in the MMC schema, by the 6.21,
 6.23 and 8.5 results and the future-dated device alert. Every element is optional in MMC 5.4.
@@ -109,7 +109,7 @@ _COERCE: tuple[tuple[str, type], ...] = (
 
 @dataclass(frozen=True, kw_only=True)
 class ExecutionOutcome:
-    """MMC ``ra:ExecutionOutcome`` (s1sp.md §4.2).
+    """MMC ``ra:ExecutionOutcome``.
 
     Attributes:
         authorising_remote_party_originator_counter: The counter of the authorising command.

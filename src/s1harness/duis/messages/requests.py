@@ -1,4 +1,4 @@
-"""DUIS requests: the ``sr:Request`` envelope and its header (docs/duis.md §1.1–§1.3).
+"""DUIS requests: the ``sr:Request`` envelope and its header (DUIS 5.4 ``RequestType``).
 
 The XSD ties neither the body to the Service Reference Variant nor the Command Variant to
 either (§1.1); those are business rules for the DSP, not for this model.

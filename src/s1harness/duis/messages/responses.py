@@ -1,6 +1,6 @@
 """DUIS responses: the ``sr:Response`` envelope, ``ResponseMessage`` and device alerts.
 
-docs/duis.md §3.1–§3.3: one root element for synchronous replies, acknowledgements (``I99``,
+DUIS 5.4 ``sr:Response``: one root element for synchronous replies, acknowledgements (``I99``,
 a ``ResponseMessage`` with only the Service Reference and Variant), errors (the same shape
 with an E-code), asynchronous device responses, future-dated outcomes, device alerts, DCC
 alerts and SMETS1 responses.
@@ -117,7 +117,7 @@ ResponseContent = (
 
 @dataclass(frozen=True)
 class ResponseMessage:
-    """DUIS 5.4 ``sr:ResponseMessage`` (duis.md §3.2)."""
+    """DUIS 5.4 ``sr:ResponseMessage``."""
 
     service_reference: str
     service_reference_variant: str
@@ -130,7 +130,7 @@ class ResponseMessage:
 
 @dataclass(frozen=True)
 class DeviceAlertMessage:
-    """DUIS 5.4 ``sr:DeviceAlertMessage``: a GBCS alert from a device (duis.md §3.3).
+    """DUIS 5.4 ``sr:DeviceAlertMessage``: a GBCS alert from a device.
 
     Attributes:
         alert_code: The GBCS alert code as upper-case hex (``8F36``).
@@ -155,7 +155,7 @@ ResponseBody = ResponseMessage | DeviceAlertMessage | DCCAlertMessage | SMETS1Re
 
 @dataclass(frozen=True)
 class ResponseHeader:
-    """DUIS 5.4 ``sr:Response/sr:Header`` (duis.md §3.1).
+    """DUIS 5.4 ``sr:Response/sr:Header``.
 
     Attributes:
         response_code: ``I0``, ``I99``, ``E2``, ``E061501``… (§3.4).

@@ -1,6 +1,6 @@
 """SMETS1 Responses: ``SMETS1ResponseMessage`` and the S1SP-signed ``SMETS1SignedResponse``.
 
-docs/s1sp.md §4.1: the S1SP produces and signs ``sr:SMETS1SignedResponse`` (its
+The S1SP produces and signs ``sr:SMETS1SignedResponse`` (its
 ``ds:Signature`` is mandatory in the XSD); the DSP wraps it, unchanged, in the
 ``SMETS1ResponseMessage`` body of its own ``sr:Response``. As for S1SP alerts, a parsed
 signed response keeps a copy of its element so that it can be re-embedded byte for byte, and
@@ -42,7 +42,7 @@ class SMETS1Response:
 
 @dataclass(frozen=True, kw_only=True)
 class SMETS1SignedResponse:
-    """DUIS 5.4 ``sr:SMETS1SignedResponse`` (s1sp.md §4.1).
+    """DUIS 5.4 ``sr:SMETS1SignedResponse``.
 
     Attributes:
         schema_version: ``@schemaVersion``.

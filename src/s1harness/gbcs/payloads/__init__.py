@@ -1,6 +1,6 @@
 """The ASN.1 payloads of the GBCS CS02 use cases and their alerts, decoded and built.
 
-Sans-IO: bytes in, typed frozen dataclasses out, and back (docs/gbcs.md §4–§6).
+Sans-IO: bytes in, typed frozen dataclasses out, and back.
 
 * CS02b/CS02g Update Security Credentials (0x0100..0x0109, 0x0125, 0x0126): the command
   :class:`UpdateSecurityCredentials`, the :class:`UpdateSecurityCredentialsResponse`, and the

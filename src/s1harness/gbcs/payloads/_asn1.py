@@ -1,4 +1,4 @@
-"""asn1crypto models of the CS02 payloads (docs/gbcs.md §4 and §5).
+"""asn1crypto models of the CS02 payloads (the GBCS ASN.1 of CS02a–g).
 
 The field names are the ASN.1 component names (gbcs-parser's labels), so that the field paths
 in :class:`~s1harness.gbcs.errors.GbcsCodecError` read like the specification. ``[n]`` tags are

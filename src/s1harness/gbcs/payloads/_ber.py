@@ -6,7 +6,7 @@ Two jobs, both over plain bytes:
   offsets, so that every framing fault (truncation, an overrunning length, trailing bytes, an
   indefinite or over-long length) is reported where it is. asn1crypto then checks the types.
 * :func:`device_lengths` rewrites a freshly built DER tree the way the RTDS devices encode their
-  CS02a/b/f/g responses and alerts (docs/gbcs.md §4.5): every *constructed* element whose length
+  CS02a/b/f/g responses and alerts: every *constructed* element whose length
   is 128..255 gets the non-minimal ``82 00 nn``; lengths below 128 stay one octet, lengths above
   255 need two octets anyway, and primitive elements keep their DER header. It is only ever
   applied to bytes this package has just built, never to decoded (possibly signed) bytes.

@@ -188,7 +188,7 @@ class Node:
         self.native()
 
     def key_usage(self) -> KeyUsage:
-        """The one key usage a trust anchor cell's BIT STRING names (docs/gbcs.md §3.2)."""
+        """The one key usage a trust anchor cell's BIT STRING names."""
         bits = self.native()
         if not isinstance(bits, set):
             self.fail("not a key usage BIT STRING")

@@ -1,6 +1,6 @@
 """Values shared by the CS02 payloads: trust anchor cells, seq numbers and their codes.
 
-Enumerations carry the values of GBCS §4.1 and §4.4 (docs/gbcs.md §3.1, §4). Decoding keeps a
+Enumerations carry the values of GBCS §4.1 and §4.4. Decoding keeps a
 value outside an enumeration as a plain ``int`` (a device answers an unknown code, it does not
 crash on it), so fields typed ``Enum | int`` hold a member whenever the value is known.
 """
@@ -17,7 +17,7 @@ _CS02G_CODES = {10: 0x0125, 11: 0x0126}
 
 
 class ReplacementMode(enum.IntEnum):
-    """CredentialsReplacementMode (GBCS §4.1; docs/gbcs.md §3.1).
+    """CredentialsReplacementMode (GBCS §4.1).
 
     Modes 0..9 are CS02b with message code ``0x0100 + mode`` (0 and 1 are inferred, RTDS has no
     files for them); modes 10 and 11 are CS02g (0x0125, 0x0126).

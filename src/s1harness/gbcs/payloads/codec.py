@@ -1,4 +1,4 @@
-"""One entry point per direction: payloads by message code and CRA flag (docs/gbcs.md §3.1).
+"""One entry point per direction: payloads by message code and CRA flag.
 
 :func:`decode_payload` picks the decoder from the grouping header's message code and CRA flag
 (1 command, 2 response, 3 alert) and returns None for message codes this package does not model,
@@ -122,7 +122,7 @@ def decode_payload(message_code: int, cra: int, content: bytes) -> Payload | Non
     """Decode the content of a General-Signing APDU by its message code and CRA flag.
 
     Args:
-        message_code: The grouping header's message code (GBCS §7.2.7; docs/gbcs.md §1.1).
+        message_code: The grouping header's message code (GBCS §7.2.7).
         cra: 1 command, 2 response, 3 alert.
         content: The payload bytes.
 

@@ -1,4 +1,4 @@
-"""CS02a / CS02f Provide Security Credentials Details (GBCS §5; docs/gbcs.md §5).
+"""CS02a / CS02f Provide Security Credentials Details (GBCS §5).
 
 A remote party asks which certificates a device holds for some roles (CS02a, message code
 0x0008; CS02f, 0x011B, the same ASN.1 that may also ask for the loadController role). The device

@@ -1,4 +1,4 @@
-"""CS02b/CS02g Update Security Credentials: the command (GBCS §4.1; docs/gbcs.md §4.1–4.2).
+"""CS02b/CS02g Update Security Credentials: the command (GBCS §4.1).
 
 The command replaces certificates in a device's trust anchor cells. It is authorised by the
 remote party whose certificate sits in the authorising cell (absent for 8.5 ACB by ACB), carries

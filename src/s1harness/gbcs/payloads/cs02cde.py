@@ -6,8 +6,9 @@
 * CS02e Provide Device Certificates from Device (0x000C): a key usage; the device answers with
   its certificate, or an INTEGER response code.
 
-The response-code names are gbcs-parser's labels (docs/gbcs.md §5). The certificate and the
-request are carried as DER, framed but not decoded here, and encode minimal as RTDS shows.
+The response-code names are gbcs-parser's labels (SmartDCCInnovation/gbcs-parser). The
+certificate and the request are carried as DER, framed but not decoded here, and encode
+minimal as RTDS shows.
 """
 
 from __future__ import annotations

@@ -1,12 +1,12 @@
-"""CS02b/CS02g response and future-dated alert (GBCS §4.4 and §6.2; docs/gbcs.md §4.4, §6.2).
+"""CS02b/CS02g response and future-dated alert (GBCS §4.4 and §6.2).
 
 A device answers an immediate command with an ExecutionOutcome (one ReplacementOutcome per
 replacement, in command order). A future-dated or cancellation command gets the bare
 ``30 02 05 00`` and the outcome follows in an 8F66 (success) or 8F67 (failure) alert under
 message code 0x00CB (CS02b) or 0x0124 (CS02g).
 
-These structures are device-generated: they encode with the ``82 00 nn`` length form of GBCS
-§4.5 (docs/gbcs.md §4.5), which reproduces the RTDS device bytes.
+These structures are device-generated: they encode with the ``82 00 nn`` length form the RTDS
+devices use, which reproduces their bytes.
 """
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
-"""The DSP's checks on a DUIS request (DESIGN §3.1), in the order of :mod:`s1harness.spec.checks`.
+"""The DSP's checks on a DUIS request, in the order of :mod:`s1harness.spec.checks`.
 
 Each function applies one check and returns what later steps need, or raises
 :class:`~s1harness.spec.checks.Refusal` naming the check and its code; the first failure
 answers. The pipeline: the DUIS XSD (E40), the XML signature (E41), the RequestID counter
-(E42), the web service posted to (E13), the SRVs the DSP models (E44), the access matrix
+(E42), the web service posted to (E13), the SRVs in the DSP's table (E44), the access matrix
 (E1, E2), the device checks (E19, E5, E11, E12), the credentials body (E061501, E061505,
 E061504), SRPD 6.1(f) with the SRPD 6.2 exemptions (E4), the optional SECMP0058 check
 (E061510), and for a CV 5 the signed pre-command (E43).

@@ -1,5 +1,5 @@
 """The DSP's relay: routing accepted commands out and answers back, owning what is in flight
-(DESIGN §2).
+(docs/contract.md §2.2, §4).
 
 Out: an accepted command goes to a SMETS2 device in the ACB's MAC envelope (via the emulated
 CSP: the device's inbox topic), or to a SMETS1 device's S1SP as a countersigned request.

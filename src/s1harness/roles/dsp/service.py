@@ -1,4 +1,4 @@
-"""The emulated DSP as a sans-IO object: envelopes in, envelopes out (DESIGN §2, §3.1).
+"""The emulated DSP as a sans-IO object: envelopes in, envelopes out (docs/contract.md §2.2).
 
 A User's request runs the checks of :mod:`.checks` in order; the first failure is answered
 with its code, and changes nothing. An accepted critical request (CV 4) is answered ``I0``

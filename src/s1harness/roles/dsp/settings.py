@@ -13,7 +13,7 @@ from s1harness.spec.identifiers import DCC_EUI, Eui64
 
 @dataclass(frozen=True)
 class DspSettings:
-    """The DSP's switches (DESIGN §1, §3.1).
+    """The DSP's switches.
 
     Attributes:
         mp107: SECMP0107's single switch for all S1SPs: with it on, a SMETS1 6.15.1 from an ED

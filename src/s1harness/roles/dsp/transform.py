@@ -1,7 +1,6 @@
-"""Transform a DUIS 6.15.1 / 6.21 body into the GBCS CS02b command (DUIS CV 4, docs/duis.md §6).
+"""Transform a DUIS 6.15.1 / 6.21 body into the GBCS CS02b command (DUIS CV 4).
 
-The mapping follows the RTDS pairs of DUIS templates and GBCS commands (docs/gbcs.md §4.2,
-docs/smki.md §5.3):
+The mapping follows the RTDS pairs of DUIS templates and GBCS commands:
 
 * RemotePartyRole → replacement mode and authorising cell: Supplier → supplierBySupplier (2),
   authorised by the supplier DS cell; NetworkOperator → networkOperatorByNetworkOperator (3),
@@ -15,7 +14,7 @@ docs/smki.md §5.3):
 
 For SMETS1 devices the DSP issues the same pre-command: the S1SP verifies the user's
 signature over it with the Notified Critical certificate (a harness decision: DUIS §1.4.2's
-SMETS1 variations are not public; DESIGN §3.2 step 4).
+SMETS1 variations are not public).
 """
 
 from __future__ import annotations

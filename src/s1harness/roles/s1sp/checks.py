@@ -1,4 +1,4 @@
-"""The S1SP's checks on a countersigned request (DESIGN §3.2), in the order of
+"""The S1SP's checks on a countersigned request (docs/checks.md), in the order of
 :mod:`s1harness.spec.checks`; the first failure is answered with an S1SP alert carrying its
 code:
 

@@ -1,12 +1,11 @@
-"""The emulated S1SP as a sans-IO object (DESIGN §3.2; docs/s1sp.md §3–5).
+"""The emulated S1SP as a sans-IO object (docs/contract.md §2.3).
 
 A countersigned request runs the checks of :mod:`.checks`; a refusal becomes an S1SP alert
 (S1VE…) to the DSP and changes nothing. An accepted 6.15.1 (or a DCC-controlled 6.21) becomes
 an ``UPDATE_SECURITY_CREDENTIALS`` instruction to the device; when the device acknowledges, the
 slots and floor are replaced in one transaction and a SMETS1 response with the
 ``ExecutionOutcome`` goes back, signed by the S1SP. Device alerts go to the party that owns the
-certificate in the alert's slot — the Network Operator's slot for power outages (DESIGN §3.2
-step 7).
+certificate in the device's Network Operator slot (docs/contract.md §4).
 
 Each S1SP has its own MP107 flag: during a partial rollout the DSP lets a wrong NO's 6.15.1
 through while a not-yet-updated S1SP refuses it here with S1VE4.

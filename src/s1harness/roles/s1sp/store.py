@@ -1,4 +1,4 @@
-"""An S1SP's virtual anchor slots in SQLite (docs/s1sp.md §1.1, §3; DESIGN §3.2).
+"""An S1SP's virtual anchor slots in SQLite (docs/contract.md §2.3).
 
 Per SMETS1 device the S1SP holds the four Notified Certificate IDs — Critical and Non-Critical,
 for the Supplier and the Network Operator — with the certificates themselves (so it can verify

@@ -1,14 +1,14 @@
-"""SMETS1 devices and the protocol an S1SP instructs them in (DESIGN §2, §3.2).
+"""SMETS1 devices and the protocol an S1SP instructs them in.
 
 The real SMETS1 device protocols are proprietary, so the harness defines its own, documented
 in full in ``docs/smets1-instruction-frame.md``. In brief:
 
-* **One frame, three types.** An *instruction* (S1SP → device; docs/s1sp.md §1 "Instruction")
+* **One frame, three types.** An *instruction* (S1SP → device; the S1SR "Instruction")
   and a *response* or *alert* (device → S1SP) share one layout, all integers big-endian::
 
       magic "S1" (2) | version 01 (1) | frame type (1: 1 instruction, 2 response, 3 alert)
       | cohort (1: 1 IOC, 2 MOC, 3 FOC) | device ID (8, EUI-64) | sequence counter (8)
-      | correlation (8: the DUIS RequestID counter answered; 0 in alerts)
+      | correlation (8: chosen by the S1SP, echoed in the response; 0 in alerts)
       | code (2: instruction code, echoed in the response; the GBCS alert code in an alert)
       | status (1: response status; 0 otherwise) | body length (2) | body (TLVs)
       | integrity tag (16)
@@ -21,7 +21,7 @@ in full in ``docs/smets1-instruction-frame.md``. In brief:
 * **Devices** (:class:`Smets1Esme`, :class:`Smets1Gpf`) are sans-IO: ``receive(bytes)`` returns
   the sealed frames to send back; ``power_outage`` / ``power_restored`` return sealed alerts
   (8F57 supply interrupted; 8F35 restored; 8F36 restored after 3 minutes or more). Alerts name
-  no recipient: the S1SP routes them to the party in the slot for the alert's role.
+  no recipient: the S1SP routes them to the owner of the device's Network Operator slot.
 
 Public API: the codec (:func:`encode`, :func:`decode`, :func:`seal`, :func:`verify`,
 :func:`unseal`, frames :class:`Instruction`, :class:`DeviceResponse`, :class:`DeviceAlert`,

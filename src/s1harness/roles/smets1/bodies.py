@@ -20,7 +20,7 @@ from s1harness.spec.errors import InputError
 from s1harness.spec.roles import RemotePartyRole
 
 SLOT_ROLES = frozenset({RemotePartyRole.SUPPLIER, RemotePartyRole.NETWORK_OPERATOR})
-"""The roles whose credentials an S1SP holds for a SMETS1 device (docs/s1sp.md §1.1)."""
+"""The roles whose credentials an S1SP holds for a SMETS1 device (its virtual anchor slots)."""
 MAX_SERIAL_OCTETS = 20
 MAX_ISSUER_CN = 64
 MAX_DIAGNOSTIC = 250

@@ -2,8 +2,8 @@
 
 Everything here is **harness-defined** — the real SMETS1 device protocols are proprietary —
 except the alert codes, which are the GBCS-style hex codes S1SR names as a SMETS1 "Alert Code"
-(the value a ``GBCSHexAlertCode`` carries, docs/s1sp.md §1 and §4.1), with the GBCS meanings of
-the gbcs-parser alert table (docs/gbcs.md §6.3, §6.5).
+(the value a ``GBCSHexAlertCode`` carries), with the GBCS meanings of the gbcs-parser alert
+table (SmartDCCInnovation/gbcs-parser).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from datetime import timedelta
 
 
 class Cohort(enum.IntEnum):
-    """The SMETS1 migration cohort, and so the S1SP, a device belongs to (docs/s1sp.md §7)."""
+    """The SMETS1 migration cohort, and so the S1SP, a device belongs to."""
 
     IOC = 1
     MOC = 2
@@ -24,7 +24,7 @@ class FrameType(enum.IntEnum):
     """What a frame carries; the values mirror the GBCS CRA flag (GBCS §7.2.7)."""
 
     INSTRUCTION = 1
-    """S1SP → device: an Instruction (docs/s1sp.md §1)."""
+    """S1SP → device: an Instruction (the S1SR term)."""
     RESPONSE = 2
     """Device → S1SP: the outcome of one instruction."""
     ALERT = 3
@@ -112,7 +112,8 @@ class TlvTag(enum.IntEnum):
 
 
 class AlertCode(enum.IntEnum):
-    """The GBCS-style alert codes SMETS1 devices in the harness raise (docs/gbcs.md §6.3)."""
+    """The GBCS-style alert codes SMETS1 devices in the harness raise
+    (docs/smets1-instruction-frame.md §6)."""
 
     SUPPLY_OUTAGE_RESTORED = 0x8F35
     """Supply Outage Restored (the outage lasted less than 3 minutes)."""

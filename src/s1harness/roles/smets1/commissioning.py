@@ -1,12 +1,14 @@
 """Commissioning: the per-device key an S1SP and its SMETS1 device share, without I/O.
 
-Both sides derive the key from an estate seed and the device ID (docs/smets1-instruction-frame.md
-§4.3)::
+Both sides derive the key from a commissioning seed and the device ID
+(docs/smets1-instruction-frame.md §4.3)::
 
     key = HMAC-SHA256(key=seed, msg="s1harness/smets1/device-key/v1" ‖ device EUI-64 octets)
 
-so an S1SP emulator and a device emulator built from the same seed agree, and every device has
-its own key: one device's key reveals nothing about another's.
+An estate's commissioning seed is SHA-256 of its ``seed`` text (UTF-8), whatever its key source
+(:func:`s1harness.estate.build.build`), so an S1SP emulator and a device emulator of the same
+estate agree, and every device has its own key: one device's key reveals nothing about
+another's.
 """
 
 from __future__ import annotations

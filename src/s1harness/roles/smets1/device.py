@@ -19,7 +19,8 @@ How a device treats a frame (docs/smets1-instruction-frame.md §5), in this orde
    the handler cannot read. Handlers read the whole body before they change anything.
 
 Responses and alerts share one outbound sequence counter, so the S1SP keeps a single floor per
-device. Alerts name no recipient: the S1SP routes them by its slots (DESIGN §3.2 step 7).
+device. Alerts name no recipient: the S1SP routes them to the owner of the device's Network
+Operator slot.
 """
 
 from __future__ import annotations

@@ -54,7 +54,7 @@ class Tlv:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Instruction:
-    """S1SP → device: one Instruction (docs/s1sp.md §1).
+    """S1SP → device: one Instruction (the S1SR term).
 
     Attributes:
         cohort: The S1SP's cohort (IOC, MOC, FOC).
@@ -112,7 +112,7 @@ class DeviceResponse:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DeviceAlert:
     """Device → S1SP: an unsolicited SMETS1 alert. It names no recipient: the S1SP routes it
-    to the party whose certificate is in the slot for the alert's role (DESIGN §3.2 step 7).
+    to the owner of the certificate in the device's Network Operator slot (docs/contract.md §4).
 
     Attributes:
         cohort / device_id: The raising device and its cohort.

@@ -2,7 +2,7 @@
 
 Sans-IO: :class:`Smets2Device` takes GBCS frames (bytes) and returns the frames the device
 emits; its clock is injected and every response and alert is signed with the device's own key
-(DESIGN §3.3; docs/gbcs.md, docs/smki.md §5).
+(GBCS CS02b/CS02g, as the RTDS 4.5.0 vectors show them).
 
 * :mod:`.cells`: the trust anchor cells per device type (:class:`TrustAnchorCells`);
 * :mod:`.floors`: per-role floor sequence numbers (:class:`FloorSeqNumbers`);

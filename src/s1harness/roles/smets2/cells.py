@@ -1,4 +1,4 @@
-"""The trust anchor cells of a SMETS2 device (GBCS §4.3.2; docs/smki.md §5, docs/gbcs.md §3.2).
+"""The trust anchor cells of a SMETS2 device (GBCS §4.3.2).
 
 A device keeps one cell per (remote party role, key usage, cell usage). Every cell but the root
 holds an organisation certificate; the root cell holds only a public key and its key identifier

@@ -1,7 +1,6 @@
 """The checks a SMETS2 device applies to a CS02b/CS02g command before acting on it.
 
-In order; the first failure refuses the command (docs/gbcs.md §2.4 "What an emulator receiving
-CS02b must check", §4.6; docs/smki.md §5.2–5.3):
+In order; the first failure refuses the command:
 
 1. the frame decodes; it is a command addressed to this device;
 2. the message code is CS02b/CS02g, the payload decodes, and its mode is the one the code

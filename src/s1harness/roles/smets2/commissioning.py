@@ -1,4 +1,4 @@
-"""Commissioned trust anchor cells from the project's test PKI (docs/smki.md §5, §6).
+"""Commissioned trust anchor cells from the project's test PKI (GBCS §4.3.2 cells).
 
 The root cell holds the test PKI's organisation root key (as a real device holds the SMKI
 root's key and SKI, not a certificate), so replacement certificates validate through the

@@ -1,7 +1,7 @@
 """A SMETS2 device (ESME, GSME, GPF) as a sans-IO object: frames in, frames out.
 
 The device implements CS02b Update Security Credentials (0x0102..0x0109) and CS02g
-(0x0125/0x0126) as GBCS describes and RTDS shows them (docs/gbcs.md §4, docs/smki.md §5):
+(0x0125/0x0126) as GBCS describes and RTDS shows them:
 
 ``receive(frame)``
     runs the checks of :mod:`.checks`. A refused command changes nothing and yields no frame;
@@ -50,7 +50,8 @@ from s1harness.spec.identifiers import Eui64
 
 Clock = Callable[[], datetime]
 CANCELLATION = datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC)
-"""The executionDateTime that cancels a held future-dated command (docs/gbcs.md §4.2)."""
+"""The executionDateTime that cancels a held future-dated command (as the RTDS cancellation
+vectors carry it)."""
 
 
 @dataclass(frozen=True, slots=True)

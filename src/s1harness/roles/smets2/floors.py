@@ -1,4 +1,4 @@
-"""Per-role floor sequence numbers: the device's anti-replay thresholds (docs/smki.md §5.3).
+"""Per-role floor sequence numbers: the device's anti-replay thresholds (GBCS CS02b ARPC).
 
 For each remote party role the device keeps one number. A command from that role is accepted
 only if its originator counter is higher, and accepting it raises the number to that counter.

@@ -2,10 +2,10 @@
 
 * **Responses** echo the command's counter and message code with originator and target
   swapped, and carry the device's date-time in the header, as every RTDS CS02b/CS02g response
-  does (docs/gbcs.md §1.1, §4.6).
+  does.
 * **Alerts** carry the device's own alert counter, no date-time, and go to the originator of
-  the future-dated command (docs/gbcs.md §6.1–6.2).
-* **Protection** (docs/gbcs.md §2.4): critical messages are signed with the device DS key and
+  the future-dated command.
+* **Protection**: critical messages are signed with the device DS key and
   sent as a bare ``DF``; non-critical ones are unsigned (``00``) in a MAC envelope keyed by the
   device KA key and the KA certificate of the target held in the device's cells. Every frame
   of the CS02b family is critical.

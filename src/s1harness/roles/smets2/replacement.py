@@ -1,4 +1,4 @@
-"""Executing a CS02b/CS02g command: per-cell replacement and floors (docs/gbcs.md §4.3–4.4).
+"""Executing a CS02b/CS02g command: per-cell replacement and floors.
 
 Each replacement is decided on its own, in command order (replacement is per cell, not all or
 nothing, as RTDS IMMEDIATE_ERROR shows), and reported with one statusCode:

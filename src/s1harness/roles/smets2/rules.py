@@ -1,7 +1,6 @@
 """Who may replace which trust anchor cell, and how the command must be protected.
 
-One row per credentialsReplacementMode (docs/smki.md §5.2, GBCS §13.3.3.1; docs/gbcs.md §2.4,
-§4.2, §4.7):
+One row per credentialsReplacementMode (GBCS §13.3.3.1, and the RTDS CS02b vectors):
 
 * the **authoriser**: the role whose floor sequence number the command's counter must exceed,
   and to which ``[4]`` newRemotePartyFloorSeqNumber applies;
