@@ -20,7 +20,7 @@ from rich.progress import Progress
 from rich.table import Table
 
 from s1harness.cli._output import emit, iso, warn
-from s1harness.estate import Estate, EstateError, build, dumps
+from s1harness.estate import Estate, EstateError, build, dumps, provisioning
 from s1harness.estate.fia import DEFAULT_DEVICES, emulated_count, generate, population
 from s1harness.estate.model import DeviceSpec
 from s1harness.estate.presets import PRESETS, preset, resolve
@@ -134,6 +134,39 @@ def register(
         warn(f"error: {out}: cannot write ({exc.strerror})")
         return EXIT_INVALID
     print(f"wrote {out}: {len(published)} published NOs")
+    return 0
+
+
+@app.command()
+def export(
+    role: Annotated[str, typer.Option("--role", help="dsp, s1sp:IOC, s1sp:MOC or s1sp:FOC.")],
+    estate_ref: Annotated[
+        str, typer.Option("--estate", help="An estate file or folder, or a preset name.")
+    ] = "small",
+    out: Annotated[Path | None, typer.Option("--out", help="Write here, else print it.")] = None,
+) -> int:
+    """The provisioning document of one role: what a build playing it loads (its keys, the
+    certificates it trusts, registration data, inventory, slots and floors; docs/contract.md).
+    These are test keys of the estate's key source: never use them anywhere else."""
+    try:
+        estate = resolve(estate_ref)
+        system = build(estate, clock=lambda: estate.start)
+        try:
+            text = provisioning.dumps(provisioning.export(system, role))
+        finally:
+            system.close()
+    except InputError as exc:
+        warn(f"error: {exc.message}")
+        return EXIT_INVALID
+    if out is None:
+        sys.stdout.write(text)
+        return 0
+    try:
+        out.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        warn(f"error: {out}: cannot write ({exc.strerror})")
+        return EXIT_INVALID
+    print(f"wrote {out}: the {role} provisioning document of estate {estate.name!r}")
     return 0
 
 
