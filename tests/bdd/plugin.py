@@ -28,6 +28,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import platform
 import re
 import sys
 import uuid
@@ -38,12 +39,15 @@ from typing import Any
 import pytest
 
 from bdd.world import Target, World
+from s1harness import __version__
+from s1harness.reporting.results import write_environment
 from s1harness.services.broker import EmbeddedBroker
 from s1harness.spec.bus import AUDIT_EVENT, run_id
 from s1harness.spec.errors import InputError
 from s1harness.spec.wire import Delivery, acks, encode
+from s1harness.testing.diagnosis import diagnose
 from s1harness.testing.evidence import exhibits
-from s1harness.testing.harness import DEFAULT_TIMEOUT, EXTERNAL_ROLES
+from s1harness.testing.harness import DEFAULT_TIMEOUT, EXTERNAL_ROLES, NotObservableError
 from s1harness.testing.loop import LoopThread, refuse_async_step
 
 try:  # the report adapter is optional for a plain test run
@@ -144,6 +148,7 @@ def target(request: pytest.FixtureRequest, loop_thread: LoopThread) -> Iterator[
     """Where the scenarios run; on MQTT without a broker URL, a broker embedded for this
     process (so each xdist worker has its own)."""
     chosen = _target(request.config)
+    _record_target(request.config, chosen)
     if chosen.bus != "mqtt" or chosen.broker is not None:
         yield chosen
         return
@@ -152,6 +157,24 @@ def target(request: pytest.FixtureRequest, loop_thread: LoopThread) -> Iterator[
         yield dataclasses.replace(chosen, broker=held.value.url)
     finally:
         held.release()
+
+
+def _record_target(config: pytest.Config, target: Target) -> None:
+    """The run's target in the Allure results (its Environment tab; the sign-off reads it)."""
+    folder = config.getoption("--alluredir", default=None)
+    if not folder:
+        return
+    broker = target.broker or ("embedded, one per test process" if target.bus == "mqtt" else "-")
+    pairs = [
+        ("s1harness", __version__),
+        ("bus", target.bus),
+        ("broker", broker),
+        ("run ID", target.run or "a fresh one per scenario"),
+        ("external roles", ", ".join(target.external) or "none: every role emulated"),
+        ("timeout", f"{target.timeout:g} s"),
+        ("python", platform.python_version()),
+    ]
+    write_environment(Path(folder), pairs)
 
 
 @pytest.fixture
@@ -206,6 +229,33 @@ def pytest_bdd_step_error(
     exception: Exception,
 ) -> None:
     _attach_traffic(request)
+    _diagnose(request, exception)
+
+
+def _diagnose(request: pytest.FixtureRequest, exception: Exception) -> None:
+    """A failed (or timed-out) step shows, on the terminal and in Allure, what every role the
+    Harness runs decided about each request of the scenario and what it dropped."""
+    if "world" not in request.fixturenames or isinstance(exception, NotObservableError):
+        return
+    world: World = request.getfixturevalue("world")
+    if not world.started:
+        return
+    text = world.loop.call(diagnose, world.h, [sent.exchange for sent in world.sent])
+    request.node.add_report_section("call", "s1harness diagnosis", text)
+    if allure is not None:
+        allure.attach(text, name="diagnosis", attachment_type=allure.attachment_type.TEXT)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """A step that cannot judge a role another build plays reports the scenario skipped as
+    "not observable", never passed."""
+    outcome = yield
+    report = outcome.get_result()
+    error = call.excinfo.value if call.excinfo is not None else None
+    if report.failed and isinstance(error, NotObservableError):
+        report.outcome = "skipped"
+        report.longrepr = (str(item.path), item.location[1] or 0, f"not observable: {error}")
 
 
 def _attach_traffic(request: pytest.FixtureRequest, *, settle: bool = False) -> None:

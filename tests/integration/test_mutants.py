@@ -33,4 +33,6 @@ async def test_an_s1sp_lacking_a_check_fails_the_suite(tmp_path: Path, mutant: s
     assert failed, f"the {mutant} mutant passed every scenario: {done.output[-3000:]}"
     assert done.returncode == 1
     assert "INTERNALERROR" not in done.output  # the scenarios failed, not the run
+    assert "s1harness diagnosis" in done.output  # what the roles it runs decided, on the terminal
+    assert "played by other builds: s1sp:IOC (s1harness 0.1.0)" in done.output
     print(f"{mutant}: {len(failed)} failed: {', '.join(failed)}")

@@ -144,13 +144,33 @@ def run(
 
 
 def _target(args: list[str]) -> str:
-    if "--s1h-bus" in args or any(a.startswith("--s1h-bus=") for a in args):
-        return "as the arguments say"
-    bus = os.environ.get("S1HARNESS_BUS", "mqtt")
-    broker = os.environ.get("S1HARNESS_BROKER")
-    if bus == "memory":
-        return "in memory"
-    return f"over MQTT ({broker or 'embedded broker'})"
+    """Where the suite runs, as the pass-through options (else the environment) say."""
+    bus = _option(args, "--s1h-bus") or os.environ.get("S1HARNESS_BUS", "mqtt")
+    broker = _option(args, "--s1h-broker") or os.environ.get("S1HARNESS_BROKER")
+    external = _options(args, "--s1h-external") or [
+        role for role in os.environ.get("S1HARNESS_EXTERNAL", "").split(",") if role.strip()
+    ]
+    where = "in memory" if bus == "memory" else f"over MQTT ({broker or 'embedded broker'})"
+    if external:
+        where += f"; played by other builds: {', '.join(external)}"
+    run = _option(args, "--s1h-run") or os.environ.get("S1HARNESS_RUN")
+    return where + (f"; run {run}" if run else "")
+
+
+def _options(args: list[str], name: str) -> list[str]:
+    """Every value of ``name`` in ``args`` (``--name value`` or ``--name=value``)."""
+    values = []
+    for index, arg in enumerate(args):
+        if arg == name and index + 1 < len(args):
+            values.append(args[index + 1])
+        elif arg.startswith(f"{name}="):
+            values.append(arg.partition("=")[2])
+    return values
+
+
+def _option(args: list[str], name: str) -> str | None:
+    found = _options(args, name)
+    return found[-1] if found else None
 
 
 def _show(

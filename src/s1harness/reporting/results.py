@@ -85,6 +85,9 @@ class ResultSet:
     scenarios: tuple[ScenarioResult, ...]
     superseded: int = 0
     containers: int = 0
+    environment: tuple[tuple[str, str], ...] = ()
+    """What the run recorded of itself (``environment.properties``): its target — bus, broker,
+    run ID, the roles other builds played and what they said they were."""
 
     def counts(self) -> dict[str, int]:
         """Scenarios per status (every status of :data:`STATUSES`, zeros included)."""
@@ -97,6 +100,9 @@ def count_statuses(statuses: Iterable[str]) -> dict[str, int]:
     for status in statuses:
         counts[status if status in counts else "unknown"] += 1
     return counts
+
+
+ENVIRONMENT = "environment.properties"
 
 
 def read_results(folder: Path) -> ResultSet:
@@ -119,7 +125,27 @@ def read_results(folder: Path) -> ResultSet:
         scenarios=tuple(latest),
         superseded=len(runs) - len(latest),
         containers=len(list(folder.glob("*-container.json"))),
+        environment=read_environment(folder),
     )
+
+
+def read_environment(folder: Path) -> tuple[tuple[str, str], ...]:
+    """The ``key = value`` lines of the folder's ``environment.properties`` (none if absent)."""
+    path = folder / ENVIRONMENT
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return ()
+    pairs = (line.partition("=") for line in text.splitlines() if "=" in line)
+    return tuple((key.strip(), value.strip()) for key, _, value in pairs if key.strip())
+
+
+def write_environment(folder: Path, pairs: Iterable[tuple[str, str]]) -> None:
+    """Record the run's identity where Allure shows it (its Environment tab) and the sign-off
+    reads it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    lines = [f"{key}={' '.join(value.split())}" for key, value in pairs]
+    (folder / ENVIRONMENT).write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 def _load(path: Path) -> dict[str, Any]:

@@ -61,7 +61,11 @@ def provenance(signoff: Signoff, places: Places) -> str:
     )
     if results.superseded:
         line += f"; {results.superseded} earlier attempts of retried scenarios not counted"
-    return line + ")."
+    line += ")."
+    if results.environment:
+        line += " Run: " + "; ".join(f"{key} {value}" for key, value in results.environment)
+        line += "."
+    return line
 
 
 def evidence(row: Row, places: Places) -> list[tuple[str, str]]:
