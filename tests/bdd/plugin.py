@@ -55,6 +55,8 @@ try:  # the report adapter is optional for a plain test run
 except ImportError:  # pragma: no cover - allure-pytest-bdd is a dependency
     allure = None
 
+WORLD = pytest.StashKey[World]()
+"""The scenario's World, kept on its test item."""
 FIA_LINE = re.compile(r"^\s*FIA section:\s*(?P<section>.+?)\s*$", re.MULTILINE)
 """A feature's description names the FIA section its scenarios cover."""
 
@@ -71,6 +73,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     group.addoption("--s1h-run", metavar="ID", help="run ID on the broker (s1h/v2/ID/...)")
     group.addoption("--s1h-tap", metavar="FILE", help="write every envelope's wire form to FILE")
+    group.addoption(
+        "--s1h-verdicts", metavar="FILE", help="write each scenario's outcome and checks to FILE"
+    )
     group.addoption(
         "--s1h-timeout", metavar="SECONDS", type=float, help="how long a step waits (default 5)"
     )
@@ -183,6 +188,7 @@ def world(
 ) -> Iterator[World]:
     """One scenario's World; its estate stops when the scenario ends."""
     world = World(loop_thread, target)
+    request.node.stash[WORLD] = world  # for the scenario's report (_write_verdict)
     yield world
     world.close()
 
@@ -256,6 +262,26 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if report.failed and isinstance(error, NotObservableError):
         report.outcome = "skipped"
         report.longrepr = (str(item.path), item.location[1] or 0, f"not observable: {error}")
+    _write_verdict(item, report, error)
+
+
+def _write_verdict(item: pytest.Item, report: pytest.TestReport, error: object) -> None:
+    """One line per scenario for ``--s1h-verdicts``: its outcome, why, and the checks its steps
+    judged (``s1harness conform`` reads them)."""
+    path = item.config.getoption("--s1h-verdicts")
+    if not path or (report.when != "call" and report.passed):
+        return
+    world = item.stash.get(WORLD, None)
+    judged = sorted(world.notes.get("judged", set())) if world is not None else []
+    reason = ""
+    if report.skipped:
+        reason = str(report.longrepr[2]) if isinstance(report.longrepr, tuple) else "skipped"
+    elif report.failed:
+        reason = str(error).splitlines()[0] if error is not None else report.outcome
+    line = {"scenario": item.nodeid, "outcome": report.outcome, "reason": reason,
+            "checks": [list(pair) for pair in judged]}  # fmt: skip
+    with Path(path).open("a", encoding="utf-8") as out:
+        out.write(json.dumps(line) + "\n")
 
 
 def _attach_traffic(request: pytest.FixtureRequest, *, settle: bool = False) -> None:

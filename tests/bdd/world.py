@@ -16,6 +16,7 @@ from s1harness.roles.s1sp.store import Slot, SlotKind, SlotRole
 from s1harness.roles.user import Exchange
 from s1harness.spec import codes
 from s1harness.spec.bus import Envelope
+from s1harness.spec.checks import Check
 from s1harness.spec.identifiers import Eui64
 from s1harness.testing import Harness, is_final
 from s1harness.testing.expectations import (
@@ -127,6 +128,11 @@ class World:
 
     def slot_owner(self, device: Eui64) -> Eui64 | None:
         return self.loop.call(self.h.slot_owner, device)
+
+    def judged(self, hop: str, check: Check | str) -> None:
+        """A step judges ``check`` at ``hop`` (``DSP`` or a cohort): what ``s1harness conform``
+        reports per check."""
+        self.notes.setdefault("judged", set()).add((hop, str(check)))
 
     def expect_no_slot_owner(self, party: Eui64, what: str, device: Eui64 | None = None) -> None:
         """``party`` owns the certificates in the NO slot of a SMETS1 device (the one in play):

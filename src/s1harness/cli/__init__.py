@@ -15,7 +15,18 @@ import traceback
 import typer
 from typer.exceptions import TyperException
 
-from s1harness.cli import bench, duis, estate, gbcs, remediate, report, run, smki, up
+from s1harness.cli import (
+    bench,
+    conform,
+    duis,
+    estate,
+    gbcs,
+    remediate,
+    report,
+    run,
+    smki,
+    up,
+)
 from s1harness.spec.errors import HarnessError
 
 app = typer.Typer(
@@ -32,6 +43,9 @@ app.add_typer(estate.app, name="estate")
 app.add_typer(bench.app, name="bench")
 app.command("run", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})(
     run.run
+)
+app.command("conform", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})(
+    conform.conform
 )
 app.command("up")(up.up)
 app.command("report")(report.report)

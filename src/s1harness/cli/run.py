@@ -111,6 +111,15 @@ def run(
 ) -> int:
     """Run the feature suite on the emulated estate, write the reports; exit 1 if any scenario
     failed. Extra arguments go to pytest."""
+    return run_suite(reports, list(context.args), report=report)
+
+
+def run_suite(
+    reports: Path, args: list[str], *, report: bool, after: Callable[[Path], None] | None = None
+) -> int:
+    """Run the feature suite with pytest ``args``, results and log under ``reports`` (relative
+    to the project), then ``after(reports)`` and, with ``report``, the reports; the exit status
+    of ``s1harness run``."""
     project = find_project(Path.cwd())
     load_schema()  # every request is validated against it: no XSD, no run (one line)
     console = Console(highlight=False)
@@ -124,10 +133,10 @@ def run(
             sys.executable, "-m", "pytest", "tests/bdd",
             "-p", "s1harness.testing.progress", "-p", "no:cacheprovider",
             f"--alluredir={results}", "--clean-alluredir", "-q", "-rN",
-            *context.args,
+            *args,
         ]  # fmt: skip
         env = {**os.environ, ENVIRONMENT: str(progress_file)}
-        console.print(f"s1harness {__version__}: the feature suite, {_target(context.args)}")
+        console.print(f"s1harness {__version__}: the feature suite, {_target(args)}")
         started = time.perf_counter()
         tally = Tally()
         with log.open("wb") as out:
@@ -140,6 +149,8 @@ def run(
                 raise
         status = process.returncode
     elapsed = time.perf_counter() - started
+    if after is not None and status in (0, 1):
+        after(reports)
     return _finish(console, tally, status, elapsed, reports, log, build=report)
 
 

@@ -12,6 +12,7 @@ from s1harness.reporting.wording import (
     Places,
     cell_text,
     column_title,
+    conformance_line,
     evidence,
     provenance,
     suite_line,
@@ -43,6 +44,7 @@ def render_html(signoff: Signoff, places: Places) -> str:
         f"<h1>{escape(TITLE)}</h1>",
         f'<p class="note">{escape(provenance(signoff, places))}</p>',
         f"<p>Allure report: {report}</p>",
+        *([f"<p><strong>{escape(c)}</strong></p>"] if (c := conformance_line(places)) else []),
         f'<p id="suite" class="{verdict(totals)}"><strong>Suite: '
         f"{escape(suite_line(signoff))}</strong></p>",
         "<h2>Requirement × S1SP × device type</h2>",

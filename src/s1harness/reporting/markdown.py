@@ -8,6 +8,7 @@ from s1harness.reporting.wording import (
     Places,
     cell_text,
     column_title,
+    conformance_line,
     evidence,
     provenance,
     suite_line,
@@ -19,6 +20,9 @@ TITLE = "SECMP0107 test sign-off summary"
 def render_markdown(signoff: Signoff, places: Places) -> str:
     """The whole summary: provenance, suite totals, the matrix, then one line per scenario."""
     lines = [f"# {TITLE}", "", provenance(signoff, places), ""]
+    conformance = conformance_line(places)
+    if conformance is not None:
+        lines += [f"**{conformance}**", ""]
     if places.report is not None:
         lines += [
             f"Allure report: [{places.href(places.report)}]({places.href(places.report)})",

@@ -3,6 +3,7 @@ evidence links of a scenario (relative to the folder the summary is written in).
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -66,6 +67,23 @@ def provenance(signoff: Signoff, places: Places) -> str:
         line += " Run: " + "; ".join(f"{key} {value}" for key, value in results.environment)
         line += "."
     return line
+
+
+CONFORMANCE = "conformance.json"
+"""Where ``s1harness conform`` leaves its report, beside the sign-off summary."""
+
+
+def conformance_line(places: Places) -> str | None:
+    """The build under test's conformance verdict, when ``s1harness conform`` ran."""
+    path = places.out / CONFORMANCE
+    try:
+        report = json.loads(path.read_text(encoding="utf-8"))
+        counts = ", ".join(f"{n} {verdict}" for verdict, n in report["counts"].items())
+        role, verdict = report["role"], report["verdict"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    page = places.href(path.with_suffix(".md"))
+    return f"Conformance of the build playing {role}: {verdict} ({counts}; {page})."
 
 
 def evidence(row: Row, places: Places) -> list[tuple[str, str]]:

@@ -48,9 +48,10 @@ def accepted_at_rdp(world: World, hop: str, how: str) -> None:
     crossed the wire: the request got past the hop's registration data check (the DSP's I0 and
     I99; no S1SP refusal at or before SRPD 16.1) — and, for ``without``, the sender is not the
     one registration data would let through."""
-    final = world.outcome()  # the request has run its course at every hop
     where = _hop(hop)
     check = checks.RDP if where == "DSP" else checks.S1SP_RDP
+    world.judged(where, check)
+    final = world.outcome()  # the request has run its course at every hop
     outcome = "lifted" if how == "without" else "accepted"
     codes = world.last.exchange.codes
     if world.h.plays(where):
@@ -89,6 +90,8 @@ def executed_after(world: World, hop: str, check: str) -> None:
     decisions say so."""
     named = checks.named(check)
     expect(named.hop == "S1SP", f"{check} is a check of the {named.hop}, not of the S1SP")
+    for judged in (named, checks.INSTRUCTION, checks.S1SP_DEVICE_FRAME, checks.EXECUTION):
+        world.judged(_hop(hop), judged)
     world.expect_accepted("the request")
     codes = world.last.exchange.codes
     expect(codes == ["I0", "I99", "I0"], f"I0, I99, I0 for the critical flow: {codes}")
@@ -107,6 +110,7 @@ def executed_after(world: World, hop: str, check: str) -> None:
 )
 def refused(world: World, hop: str, code: str, check: str) -> None:
     _expect_named(check, "DSP" if hop == "DSP" else "S1SP", code)
+    world.judged(_hop(hop), check)
     final = world.outcome()
     got = refusal(final)
     expect(got == code, f"a refusal with {code}, got {got or 'no refusal'}")
@@ -182,6 +186,9 @@ def accepted_elsewhere(world: World) -> None:
                  r"alerts"))  # fmt: skip
 def receives_outage_alerts(world: World, whose: str) -> None:
     party = world.network_operator(whose)
+    if world.case is not None:
+        for judged in (checks.S1SP_DEVICE_FRAME, checks.ALERT_ROUTING):
+            world.judged(world.case.cohort, judged)
     # Supply interrupted, then restored: 8F36 after an outage of LONG_OUTAGE or more, else 8F35.
     restored = "8F36" if world.notes["outage"] >= LONG_OUTAGE else "8F35"
     for code in ("8F57", restored):
@@ -201,6 +208,7 @@ def receives_no_alert(world: World, whose: str) -> None:
 def each_refused(world: World) -> None:
     for name, sent, code, check in world.notes["expected"]:
         _expect_named(check, "DSP", code)
+        world.judged("DSP", check)
         final = world.outcome(sent)
         got = refusal(final)
         expect(got == code, f"the {name} refused with {code}, got {got or 'no refusal'}")
