@@ -216,6 +216,7 @@ def _s1sps(
             device_key=device_keys.device_key,
             mp107=s1sp.mp107,
             clock=system.clock,
+            dsp_eui=estate.dcc_id,
         )
     for spec in estate.devices:
         device = spec.device
