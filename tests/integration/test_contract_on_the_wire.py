@@ -21,7 +21,7 @@ pytestmark = [pytest.mark.mqtt, pytest.mark.vectors]
 
 SELECTED = "IOC-ESME or SMETS2"
 """Every scenario on an ESME of the IOC S1SP, and the SMETS2 baselines."""
-SCENARIOS = 12
+SCENARIOS = 15
 
 
 async def test_every_message_on_the_broker_passes_the_contract(tmp_path: Path) -> None:

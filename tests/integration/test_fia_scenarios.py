@@ -33,7 +33,7 @@ OUTLINES = (
     "deadlock",  # MP107 switch off
     "outage_alerts",
     "a_countersignature_the_dsp_did_not_make",  # the S1SP's own checks: S1VE1
-    "a_pre_command_signed_by_a_key_not_in_the_slot",  # S1VE2
+    "a_precommand_signed_by_a_key_not_in_the_slot",  # S1VE2
     "a_countersigned_request_sent_again",  # S1VE3
 )
 

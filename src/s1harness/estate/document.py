@@ -416,7 +416,7 @@ def dumps(estate: Estate) -> str:
     }
     urls = dict(estate.receive_urls)
     data["parties"] = [
-        _party_entry(p) | ({"receive_url": urls[p.user_id]} if p.user_id in urls else {})
+        party_entry(p) | ({"receive_url": urls[p.user_id]} if p.user_id in urls else {})
         for p in estate.parties
     ]
     data["registrations"] = [_registration_entry(r) for r in estate.registrations]
@@ -429,7 +429,8 @@ def _iso(value: datetime) -> str:
     return value.isoformat().replace("+00:00", "Z")
 
 
-def _party_entry(party: Party) -> dict[str, object]:
+def party_entry(party: Party) -> dict[str, object]:
+    """A party as estate and provisioning documents write it."""
     entry: dict[str, object] = {
         "id": str(party.user_id),
         "name": party.name,

@@ -27,6 +27,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from s1harness.estate.build import System
+from s1harness.estate.document import party_entry
 from s1harness.registry.model import (
     Cohort,
     Device,
@@ -129,7 +130,7 @@ def export(system: System, role: str) -> dict[str, Any]:
         "version": VERSION,
         "role": role,
         "clock": _iso(system.clock()),
-        "parties": [_party(p) for p in estate.parties],
+        "parties": [party_entry(p) for p in estate.parties],
         "registrations": [_registration(r) for r in estate.registrations],
     }
     if role == "dsp":
@@ -197,19 +198,6 @@ def dumps(document: Mapping[str, Any]) -> str:
 
 def _credentials(key: PrivateKey, certificate: SmkiCertificate) -> dict[str, str]:
     return {"key": private_key_pem(key).decode("ascii"), "certificate": _b64(certificate.der)}
-
-
-def _party(party: Party) -> dict[str, Any]:
-    entry: dict[str, Any] = {
-        "id": str(party.user_id),
-        "name": party.name,
-        "roles": sorted(str(r) for r in party.roles),
-    }
-    if party.distributor_id is not None:
-        entry["distributor_id"] = party.distributor_id
-    if party.gas_transporter is not None:
-        entry["gas_transporter"] = party.gas_transporter
-    return entry
 
 
 def _registration(period: RegistrationPeriod) -> dict[str, Any]:
