@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import secrets
 import socket
 import time
 import uuid
@@ -53,6 +54,10 @@ SEEN_LIMIT = 200_000
 CLOSE_GRACE = 0.5
 """Seconds :meth:`MqttBus.close` waits for what the bus sent to be confirmed and acknowledged."""
 _DRAIN_POLL = 0.002
+HEARTBEAT = 2.0
+"""Seconds between the heartbeats a bus sends itself (on its acknowledgement topic)."""
+SESSION_LOST = 10.0
+"""Seconds without its own heartbeat after which a bus takes its session for lost."""
 ACK_DELAY = 0.003
 """Seconds a consumer gathers acknowledgements before sending them: one acknowledgement
 message then answers several deliveries (about half as many broker messages for them under
@@ -130,8 +135,10 @@ class MqttBus:
         self.url = url
         self.run = run_id(run)
         self.host, self.port = parse_url(url)
-        self.client_id = client_id or f"s1h-{uuid.uuid4().hex[:12]}"
-        self.ack_topic = acks(self.client_id)
+        self.client_id = client_id or f"s1h-{secrets.token_hex(12)}"
+        # Not the client ID: an ack_to seen on the wire must not tell anyone how to connect in
+        # this bus's place (a second client with its ID would take over its session).
+        self.ack_topic = acks(secrets.token_hex(16))
         self.stats = BusStats()
         self._retry, self._give_up, self._connect_timeout = (
             retry_interval,
@@ -153,6 +160,7 @@ class MqttBus:
         self._in_flight: set[asyncio.Task[None]] = set()
         """Publishes awaiting the broker's PUBACK (see :meth:`_send_loop`)."""
         self._closing = False
+        self._heard = time.monotonic()
 
     # -- life cycle ------------------------------------------------------------------------
 
@@ -250,6 +258,9 @@ class MqttBus:
                 self.stats.last_error = str(exc)
                 if self._connected.is_set():
                     log.warning("lost the MQTT broker at %s: %s", self.url, exc)
+            except Exception as exc:  # noqa: BLE001 - the connection is made again, whatever broke
+                self.stats.last_error = f"{type(exc).__name__}: {exc}"
+                log.error("the MQTT connection to %s failed: %s", self.url, self.stats.last_error)
             finally:
                 self._client = None
                 self._connected.clear()
@@ -273,18 +284,51 @@ class MqttBus:
         await client.subscribe(on_wire(self.run, pattern), qos=1)
 
     async def _serve(self, client: aiomqtt.Client) -> None:
+        """Read until the connection fails, or until the session is found lost (the heartbeat
+        this bus sends itself no longer comes back): either way the connection loop connects
+        again."""
         helpers = [
             asyncio.create_task(self._send_loop(client), name=f"mqtt send {self.client_id}"),
             asyncio.create_task(self._ack_loop(client), name=f"mqtt ack {self.client_id}"),
         ]
+        watched = [
+            asyncio.create_task(self._read(client), name=f"mqtt read {self.client_id}"),
+            asyncio.create_task(self._heartbeat(client), name=f"mqtt beat {self.client_id}"),
+        ]
         try:
-            async for message in client.messages:
-                payload = message.payload
-                if isinstance(payload, bytes | bytearray):
-                    await self._receive(client, message.topic.value, bytes(payload))
+            done, _ = await asyncio.wait(watched, return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                task.result()  # the failure that ended it, if any
         finally:
-            for task in helpers:
+            for task in [*watched, *helpers]:
                 await cancel_and_wait(task)
+
+    async def _read(self, client: aiomqtt.Client) -> None:
+        async for message in client.messages:
+            payload = message.payload
+            if not isinstance(payload, bytes | bytearray):
+                continue
+            try:
+                await self._receive(client, message.topic.value, bytes(payload))
+            except Exception as exc:  # noqa: BLE001 - one message never stops the bus
+                self.stats.undecodable += 1
+                log.warning("dropped a message on %s: %s: %s",
+                            message.topic.value, type(exc).__name__, exc)  # fmt: skip
+
+    async def _heartbeat(self, client: aiomqtt.Client) -> None:
+        """Send this bus an acknowledgement of no message of its own (``heartbeat``) every
+        :data:`HEARTBEAT` seconds; when none has come back for :data:`SESSION_LOST` seconds the
+        broker no longer delivers to this session (another client took its ID, a broker lost
+        its subscriptions): raise, to connect again."""
+        self._heard = time.monotonic()
+        topic = on_wire(self.run, self.ack_topic)
+        while True:
+            await client.publish(topic, encode_ack(["heartbeat"]), qos=1)
+            await asyncio.sleep(HEARTBEAT)
+            silent = time.monotonic() - self._heard
+            if silent > SESSION_LOST:
+                self.stats.history.append(f"session lost: silent {silent:.0f} s")
+                raise aiomqtt.MqttError(f"no heartbeat for {silent:.0f} s: the session is lost")
 
     async def _send_loop(self, client: aiomqtt.Client) -> None:
         """Hand each queued message to the client, in queue order, without waiting for the
@@ -362,6 +406,7 @@ class MqttBus:
         if topic is None:
             return  # another run's (amqtt's retained-message leak)
         if topic == self.ack_topic:
+            self._heard = time.monotonic()
             self._acknowledged(topic, data)
             return
         takers = self._index.for_topic(topic)

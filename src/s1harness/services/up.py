@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import uuid
+import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -160,7 +160,7 @@ async def _endpoint(config: UpConfig, bus: OpenBus) -> AsyncIterator[DuisEndpoin
 
 def _client_id(roles: list[str]) -> str:
     name = "-".join(r.replace(":", "") for r in roles) if len(roles) < len(ROLES) else "all"
-    return f"s1h-up-{name}-{uuid.uuid4().hex[:6]}"
+    return f"s1h-up-{name}-{secrets.token_hex(12)}"  # unguessable: no one connects in its place
 
 
 __all__ = ["ROLES", "Running", "UpConfig", "serve"]

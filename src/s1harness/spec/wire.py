@@ -31,6 +31,10 @@ from s1harness.spec.errors import InputError
 WIRE_VERSION = 1
 MAX_MESSAGE = 4 * 1024 * 1024
 """The largest encoded message accepted (the DUIS parser's own limit is 4 MiB)."""
+MAX_BRACKETS = 32
+"""The most JSON brackets (``[`` and ``{``) an envelope or acknowledgement may hold — it has
+at most three, base64 and its other strings have none — counted before parsing, so no document
+can nest deep enough to exhaust the parser's stack."""
 
 
 class WireError(InputError):
@@ -117,10 +121,12 @@ def decode_ack(topic: str, data: bytes) -> list[str]:
 def _document(topic: str, data: bytes) -> dict[str, object]:
     if len(data) > MAX_MESSAGE:
         raise WireError(f"{topic}: message of {len(data)} octets is over {MAX_MESSAGE}")
+    if data.count(b"[") + data.count(b"{") > MAX_BRACKETS:
+        raise WireError(f"{topic}: more than {MAX_BRACKETS} brackets: not an envelope")
     try:
         document = json.loads(data)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise WireError(f"{topic}: not a JSON envelope ({exc})") from None
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        raise WireError(f"{topic}: not a JSON envelope ({type(exc).__name__})") from None
     if not isinstance(document, dict) or document.get("v") != WIRE_VERSION:
         raise WireError(f"{topic}: not a version {WIRE_VERSION} envelope")
     return document
