@@ -4,17 +4,23 @@ send changes no database and no device, and the estate still answers afterwards.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import aiomqtt
 import pytest
 
+from duis_audit import DuisAudit
 from s1harness.duis.messages import SMETS1ResponseMessage
-from s1harness.estate.presets import NETWORK_OPERATOR, WRONG_NETWORK_OPERATOR
+from s1harness.estate.presets import NETWORK_OPERATOR, OTHER_USER, WRONG_NETWORK_OPERATOR
+from s1harness.roles.s1sp import replies
+from s1harness.roles.s1sp.replies import S1spSigner
 from s1harness.services.broker import EmbeddedBroker
 from s1harness.services.mqtt import MqttBus
-from s1harness.spec.bus import dsp_from_s1sp, dsp_requests, on_wire, s1sp_requests
+from s1harness.spec import checks, codes
+from s1harness.spec.bus import Envelope, dsp_from_s1sp, dsp_requests, on_wire, s1sp_requests
 from s1harness.testing import Harness, refusal
 from s1harness.testing.expectations import estate
 
@@ -65,3 +71,41 @@ async def test_a_client_that_takes_the_harness_client_id_does_not_deafen_it() ->
         async with aiomqtt.Client(broker.host, broker.port, identifier=h.bus.client_id):
             await asyncio.sleep(1.0)  # the broker hands the session to the intruder
         await _still_answers(h)
+
+
+async def test_an_s1sp_message_signed_by_anyone_but_its_s1sp_is_dropped(
+    duis_audit: DuisAudit,
+) -> None:
+    """An S1SP alert about an IOC device signed by the MOC S1SP, by an Other User's role-127
+    key, or not signed never reaches a User; signed by the IOC S1SP it does (in memory: an
+    unsigned document is invalid DUIS wherever it is read, and the bus reads it again)."""
+    async with Harness.start(estate()) as h:
+        device = h.device(smets=1, cohort="IOC", device_type="ESME", wrong_no=True)
+        other = h.system.parties[OTHER_USER].credentials.ds
+        at = h.clock()
+
+        def alert(signer: S1spSigner) -> Envelope:
+            return replies.alert(
+                signer, codes.S1VE64, request_id=None, device_id=device, reason="forged",
+                at=at, recipient=NETWORK_OPERATOR,
+            )  # fmt: skip
+
+        await h.settle()
+        before, inbox = h.snapshot(), len(h.inbox(NETWORK_OPERATOR))
+        forged = [alert(h.system.s1sps["MOC"].signer)]
+        forged.append(alert(S1spSigner(other.private_key, other.certificate)))
+        with duis_audit.exempt():  # no signature: invalid on purpose
+            signature = re.compile(rb"<ds:Signature.*</ds:Signature>", re.S)
+            forged.append(
+                dataclasses.replace(forged[0], payload=signature.sub(b"", forged[0].payload))
+            )
+        await h.publish(*forged)
+        await h.settle()
+        assert h.snapshot() == before
+        assert len(h.inbox(NETWORK_OPERATOR)) == inbox
+        dropped = [d for d in h.system.dsp.decisions if d.check is checks.S1SP_MESSAGE]
+        assert [d.outcome for d in dropped] == ["rejected"] * 3
+        assert "signed by 90B3D51F30050002, not the IOC S1SP" in dropped[0].detail
+        assert "S1SP signature does not verify" in dropped[1].detail
+        await h.publish(alert(h.system.s1sps["IOC"].signer))  # the device's own S1SP: relayed
+        await h.alert(NETWORK_OPERATOR, code="N43", after=inbox)

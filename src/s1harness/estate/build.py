@@ -188,6 +188,7 @@ def build(estate: Estate, *, clock: Clock, data_dir: Path | None = None) -> Syst
             xml_key=dsp_xml.private_key, xml_certificate=dsp_xml.certificate,
             acb_ds_key=acb.ds.private_key, acb_ka_key=acb.ka.private_key,
             keystore=keystore, trust_anchors=keys.trust_anchors(), dcc_eui=estate.dcc_id,
+            s1sps={str(s.cohort): s.identity for s in estate.s1sps},
         ),
         settings=DspSettings(mp107=estate.dsp.mp107, mp058=estate.dsp.mp058),
         clock=clock,

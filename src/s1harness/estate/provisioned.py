@@ -79,6 +79,7 @@ def build_dsp(document: Provisioning, *, clock: Clock) -> Dsp:
         keystore=Keystore([KeystoreEntry(c) for c in document.trusted]),
         trust_anchors=tuple(TrustAnchor.from_certificate(c) for c in document.anchors),
         dcc_eui=document.identity.certificate.eui or DCC_EUI,
+        s1sps=dict(document.s1sps),
     )
     settings = DspSettings(mp107=document.mp107, mp058=document.mp058)
     return Dsp(

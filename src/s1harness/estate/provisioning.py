@@ -89,6 +89,7 @@ class Provisioning:
         integrity_keys: SMETS1 device → its 32-octet integrity key (an S1SP).
         slots: (device, slot role, kind) → certificate (an S1SP).
         floors: (device, slot role) → execution counter floor (an S1SP).
+        s1sps: Each cohort's S1SP signing EUI, whose signature the DSP requires.
     """
 
     role: str
@@ -107,6 +108,7 @@ class Provisioning:
     integrity_keys: Mapping[Eui64, bytes] = field(default_factory=dict)
     slots: Mapping[tuple[Eui64, SlotRole, SlotKind], SmkiCertificate] = field(default_factory=dict)
     floors: Mapping[tuple[Eui64, SlotRole], int] = field(default_factory=dict)
+    s1sps: Mapping[str, Eui64] = field(default_factory=dict)
 
     @property
     def cohort(self) -> Cohort:
@@ -157,6 +159,7 @@ def _dsp_part(system: System) -> dict[str, Any]:
             "ka": _credentials(system.acb.ka.private_key, system.acb.ka.certificate),
         },
         "trusted": [_b64(e.certificate.der) for e in credentials.keystore],
+        "s1sps": {cohort: str(eui) for cohort, eui in credentials.s1sps.items()},
         "anchors": [_b64(a.der) for a in anchors if a is not None],
     }
 
@@ -280,6 +283,7 @@ def read(data: object, source: str = "provisioning") -> Provisioning:
             acb_ka=read.credentials(acb, "ka", "document.acb"),
             trusted=tuple(read.each(top, "trusted", _read_certificate)),
             anchors=tuple(read.each(top, "anchors", _read_certificate)),
+            s1sps=_s1sps(read, top),
         )
     dsp = read.mapping(top.get("dsp"), "document.dsp")
     return dataclasses.replace(
@@ -437,6 +441,16 @@ def _read_floor(read: _Reader, value: object, where: str) -> tuple[tuple[Eui64, 
     entry = read.mapping(value, where)
     key = (read.value(entry, "device", where, Eui64), read.value(entry, "role", where, SlotRole))
     return key, read.number(entry, "value", where)
+
+
+def _s1sps(read: _Reader, top: dict[str, Any]) -> dict[str, Eui64]:
+    entry = read.mapping(top.get("s1sps", {}), "document.s1sps")
+    out = {}
+    for cohort in entry:
+        if cohort not in {str(c) for c in Cohort}:
+            raise read.fail(f"document.s1sps.{cohort}", "not a cohort (IOC, MOC, FOC)")
+        out[cohort] = read.value(entry, cohort, "document.s1sps", Eui64)
+    return out
 
 
 def _integrity_keys(read: _Reader, top: dict[str, Any]) -> dict[Eui64, bytes]:

@@ -205,9 +205,8 @@ S1SP_MESSAGE = Check(
     _DSP,
     23,
     (),
-    "a SMETS1 response or S1SP alert parses and its standalone signature verifies with a "
-    "digital-signing certificate the DSP holds (the S1SPs' among them; role and EUI are not "
-    "checked)",
+    "a SMETS1 response or S1SP alert parses and is signed (standalone) with the signing "
+    "certificate (role 127) of the S1SP of its device's cohort",
     _HARNESS,
 )
 S1SP_ALERT_RELAY = Check(

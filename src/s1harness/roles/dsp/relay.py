@@ -15,7 +15,7 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from s1harness.duis import xml
 from s1harness.duis.errors import DuisParseError
@@ -62,7 +62,7 @@ from s1harness.spec.bus import Envelope, Kind, device_inbox, s1sp_requests
 from s1harness.spec.checks import Outcome, Refusal
 from s1harness.spec.errors import InputError
 from s1harness.spec.identifiers import Eui64
-from s1harness.spec.roles import KeyUsage
+from s1harness.spec.roles import KeyUsage, RemotePartyRole
 
 _K = TypeVar("_K")
 FUTURE_DATED_ALERTS = frozenset({0x00CB, 0x0124})
@@ -312,22 +312,54 @@ class Relay:
         except DuisParseError as exc:
             self._log.record(key, checks.S1SP_MESSAGE, Outcome.REJECTED, exc.message)
             return []
-        if root.tag not in EMBEDDED_ROOTS or not verify(
-            root, self.credentials.keystore, expected_eui=None, expected_role=None, embedded=True
-        ):
-            self._log.record(
-                key, checks.S1SP_MESSAGE, Outcome.REJECTED, "S1SP signature does not verify"
-            )
-            return []
         flight = self.in_flight.by_request
+        named = getattr(message, "request_id", None)
+        answered = str(named) if isinstance(message, S1SPAlert) and named else key
+        pending = flight.get(answered) or flight.get(key)
+        why = self._not_signed_by_its_s1sp(root, message, pending)
+        if why is not None:
+            self._log.record(key, checks.S1SP_MESSAGE, Outcome.REJECTED, why)
+            return []
+        if pending is not None:
+            flight.pop(str(pending.request.header.request_id), None)
         if isinstance(message, S1SPAlert):
-            named = str(message.request_id) if message.request_id else None
-            pending = flight.pop(named, None) if named else None
-            pending = pending or flight.pop(key, None)
             return self._s1sp_alert(message, envelope, pending)
         if isinstance(message, SMETS1SignedResponse):
-            return self._smets1_response(message, flight.pop(key, None))
+            return self._smets1_response(message, pending)
         return []
+
+    def _not_signed_by_its_s1sp(
+        self, root: Any, message: object, pending: Pending | None
+    ) -> str | None:
+        """Why the message is not signed by the S1SP it must come from, or None when it is: the
+        S1SP of the cohort whose device the request (or the device alert) concerns, with its
+        own signing certificate (role 127) — or, for an alert no request explains and no
+        device names, any of the estate's S1SPs."""
+        if root.tag not in EMBEDDED_ROOTS:
+            return f"{root.tag} is not an S1SP message"
+        verification = verify(
+            root, self.credentials.keystore, expected_eui=None,
+            expected_role=RemotePartyRole.OTHER, embedded=True,
+        )  # fmt: skip
+        if not verification.valid:
+            return f"S1SP signature does not verify: {verification.reason}"
+        cohort = self._cohort_of(message, pending)
+        s1sps = self.credentials.s1sps
+        mine = s1sps.get(cohort) if cohort else None
+        allowed = {mine} if mine else set(s1sps.values())
+        if verification.signer_eui not in allowed:
+            of = f"the {cohort} S1SP" if mine else "an S1SP of the estate"
+            return f"signed by {verification.signer_eui}, not {of}"
+        return None
+
+    def _cohort_of(self, message: object, pending: Pending | None) -> str | None:
+        if pending is not None:
+            return str(pending.admitted.device.cohort)
+        device_id = getattr(message, "device_id", None)
+        if isinstance(message, SMETS1SignedResponse):
+            device_id = message.response.header.business_originator_id
+        device = self.registry.device(device_id) if device_id else None
+        return str(device.cohort) if device is not None and device.cohort else None
 
     def _s1sp_alert(
         self, alert: S1SPAlert, envelope: Envelope, pending: Pending | None

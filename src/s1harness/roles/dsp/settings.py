@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from s1harness.smki.certificate import SmkiCertificate
@@ -54,3 +55,5 @@ class DspCredentials:
     keystore: Keystore
     trust_anchors: tuple[TrustAnchor | SmkiCertificate, ...] = field(default=())
     dcc_eui: Eui64 = DCC_EUI
+    s1sps: Mapping[str, Eui64] = field(default_factory=dict)
+    """Each cohort's S1SP: the EUI of the certificate its messages must be signed with."""
