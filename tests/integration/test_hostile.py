@@ -14,13 +14,18 @@ import pytest
 
 from duis_audit import DuisAudit
 from s1harness.duis.messages import SMETS1ResponseMessage
-from s1harness.estate.presets import NETWORK_OPERATOR, OTHER_USER, WRONG_NETWORK_OPERATOR
+from s1harness.estate.presets import (
+    NETWORK_OPERATOR,
+    OTHER_USER,
+    SUPPLIER,
+    WRONG_NETWORK_OPERATOR,
+)
 from s1harness.roles.s1sp import replies
 from s1harness.roles.s1sp.replies import S1spSigner
 from s1harness.services.broker import EmbeddedBroker
 from s1harness.services.mqtt import MqttBus
 from s1harness.spec import checks, codes
-from s1harness.spec.bus import Envelope, dsp_from_s1sp, dsp_requests, on_wire, s1sp_requests
+from s1harness.spec.bus import Envelope, Kind, dsp_from_s1sp, dsp_requests, on_wire, s1sp_requests
 from s1harness.testing import Harness, refusal
 from s1harness.testing.expectations import estate
 
@@ -109,3 +114,27 @@ async def test_an_s1sp_message_signed_by_anyone_but_its_s1sp_is_dropped(
         assert "S1SP signature does not verify" in dropped[1].detail
         await h.publish(alert(h.system.s1sps["IOC"].signer))  # the device's own S1SP: relayed
         await h.alert(NETWORK_OPERATOR, code="N43", after=inbox)
+
+
+async def test_a_captured_handover_replayed_after_the_fix_changes_nothing() -> None:
+    async with Harness.start(estate(), record=True) as h:
+        device = h.device(smets=1, cohort="IOC", device_type="ESME")  # the registered NO's
+        handover = h.bodies.handover(WRONG_NETWORK_OPERATOR)
+        placed = await h.send(SUPPLIER, device, "6.21", handover)
+        await h.outcome(placed)
+        fix = h.bodies.update_credentials(NETWORK_OPERATOR)
+        await h.outcome(await h.send(WRONG_NETWORK_OPERATOR, device, "6.15.1", fix))
+        assert h.slot_owner(device) == NETWORK_OPERATOR
+        captured = [
+            e
+            for e in h.traffic
+            if e.kind is Kind.COUNTERSIGNED_REQUEST and e.correlation_id == str(placed.request_id)
+        ]
+        await h.settle()
+        before = h.snapshot()
+        await h.publish(captured[-1])
+        await h.settle()
+        assert h.slot_owner(device) == NETWORK_OPERATOR
+        assert h.snapshot() == before
+        last = h.system.s1sps["IOC"].decisions[-1]
+        assert (last.check, last.code) == (checks.EXECUTION_COUNTER, codes.S1VE3)

@@ -272,7 +272,8 @@ EXECUTION_COUNTER = Check(
     (codes.S1VE3,),
     "the originator counter of the signed pre-command (the CV 4's RequestID counter) is above "
     "the Execution Counter of the sender's role on the device and above any of that role's "
-    "instructions still awaiting the device",
+    "instructions still awaiting the device; a 6.21's RequestID counter is above that of the "
+    "last 6.21 its originator had carried out on the device",
     _HARNESS,
 )
 EXECUTION = Check(

@@ -159,3 +159,16 @@ def test_a_request_an_s1sp_does_not_carry_out_is_refused_s1ve1_before_srpd_16_1(
     _refused(wired, without, codes.S1VE1, checks.COUNTERSIGNATURE)
     decided = wired.s1sps["IOC"].decisions.of(str(request_id))
     assert [d.check for d in decided] == [checks.COUNTERSIGNATURE]
+
+
+def test_a_countersigned_handover_sent_again_is_refused_s1ve3() -> None:
+    """A captured 6.21 replayed after the wrong NO handed the device over would put the wrong
+    NO's certificates back: its counter is not above the last 6.21 carried out."""
+    wired = _wrong_no_placed(flag=True)  # 6.21 counter 1000 carried out
+    wired.deliver(no_update(wired, WRONG_NO, DEVICE, NO, counter=2000))
+    assert _no_slot_owner(wired) == NO
+    replayed = handover(wired, SUPPLIER, DEVICE, handover_body(wired, WRONG_NO), counter=1000)
+    _refused(wired, replayed, codes.S1VE3, checks.EXECUTION_COUNTER)
+    later = handover(wired, SUPPLIER, DEVICE, handover_body(wired, WRONG_NO), counter=1001)
+    wired.deliver(later)  # a new 6.21 of the supplier is carried out
+    assert _no_slot_owner(wired) == WRONG_NO

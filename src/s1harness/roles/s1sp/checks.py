@@ -242,6 +242,27 @@ def authorisation(
     return apdu
 
 
+def handover_floor(originator: Eui64) -> str:
+    """The floor key of ``originator``'s DCC-controlled handovers (6.21) of a device."""
+    return f"handover:{originator}"
+
+
+def handover_counter(
+    store: SlotStore, cs: countersigned.CountersignedRequest, request: Request
+) -> None:
+    """S1SP execution counter (S1VE3) for a 6.21: its RequestID counter is above that of the
+    last handover its originator had carried out on the device — a countersigned 6.21 sent
+    again changes nothing."""
+    request_id = request.header.request_id
+    floor = store.named_floor(cs.device_id, handover_floor(request_id.originator))
+    if request_id.counter <= floor:
+        raise Refusal(
+            checks.EXECUTION_COUNTER,
+            codes.S1VE3,
+            f"6.21 counter {request_id.counter} is not above {floor}, the last carried out",
+        )
+
+
 def counter(
     store: SlotStore, cs: countersigned.CountersignedRequest, slot: SlotRole, value: int
 ) -> None:

@@ -76,13 +76,18 @@ class Execution:
     sender: SlotRole | None = None
     """The slot role of the authorising sender (None for DCC-controlled 6.21)."""
     counter: int = -1
-    """The authorising originator counter (6.15.1)."""
+    """The authorising originator counter (6.15.1), or the 6.21's RequestID counter."""
 
-    def floors(self, current: int) -> dict[SlotRole, int]:
+    def floors(self, current: int) -> dict[SlotRole | str, int]:
         """The floors once executed, given the sender's ``current`` floor: the sender's is raised
-        to the executed counter (as a SMETS2 device raises its threshold, GBCS §4); a floor the
+        to the executed counter (as a SMETS2 device raises its threshold, GBCS §4) — for a
+        DCC-controlled 6.21, its originator's handover floor for the device; a floor the
         command carries then sets the target role's — a new remote party starts afresh."""
-        floors = {} if self.sender is None else {self.sender: max(current, self.counter)}
+        floors: dict[SlotRole | str, int] = {}
+        if self.sender is not None:
+            floors[self.sender] = max(current, self.counter)
+        else:
+            floors[checks.handover_floor(self.request_id.originator)] = self.counter
         if self.floor is not None:
             floors[self.target] = self.floor
         return floors
@@ -252,7 +257,7 @@ class S1sp:
         )
 
     def _handover(
-        self, _cs: CountersignedRequest, request: Request, _precommand: checks.SignedPrecommand
+        self, cs: CountersignedRequest, request: Request, _precommand: checks.SignedPrecommand
     ) -> Execution:
         """6.21: the DCC-controlled handover the DSP countersigned, as its body says."""
         body = request.body
@@ -264,7 +269,14 @@ class S1sp:
         }
         certificates = {kind: _certificate(der) for kind, der in slots.items() if der is not None}
         floor = body.remote_party_floor_seq_number
-        return Execution(request.header.request_id, "6.21", target, certificates, floor)
+        checks.handover_counter(self.store, cs, request)
+        self.decisions.record(
+            str(request.header.request_id), spec_checks.EXECUTION_COUNTER, Outcome.ACCEPTED
+        )
+        request_id = request.header.request_id
+        return Execution(
+            request_id, "6.21", target, certificates, floor, counter=request_id.counter
+        )
 
     HANDLERS: Mapping[str, SrvHandler] = MappingProxyType(
         {"6.15.1": _update_credentials, "6.21": _handover}

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import enum
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -134,8 +134,13 @@ class SlotStore:
         return Slot(Eui64(device_id), role, kind, cached_certificate(row[0])) if row else None
 
     def floor(self, device_id: Eui64 | str, role: SlotRole) -> int:
+        return self.named_floor(device_id, role.value)
+
+    def named_floor(self, device_id: Eui64 | str, name: str) -> int:
+        """A floor by its key: a slot role's Execution Counter, or another counter the S1SP
+        keeps per device (a handover originator's); -1 when none yet."""
         row = self._db.execute(
-            "SELECT value FROM floor WHERE device_id=? AND role=?", (Eui64(device_id), role.value)
+            "SELECT value FROM floor WHERE device_id=? AND role=?", (Eui64(device_id), name)
         ).fetchone()
         return int(row[0]) if row else -1
 
@@ -239,7 +244,7 @@ class SlotStore:
         role: SlotRole,
         certificates: dict[SlotKind, SmkiCertificate] | None,
         *,
-        floors: dict[SlotRole, int] | None = None,
+        floors: Mapping[SlotRole | str, int] | None = None,
     ) -> None:
         """Settle an instruction: replace the slots and set the floors (neither when the device
         refused it) and forget it, in one transaction."""
@@ -250,7 +255,7 @@ class SlotStore:
             for floor_role, value in (floors or {}).items():
                 self._db.execute(
                     "INSERT OR REPLACE INTO floor VALUES (?, ?, ?)",
-                    (device, floor_role.value, value),
+                    (device, str(floor_role), value),
                 )
             self._db.execute(
                 "DELETE FROM pending WHERE device_id=? AND correlation=?", (device, correlation)
