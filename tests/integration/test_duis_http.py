@@ -33,6 +33,7 @@ from s1harness.duis.messages import (
     RequestHeader,
     RequestId,
     Response,
+    ResponseHeader,
     ResponseMessage,
     SignedPreCommand,
     UpdateSecurityCredentialsKRP,
@@ -54,7 +55,7 @@ from s1harness.services.inmemory import InMemoryBus
 from s1harness.smki import Keystore, KeystoreEntry, SmkiCertificate, parse_certificate
 from s1harness.smki.keys import PrivateKey
 from s1harness.spec import checks
-from s1harness.spec.bus import Envelope, Kind, dsp_requests
+from s1harness.spec.bus import Envelope, Kind, dsp_requests, user_inbox
 from s1harness.testing import Harness, is_final
 
 pytestmark = pytest.mark.vectors
@@ -252,7 +253,9 @@ async def test_the_boxed_no_by_no_flow_end_to_end_over_http(
     async with (
         Harness.start("boxed") as h,
         receiving() as receiver,
-        DuisEndpoint(h.bus, receive_urls={NETWORK_OPERATOR: receiver.url}) as endpoint,
+        DuisEndpoint(
+            h.bus, dsp=h.dsp_trust(), receive_urls={NETWORK_OPERATOR: receiver.url}
+        ) as endpoint,
     ):
         assert endpoint.url.startswith("http://127.0.0.1:") and not endpoint.url.endswith(":0")
         device = h.system.smets2[BOXED_ESME]
@@ -314,7 +317,9 @@ async def test_a_request_on_the_wrong_url_is_e13_and_changes_nothing(
     async with (
         Harness.start("boxed") as h,
         receiving() as receiver,
-        DuisEndpoint(h.bus, receive_urls={NETWORK_OPERATOR: receiver.url}) as endpoint,
+        DuisEndpoint(
+            h.bus, dsp=h.dsp_trust(), receive_urls={NETWORK_OPERATOR: receiver.url}
+        ) as endpoint,
     ):
 
         async def e13(service: str, request: bytes, variant: int) -> None:
@@ -346,7 +351,7 @@ async def test_a_changed_byte_after_signing_is_refused_for_its_signature(
         b"<sr:RemotePartyFloorSeqNumber>0<", b"<sr:RemotePartyFloorSeqNumber>1<"
     )
     assert tampered != signed and len(tampered) == len(signed)
-    async with Harness.start("boxed") as h, DuisEndpoint(h.bus) as endpoint:
+    async with Harness.start("boxed") as h, DuisEndpoint(h.bus, dsp=h.dsp_trust()) as endpoint:
         before = h.snapshot()
         for service in ("T", "S"):  # the signature check comes before the URL check
             refusal = await _ask(h, endpoint, service, tampered)
@@ -363,7 +368,7 @@ async def test_a_broken_body_with_a_readable_request_id_is_answered_by_the_dsp(
     """Not XML, but the DSP can address a reply: its schema-failure code, DSP-signed."""
     raw = (vectors / "duis" / "requests" / NO_BY_NO).read_bytes()
     truncated = raw[: raw.index(b"</sr:Header>") + 40]
-    async with Harness.start("boxed") as h, DuisEndpoint(h.bus) as endpoint:
+    async with Harness.start("boxed") as h, DuisEndpoint(h.bus, dsp=h.dsp_trust()) as endpoint:
         with duis_audit.exempt():  # the request is broken on purpose
             answer = await _ask(h, endpoint, "T", truncated)
         assert answer.header.response_code == "E40"
@@ -407,7 +412,7 @@ async def test_bad_http_input_is_an_http_error_and_touches_no_bus(
         data = template + b" " * (MAX_BODY + 1 - len(template))
     else:
         data = body.encode()
-    async with Harness.start("boxed") as h, DuisEndpoint(h.bus) as endpoint:
+    async with Harness.start("boxed") as h, DuisEndpoint(h.bus, dsp=h.dsp_trust()) as endpoint:
         if body == "chunked":  # no Content-Length: the limit holds while reading
             async with aiohttp.ClientSession() as client:
 
@@ -436,7 +441,7 @@ async def test_a_body_of_exactly_4_mib_is_read(vectors: Path, xml_signer: Keysto
     signed = _signed(_template(vectors), xml_signer)
     padded = signed + b" " * (MAX_BODY - len(signed))
     assert len(padded) == MAX_BODY
-    async with Harness.start("boxed") as h, DuisEndpoint(h.bus) as endpoint:
+    async with Harness.start("boxed") as h, DuisEndpoint(h.bus, dsp=h.dsp_trust()) as endpoint:
         answer = await _ask(h, endpoint, "T", padded)
         assert answer.header.response_code == "I0"
         assert endpoint.received["published"] == 1
@@ -453,7 +458,10 @@ async def test_no_answer_from_the_dsp_is_504_and_the_late_answer_is_not_lost(
         Harness.start("boxed") as h,
         receiving() as receiver,
         DuisEndpoint(
-            silent, receive_urls={NETWORK_OPERATOR: receiver.url}, timeout=0.2
+            silent,
+            receive_urls={NETWORK_OPERATOR: receiver.url},
+            timeout=0.2,
+            dsp=h.dsp_trust(),
         ) as endpoint,
     ):
         status, content_type, text = await _post(endpoint, "/api/v1/serviceT", signed)
@@ -489,7 +497,9 @@ async def test_a_receiver_failing_twice_gets_the_message_once(
     async with (
         Harness.start("boxed") as h,
         receiving([503, 503]) as receiver,
-        DuisEndpoint(h.bus, receive_urls={NETWORK_OPERATOR: receiver.url}, retry=FAST) as endpoint,
+        DuisEndpoint(
+            h.bus, dsp=h.dsp_trust(), receive_urls={NETWORK_OPERATOR: receiver.url}, retry=FAST
+        ) as endpoint,
     ):
         request_id = await _run_the_template(h, endpoint, vectors, zaz1, xml_signer)
         outcome = await receiver.response(_outcome_of(request_id))
@@ -523,7 +533,9 @@ async def test_what_cannot_be_delivered_is_kept_and_logged_once(
     async with (
         Harness.start("boxed") as h,
         receiving(statuses) as receiver,
-        DuisEndpoint(h.bus, receive_urls={NETWORK_OPERATOR: receiver.url}, retry=FAST) as endpoint,
+        DuisEndpoint(
+            h.bus, dsp=h.dsp_trust(), receive_urls={NETWORK_OPERATOR: receiver.url}, retry=FAST
+        ) as endpoint,
     ):
         request_id = await _run_the_template(h, endpoint, vectors, zaz1, xml_signer)
         await receiver.response(lambda r: True)  # the next message gets through
@@ -538,7 +550,7 @@ async def test_what_cannot_be_delivered_is_kept_and_logged_once(
 async def test_messages_for_a_user_without_a_receive_url_are_held_and_counted(
     vectors: Path, zaz1: Keystore, xml_signer: KeystoreEntry, caplog: pytest.LogCaptureFixture
 ) -> None:
-    async with Harness.start("boxed") as h, DuisEndpoint(h.bus) as endpoint:
+    async with Harness.start("boxed") as h, DuisEndpoint(h.bus, dsp=h.dsp_trust()) as endpoint:
         request_id = await _run_the_template(h, endpoint, vectors, zaz1, xml_signer)
         await h.wait(
             lambda: next(
@@ -592,7 +604,7 @@ async def test_an_asynchronous_response_is_never_taken_for_the_synchronous_answe
         silent = InMemoryBus()
         requests = silent.subscribe(dsp_requests())
         urls = {NETWORK_OPERATOR: receiver.url}
-        async with DuisEndpoint(silent, receive_urls=urls) as endpoint:
+        async with DuisEndpoint(silent, receive_urls=urls, dsp=h.dsp_trust()) as endpoint:
             posted = asyncio.create_task(_post(endpoint, "/api/v1/serviceS", cv5))
             assert (await requests.get(WAIT)).correlation_id == key
             await silent.publish(device_response)
@@ -601,3 +613,31 @@ async def test_an_asynchronous_response_is_never_taken_for_the_synchronous_answe
             assert (status, answer) == (200, replay_refused.payload)
             await receiver.response(lambda r: r.header.response_id is not None)
             assert [p[2] for p in receiver.posts] == [device_response.payload]
+
+
+async def test_only_what_the_dsp_signed_reaches_a_receive_url(
+    xml_signer: KeystoreEntry, duis_audit: DuisAudit
+) -> None:
+    """Anything else on a User's inbox topic — not XML, or DUIS signed by a User rather than the
+    DSP — is dropped and counted, never POSTed to the User."""
+    async with (
+        Harness.start("boxed") as h,
+        receiving() as receiver,
+        DuisEndpoint(
+            h.bus, dsp=h.dsp_trust(), receive_urls={NETWORK_OPERATOR: receiver.url}
+        ) as endpoint,
+    ):
+        inbox = user_inbox(NETWORK_OPERATOR)
+        answer = Response(ResponseHeader("I0", h.clock()), ResponseMessage("6.15", "6.15.1"))
+        key = xml_signer.private_key
+        assert key is not None
+        forged = sign(to_element(answer), key, xml_signer.certificate)  # a User's, not the DSP's
+        with duis_audit.exempt():  # not XML, on purpose
+            garbage = Envelope(inbox, Kind.DUIS_RESPONSE, b"not xml at all", "forged-1")
+            await h.publish(garbage)
+            await h.settle()
+        await h.publish(Envelope(inbox, Kind.DUIS_RESPONSE, xml.serialise(forged), "forged-2"))
+        await h.settle()
+        await asyncio.sleep(0.2)
+        assert receiver.posts == []
+        assert endpoint.received["refused"] == 2

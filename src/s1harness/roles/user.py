@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from itertools import count
 
 from s1harness.duis import xml
+from s1harness.duis.errors import DuisParseError
 from s1harness.duis.messages import (
     PreCommand,
     Request,
@@ -132,8 +133,13 @@ class DccUser:
         return Envelope(dsp_requests(), Kind.DUIS_REQUEST, signed, request_id)
 
     def receive(self, envelope: Envelope) -> list[Envelope]:
-        """Take a DSP message; returns the next request when one is due (CV 5)."""
-        root = xml.parse(envelope.payload)
+        """Take a DSP message; returns the next request when one is due (CV 5). What is not a
+        DUIS document is kept in :attr:`refused`, never acted on."""
+        try:
+            root = xml.parse(envelope.payload)
+        except DuisParseError as exc:
+            self.refused.append((envelope, exc.message))
+            return []
         if self._dsp is not None:
             keystore, dcc = self._dsp
             checked = verify(

@@ -36,11 +36,14 @@ from aiohttp import web
 from s1harness.duis import xml
 from s1harness.duis.errors import DuisParseError
 from s1harness.duis.messages import RequestId
+from s1harness.duis.signature import verify
 from s1harness.services.duis_delivery import ResponseDelivery, RetryPolicy, checked_urls
 from s1harness.services.transport import Subscription, Transport
+from s1harness.smki.keystore import Keystore
 from s1harness.spec.bus import Envelope, Kind, dsp_requests, user_inbox
 from s1harness.spec.errors import InputError
 from s1harness.spec.identifiers import Eui64
+from s1harness.spec.roles import RemotePartyRole
 
 log = logging.getLogger("s1harness.duis_http")
 
@@ -61,6 +64,9 @@ class DuisEndpoint:
         transport: The bus the DSP listens on.
         host / port: Where to listen; port 0 takes a free port (see :attr:`url`).
         receive_urls: Each User's Receive Response Service URL.
+        dsp: The DSP's XML-signing certificate (in a keystore) and the DCC's EUI: only a DUIS
+            document the DSP signed (role 137) is ever answered or POSTed to a User — anything
+            else on an inbox topic is dropped and counted (``refused``).
         timeout: Seconds to wait for the DSP's answer before answering 504.
         retry: How hard to try a receive URL.
 
@@ -79,10 +85,12 @@ class DuisEndpoint:
         host: str = "127.0.0.1",
         port: int = 0,
         receive_urls: Mapping[Eui64, str] = _NO_DEFAULT_URLS,
+        dsp: tuple[Keystore, Eui64],
         timeout: float = 30.0,
         retry: RetryPolicy | None = None,
     ) -> None:
         self._transport, self._host, self._port, self._timeout = transport, host, port, timeout
+        self._dsp = dsp
         self.received: Counter[str] = Counter()
         urls = checked_urls(receive_urls)
         self.delivery = ResponseDelivery(urls, self.received, retry or RetryPolicy())
@@ -203,6 +211,11 @@ class DuisEndpoint:
         """Answers the waiting HTTP requests; hands everything else to the receive URLs."""
         while True:
             envelope = await inbox.get()
+            why = self._not_from_the_dsp(envelope)
+            if why is not None:
+                self.received["refused"] += 1
+                log.warning("dropped a message on %s: %s", envelope.topic, why)
+                continue
             if self._answers(envelope):
                 continue
             self.received["inbox"] += 1
@@ -211,6 +224,19 @@ class DuisEndpoint:
                 self.delivery.offer(Eui64(user), envelope)
             except InputError:
                 self.delivery.give_up(user, envelope, "the inbox topic names no User ID")
+
+    def _not_from_the_dsp(self, envelope: Envelope) -> str | None:
+        """Why ``envelope`` is not a DUIS document the DSP signed, or None when it is."""
+        if envelope.kind is not Kind.DUIS_RESPONSE:
+            return f"a {envelope.kind}, not a DUIS response"
+        try:
+            root = xml.parse(envelope.payload)
+        except DuisParseError as exc:
+            return exc.message
+        keystore, dcc = self._dsp
+        role = RemotePartyRole.DSP_XML_SIGN
+        checked = verify(root, keystore, expected_eui=dcc, expected_role=role)
+        return None if checked.valid else f"not signed by the DSP: {checked.reason}"
 
     def _answers(self, envelope: Envelope) -> bool:
         """Whether ``envelope`` is the answer a waiting request wants. Only synchronous answers

@@ -28,6 +28,7 @@ from s1harness.services.buses import OpenBus, open_bus
 from s1harness.services.control import RoleHost
 from s1harness.services.duis_http import DuisEndpoint
 from s1harness.services.runner import RoleRunner
+from s1harness.smki import Keystore, KeystoreEntry
 from s1harness.spec.bus import DEFAULT_RUN
 from s1harness.spec.clock import RunningClock
 from s1harness.spec.errors import InputError
@@ -116,7 +117,7 @@ async def serve(config: UpConfig, stop: asyncio.Event, *, on_ready: Hook | None 
         async with (
             open_bus("mqtt", broker=config.broker, client_id=client_id, run=config.run) as bus,
             RoleRunner(bus.transport, routes) as runner,
-            _endpoint(config, bus) as endpoint,
+            _endpoint(config, bus, system) as endpoint,
         ):
             running = Running(config, system, bus, roles, runner)
             if endpoint is not None:
@@ -147,14 +148,19 @@ async def _tick_until(running: Running, stop: asyncio.Event) -> None:
 
 
 @asynccontextmanager
-async def _endpoint(config: UpConfig, bus: OpenBus) -> AsyncIterator[DuisEndpoint | None]:
+async def _endpoint(
+    config: UpConfig, bus: OpenBus, system: System
+) -> AsyncIterator[DuisEndpoint | None]:
     """The DUIS web service when a port is given (receive URLs: the command line's over the
     estate's)."""
     if config.duis_port is None:
         yield None
         return
     urls = dict(config.estate.receive_urls) | dict(config.receive_urls)
-    async with DuisEndpoint(bus.transport, port=config.duis_port, receive_urls=urls) as endpoint:
+    dsp = (Keystore([KeystoreEntry(system.dsp.credentials.xml_certificate)]), config.estate.dcc_id)
+    async with DuisEndpoint(
+        bus.transport, port=config.duis_port, receive_urls=urls, dsp=dsp
+    ) as endpoint:
         yield endpoint
 
 

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from s1harness.duis import xml
+from s1harness.duis.errors import DuisParseError
 from s1harness.duis.messages import (
     DCCAlertMessage,
     DeviceAlertMessage,
@@ -52,6 +53,7 @@ from s1harness.services.inmemory import InMemoryBus
 from s1harness.services.runner import RoleRunner
 from s1harness.services.transport import Transport
 from s1harness.smki.keys import derive_private_key
+from s1harness.smki.keystore import Keystore, KeystoreEntry
 from s1harness.spec import codes
 from s1harness.spec.bus import DEFAULT_RUN, Envelope, new_run_id, user_inbox
 from s1harness.spec.clock import ManualClock
@@ -296,7 +298,10 @@ class Harness:
 
     def _observe(self, envelope: Envelope) -> list[Envelope]:
         user = Eui64(envelope.topic.split("/")[-2])
-        message = parse_message(xml.parse(envelope.payload))
+        try:
+            message = parse_message(xml.parse(envelope.payload))
+        except DuisParseError:
+            return []  # not DUIS: the User refuses it (DccUser.refused)
         if isinstance(message, Response):
             self._inbox.setdefault(user, []).append(message)
         self._arrived.set()
@@ -375,6 +380,12 @@ class Harness:
             return refusal(await self.outcome(await self.send(prober, device, "6.15.1", body)))
         finally:
             user.use_signing_key(kept)
+
+    def dsp_trust(self) -> tuple[Keystore, Eui64]:
+        """The DSP's XML-signing certificate (in a keystore) and the DCC's EUI: what checks that
+        a DUIS document comes from the DSP."""
+        certificate = self.system.keys.dsp_xml(self.estate.dcc_id).certificate
+        return Keystore([KeystoreEntry(certificate)]), self.estate.dcc_id
 
     def serves(self, device: Eui64 | str) -> str:
         """The hop name of the S1SP serving a SMETS1 device (``IOC``…)."""
