@@ -435,13 +435,20 @@ async def test_bad_http_input_is_an_http_error_and_touches_no_bus(
         assert endpoint.received["published"] == 0
 
 
-async def test_a_body_of_exactly_4_mib_is_read(vectors: Path, xml_signer: KeystoreEntry) -> None:
-    """The limit is *over* 4 MiB: a request padded to exactly 4 MiB is read and transformed
-    (whitespace after the root element is outside the signed document)."""
+@pytest.mark.mqtt
+async def test_a_body_at_the_limit_is_read_and_reaches_the_dsp_over_mqtt(
+    vectors: Path, xml_signer: KeystoreEntry
+) -> None:
+    """The one limit holds end to end: a request padded to exactly the limit is read, fits the
+    bus once wrapped in its envelope (base64), and is transformed (whitespace after the root
+    element is outside the signed document); one octet more is 413 before the bus."""
     signed = _signed(_template(vectors), xml_signer)
     padded = signed + b" " * (MAX_BODY - len(signed))
     assert len(padded) == MAX_BODY
-    async with Harness.start("boxed") as h, DuisEndpoint(h.bus, dsp=h.dsp_trust()) as endpoint:
+    async with (
+        Harness.start("boxed", bus="mqtt", timeout=30) as h,
+        DuisEndpoint(h.bus, dsp=h.dsp_trust()) as endpoint,
+    ):
         answer = await _ask(h, endpoint, "T", padded)
         assert answer.header.response_code == "I0"
         assert endpoint.received["published"] == 1
@@ -641,3 +648,33 @@ async def test_only_what_the_dsp_signed_reaches_a_receive_url(
         await asyncio.sleep(0.2)
         assert receiver.posts == []
         assert endpoint.received["refused"] == 2
+
+
+async def test_a_body_that_is_not_its_content_encoding_is_400(
+    vectors: Path, xml_signer: KeystoreEntry
+) -> None:
+    signed = _signed(_template(vectors), xml_signer)
+    async with Harness.start("boxed") as h, DuisEndpoint(h.bus, dsp=h.dsp_trust()) as endpoint:
+        headers = {"Content-Type": "application/xml", "Content-Encoding": "gzip"}
+        async with (
+            aiohttp.ClientSession() as client,
+            client.post(f"{endpoint.url}/api/v1/serviceT", data=signed, headers=headers) as r,
+        ):
+            text = await r.text()
+        assert r.status == 400, text
+        assert "Content-Encoding gzip" in text
+        assert endpoint.received["published"] == 0
+
+
+async def test_a_document_in_another_encoding_is_refused_e40_not_parsed() -> None:
+    """A DOCTYPE in UTF-16 does not step round the byte-level refusal: E40, answered."""
+    body = (
+        '<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE x [<!ENTITY e "e">]>'
+        '<sr:Request xmlns:sr="http://www.dccinterface.co.uk/ServiceUserGateway">'
+        "<sr:Header><sr:RequestID>90-B3-D5-1F-30-02-00-00:00-DB-12-34-56-78-90-A0:1"
+        "</sr:RequestID></sr:Header></sr:Request>"
+    ).encode("utf-16")
+    async with Harness.start("boxed") as h, DuisEndpoint(h.bus, dsp=h.dsp_trust()) as endpoint:
+        status, _, answer = await _post(endpoint, "/api/v1/serviceT", body)
+    assert status == 400, answer  # no RequestID can be read from it: refused at the door
+    assert b"UTF-8" in answer

@@ -45,6 +45,7 @@ def parse(data: bytes) -> etree._Element:
     """
     if len(data) > MAX_DOCUMENT_BYTES:
         raise DuisParseError(f"document is {len(data)} bytes, over the {MAX_DOCUMENT_BYTES} limit")
+    _check_utf8(data)
     if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
         raise DuisParseError("DOCTYPE and entity declarations are not allowed in DUIS documents")
     _check_namespaces(data)
@@ -57,6 +58,22 @@ def parse(data: bytes) -> etree._Element:
         raise DuisParseError("empty document")
     _check_depth(root)
     return root
+
+
+_ENCODING = re.compile(rb"""\A(?:\xef\xbb\xbf)?\s*<\?xml[^>]*?encoding\s*=\s*(["'])(.*?)\1""")
+
+
+def _check_utf8(data: bytes) -> None:
+    """A DUIS document is UTF-8: a document in another encoding (UTF-16 or UTF-32 by its byte
+    order mark or its NUL octets, or by its XML declaration) is refused before it is parsed,
+    so the checks made on its octets (no DOCTYPE) cannot be stepped round by re-encoding it."""
+    head = data[:4]
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in head:
+        raise DuisParseError("not UTF-8: a DUIS document is UTF-8 (this looks like UTF-16 or -32)")
+    declared = _ENCODING.match(data)
+    if declared and declared.group(2).strip().lower() not in (b"utf-8", b"utf8"):
+        name = declared.group(2).decode("ascii", "replace")
+        raise DuisParseError(f"declared encoding {name!r}: a DUIS document is UTF-8")
 
 
 _DECLARATION = re.compile(rb"""xmlns(?::[\w.-]+)?\s*=\s*(["'])(.*?)\1""", re.DOTALL)

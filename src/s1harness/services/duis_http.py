@@ -44,12 +44,16 @@ from s1harness.spec.bus import Envelope, Kind, dsp_requests, user_inbox
 from s1harness.spec.errors import InputError
 from s1harness.spec.identifiers import Eui64
 from s1harness.spec.roles import RemotePartyRole
+from s1harness.spec.wire import MAX_MESSAGE
 
 log = logging.getLogger("s1harness.duis_http")
 
 WEB_SERVICES = {"/api/v1/serviceS": "S", "/api/v1/serviceT": "T", "/api/v1/serviceD": "D"}
 """DCC Boxed URL → the ``service`` header the DSP reads (its web-service check, E13)."""
-MAX_BODY = xml.MAX_DOCUMENT_BYTES
+MAX_BODY = min(xml.MAX_DOCUMENT_BYTES, (MAX_MESSAGE - 1024) // 4 * 3)
+"""The largest request body taken (413 above it): a DUIS document, and one whose envelope — the
+body in base64 with its JSON fields — still fits the bus (:data:`~s1harness.spec.wire.MAX_MESSAGE`),
+so nothing the endpoint accepts is refused on its way to the DSP."""
 """4 MiB: the DUIS parser's own limit; the largest public template is about 30 KB."""
 _HEADER_REQUEST_ID = "{*}Header/{*}RequestID"
 _RAW_REQUEST_ID = re.compile(rb"<(?:[\w.-]+:)?RequestID>([^<]{1,200})</")
@@ -159,6 +163,11 @@ class DuisEndpoint:
             raise web.HTTPRequestEntityTooLarge(
                 MAX_BODY, MAX_BODY + 1, text=f"a DUIS request is at most {MAX_BODY} bytes"
             ) from None
+        except Exception as exc:  # noqa: BLE001 - any decoding failure of the body is the client's
+            coding = request.headers.get("Content-Encoding", "identity")
+            raise web.HTTPBadRequest(
+                text=f"the body cannot be read as Content-Encoding {coding}: {exc}"
+            ) from None
         try:
             request_id = read_request_id(body)
         except InputError as exc:
@@ -259,13 +268,15 @@ def read_request_id(body: bytes) -> RequestId:
     Raises:
         InputError: when none can be read.
     """
+    why = "the body has no sr:Header/sr:RequestID"
     try:
         found = xml.parse(body).find(_HEADER_REQUEST_ID)
         texts = [] if found is None else [found.text or ""]
-    except DuisParseError:
+    except DuisParseError as exc:
         texts = [m.group(1).decode("ascii", "replace") for m in _RAW_REQUEST_ID.finditer(body)]
+        why = f"{why} ({exc.message})"
     if not texts:
-        raise InputError("the body has no sr:Header/sr:RequestID")
+        raise InputError(why)
     return RequestId.parse(texts[0])
 
 
