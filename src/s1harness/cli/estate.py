@@ -59,10 +59,11 @@ def init(
     if target.exists() and not force:
         warn(f"error: {target} exists (use --force to overwrite)")
         return EXIT_INVALID
+    if preset_name == "fia":
+        population(devices or DEFAULT_DEVICES)  # too few devices: refuse before writing anything
     try:
         out.mkdir(parents=True, exist_ok=True)
         if preset_name == "fia":
-            population(devices or DEFAULT_DEVICES)  # too few devices: refuse before writing
             _remove_databases(out)
         target.write_text(dumps(estate), encoding="utf-8")
     except OSError as exc:

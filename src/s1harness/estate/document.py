@@ -233,6 +233,8 @@ def loads(text: str, source: str = "<estate>") -> Estate:
         raise EstateError(f"{source}{line}: not valid YAML: {problem}") from None
     except _LineError as exc:
         raise EstateError(f"{source}:{exc.line}: {exc.message}") from None
+    except RecursionError:
+        raise EstateError(f"{source}: nested too deeply to be an estate") from None
     reader = _Reader(source)
     top = reader.mapping(
         data,

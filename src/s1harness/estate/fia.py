@@ -170,10 +170,11 @@ def population(devices: int = DEFAULT_DEVICES, wrong: WrongNo | float = FIA_WRON
         for device_type, count in ((DeviceType.ESME, esmes), (DeviceType.GPF, in_cohort - esmes)):
             placed = _placed(wrong, cohort, device_type, count)
             if not 1 <= placed <= count - 1:
-                need = _minimum(cohort, device_type, placed)
+                need = minimum_devices(wrong) if isinstance(wrong, dict) else None
+                at_least = f" (at least {need:,} needed)" if need else ""
                 raise EstateError(
                     f"{devices:,} devices cannot hold {placed:,} wrong-NO {cohort} "
-                    f"{device_type}s (at least {need:,} needed)"
+                    f"{device_type}s{at_least}"
                 )
             kinds.append(Kind(cohort, device_type, count, placed))
     return kinds
@@ -183,6 +184,33 @@ def _placed(wrong: WrongNo | float, cohort: Cohort, device_type: DeviceType, cou
     if isinstance(wrong, float):  # a share: every kind at least its emulated wrong-NO device
         return max(1, min(count - 1, round(count * wrong)))
     return wrong[cohort][device_type]
+
+
+def minimum_devices(wrong: WrongNo) -> int:
+    """The fewest SMETS1 devices an estate can have and still hold ``wrong`` wrong-NO devices
+    of every kind (each kind's share of the estate must hold them and its emulated devices)."""
+    need = max(
+        _minimum(cohort, device_type, wrong[cohort][device_type])
+        for cohort in Cohort
+        for device_type in _KINDS
+    )
+    while not _holds(need, wrong):  # the shares round: step to the first that holds…
+        need += 1
+    while _holds(need - 1, wrong):  # …and back to the fewest
+        need -= 1
+    return need
+
+
+def _holds(devices: int, wrong: WrongNo) -> bool:
+    left, cohorts = devices, list(Cohort)
+    for index, cohort in enumerate(cohorts):
+        in_cohort = left if index == len(cohorts) - 1 else int(devices * COHORT_SHARE[cohort])
+        left -= in_cohort
+        esmes = int(in_cohort * ESME_SHARE)
+        for device_type, count in ((DeviceType.ESME, esmes), (DeviceType.GPF, in_cohort - esmes)):
+            if not 1 <= wrong[cohort][device_type] <= count - 1:
+                return False
+    return True
 
 
 def _minimum(cohort: Cohort, device_type: DeviceType, wrong: int) -> int:

@@ -200,7 +200,7 @@ class NoRegister:
             InputError: naming the file and the entry for anything wrong.
         """
         try:
-            text = path.read_text(encoding="utf-8")
+            text = path.read_text(encoding="utf-8-sig")  # a byte order mark is no field
         except (OSError, UnicodeDecodeError) as exc:
             why = getattr(exc, "strerror", None) or str(exc)
             raise InputError(f"{path}: cannot read the NO register ({why})") from None
@@ -217,6 +217,8 @@ def _json_rows(text: str, path: Path) -> list[Mapping[str, Any]]:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(f"{path}:{exc.lineno}: not valid JSON ({exc.msg})") from None
+    except RecursionError:
+        raise InputError(f"{path}: nested too deeply to be an NO register") from None
     if not isinstance(data, dict) or data.get("register") != FORMAT:
         raise InputError(f'{path}: not an NO register (expected {{"register": {FORMAT}, …}})')
     entries = data.get("entries")

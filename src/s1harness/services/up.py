@@ -105,7 +105,13 @@ async def serve(config: UpConfig, stop: asyncio.Event, *, on_ready: Hook | None 
         InputError: for a bad role list, a bad broker URL or an unreachable broker.
     """
     if config.data_dir is not None:
-        config.data_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            config.data_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            why = exc.strerror or str(exc)
+            raise InputError(
+                f"--data-dir {config.data_dir}: not a folder it can use ({why})"
+            ) from None
     clock = RunningClock(config.estate.start)
     system = build(config.estate, clock=clock, data_dir=config.data_dir)
     try:
