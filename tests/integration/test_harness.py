@@ -14,6 +14,7 @@ from s1harness.estate import EstateError, dumps, preset
 from s1harness.estate.presets import NETWORK_OPERATOR, SUPPLIER, WRONG_NETWORK_OPERATOR
 from s1harness.roles.s1sp.store import SlotKind, SlotRole
 from s1harness.roles.smets2.cells import NETWORK_OPERATOR_DS
+from s1harness.roles.user import DccUser
 from s1harness.spec.bus import Envelope, Kind, user_inbox
 from s1harness.spec.errors import InputError
 from s1harness.testing import Harness, RoleFailureError, refusal
@@ -55,9 +56,15 @@ async def test_waits_time_out_naming_what_they_waited_for() -> None:
             await h.alert(SUPPLIER, code="N42", timeout=0.05)
 
 
-async def test_a_role_that_raises_fails_the_next_wait(duis_audit: DuisAudit) -> None:
+async def test_a_role_that_raises_fails_the_next_wait(
+    duis_audit: DuisAudit, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(self: DccUser, envelope: Envelope) -> list[Envelope]:
+        raise ValueError("a bug in a role")
+
+    monkeypatch.setattr(DccUser, "receive", broken)  # a role with a bug (garbage is refused)
     async with Harness.start("small") as h:
-        with duis_audit.exempt():  # garbage on a User's inbox, on purpose
+        with duis_audit.exempt():
             garbage = Envelope(user_inbox(SUPPLIER), Kind.DUIS_RESPONSE, b"not xml", "x")
         await h.publish(garbage)
         with pytest.raises(RoleFailureError, match=r"handler for .*inbox failed on duis-response"):

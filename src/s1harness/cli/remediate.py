@@ -18,8 +18,10 @@ from rich.progress import Progress, TaskID
 from rich.table import Table
 
 from s1harness.cli._output import emit, parse_time
+from s1harness.estate import load
+from s1harness.estate.sources import KEY_SOURCES
 from s1harness.registry.model import Cohort
-from s1harness.remediation import DEFAULT_BATCH, NoRegister, Report, remediate
+from s1harness.remediation import DEFAULT_BATCH, NoRegister, Report, Trust, remediate
 from s1harness.spec.errors import InputError
 
 REGISTER_FILE = "no-register.json"
@@ -57,7 +59,7 @@ def remediate_command(
         report = remediate(
             databases, estate / "registry.sqlite", published,
             at=parse_time(at) if at else None, dry_run=dry_run, batch=batch, resume=resume,
-            progress=bar.advance, planned=bar.plan,
+            progress=bar.advance, planned=bar.plan, trust=_trust(estate),
         )  # fmt: skip
     csv_path = skipped or estate / SKIPPED_FILE
     try:
@@ -78,6 +80,14 @@ def _cohort(name: str) -> Cohort:
         raise InputError(f"unknown S1SP {name!r} (IOC, MOC, FOC or all)") from None
 
 
+def _trust(estate: Path) -> Trust:
+    """The estate's trust anchors and issuing CAs (its key source): what every certificate of
+    the register must chain to before it is placed."""
+    described = load(estate)
+    keys = KEY_SOURCES[described.keys](described.seed)
+    return keys.trust_anchors(), keys.path_certificates()
+
+
 def _default_register(estate: Path) -> Path:
     path = estate / REGISTER_FILE
     if not path.is_file():
@@ -86,23 +96,24 @@ def _default_register(estate: Path) -> Path:
 
 
 class _Bar:
-    """A progress bar per S1SP on standard error (none when quiet)."""
+    """A progress bar per S1SP on standard error (none when quiet). It starts with the first
+    planned S1SP, so an input refused before any work (a bad register) prints only its error."""
 
     def __init__(self, *, quiet: bool) -> None:
         self._progress = None if quiet else Progress(console=Console(stderr=True), transient=True)
         self._tasks: dict[Cohort, TaskID] = {}
 
     def __enter__(self) -> _Bar:
-        if self._progress is not None:
-            self._progress.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self._progress is not None:
+        if self._progress is not None and self._tasks:
             self._progress.stop()
 
     def plan(self, cohort: Cohort, total: int) -> None:
         if self._progress is not None:
+            if not self._tasks:
+                self._progress.start()
             self._tasks[cohort] = self._progress.add_task(f"{cohort} correcting", total=total)
 
     def advance(self, cohort: Cohort, n: int) -> None:

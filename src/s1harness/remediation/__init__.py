@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import secrets
 import sqlite3
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -37,8 +37,13 @@ from s1harness.registry.store import Registry
 from s1harness.remediation import survey, update
 from s1harness.remediation.register import NoRegister, PublishedCertificates
 from s1harness.remediation.report import Report, S1spOutcome, SkippedDevice, SkipReason
+from s1harness.smki.certificate import SmkiCertificate
+from s1harness.smki.validation import TrustAnchor
 from s1harness.spec.errors import InputError
+from s1harness.spec.users import UserRole
 
+Trust = tuple[Sequence[TrustAnchor | SmkiCertificate], Sequence[SmkiCertificate]]
+"""Roots, and the issuing CAs between them and a published certificate."""
 Database = Path | str | sqlite3.Connection
 """An S1SP database: a path (opened here, WAL) or an open connection (autocommit)."""
 Progress = Callable[[Cohort, int], None]
@@ -59,6 +64,7 @@ def remediate(
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
     progress: Progress | None = None,
     planned: Callable[[Cohort, int], None] | None = None,
+    trust: Trust | None = None,
 ) -> Report:
     """Run (or with ``dry_run`` only count) the data update on each S1SP database.
 
@@ -72,10 +78,15 @@ def remediate(
         resume: Continue the interrupted run instead of refusing to start.
         run_id: The new run's ID (default: time and random).
         progress / planned: Told each batch's count, and each S1SP's count to correct.
+        trust: The roots and issuing CAs the register's certificates must chain to: when given,
+            every published certificate is checked in date at ``at`` and chaining to them, and
+            naming the Network Operator the registration data says publishes under its key,
+            before anything is written.
 
     Raises:
-        InputError: for an interrupted run without ``resume`` (or ``resume`` with none), a
-            database that cannot be opened, or a batch size below 1.
+        InputError: for a register certificate that fails those checks, an interrupted run
+            without ``resume`` (or ``resume`` with none), a database that cannot be opened, or
+            a batch size below 1.
     """
     if batch < 1:
         raise InputError(f"batch size must be at least 1, got {batch}")
@@ -85,6 +96,9 @@ def remediate(
         run_id, at = _which_run(dbs, resume=resume, run_id=run_id, at=at or started)
         run_id = run_id or f"{started:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
         reg = registry if isinstance(registry, Registry) else _registry(stack, registry)
+        if trust is not None:
+            register.validate(trust[0], trust[1], at)
+            _published_by_their_operators(register, reg)
         report = Report(at, dry_run, None if dry_run else run_id)
         run = _Run(run_id, at, batch, now, progress, planned)
         for cohort, db in dbs.items():
@@ -94,6 +108,32 @@ def remediate(
                 run.apply(db, outcome)
             report.s1sps.append(outcome)
         return report
+
+
+def _published_by_their_operators(register: NoRegister, registry: Registry) -> None:
+    """Each entry's certificates name a Network Operator the registration data gives the
+    entry's distributor ID or gas network.
+
+    Raises:
+        InputError: for an entry whose certificates are another party's.
+    """
+    for entry in register.entries:
+        if entry.distributor_id is not None:
+            owners = {p.user_id for p in registry.parties_for_distributor(entry.distributor_id)}
+            key = f"distributor {entry.distributor_id}"
+        else:
+            owners = {
+                p.user_id
+                for p in registry.parties_with_role(UserRole.GT)
+                if p.gas_transporter == entry.gas_transporter
+            }
+            key = f"gas network {entry.gas_transporter!r}"
+        if entry.network_operator not in owners:
+            named = ", ".join(sorted(owners)) or "no party"
+            raise InputError(
+                f"NO register entry for {key}: its certificates are {entry.network_operator}'s, "
+                f"not its Network Operator's ({named})"
+            )
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,5 +231,6 @@ __all__ = [
     "S1spOutcome",
     "SkipReason",
     "SkippedDevice",
+    "Trust",
     "remediate",
 ]

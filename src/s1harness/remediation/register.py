@@ -26,6 +26,7 @@ import io
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -33,6 +34,7 @@ from s1harness.registry.model import Party
 from s1harness.smki.certificate import SmkiCertificate, parse_certificate
 from s1harness.smki.errors import SmkiError
 from s1harness.smki.pki import PartyCredentials
+from s1harness.smki.validation import TrustAnchor, validate_path
 from s1harness.spec.errors import InputError
 from s1harness.spec.identifiers import Eui64
 from s1harness.spec.roles import KeyUsage, RemotePartyRole
@@ -130,6 +132,30 @@ class NoRegister:
     @property
     def entries(self) -> list[PublishedCertificates]:
         return [*self._by_distributor.values(), *self._by_network.values()]
+
+    def validate(
+        self,
+        anchors: Sequence[TrustAnchor | SmkiCertificate],
+        intermediates: Sequence[SmkiCertificate],
+        at: datetime,
+    ) -> None:
+        """Check every published certificate before any is placed on a device: in date at
+        ``at``, and chaining (through ``intermediates``) to one of ``anchors``.
+
+        Raises:
+            InputError: naming the entry, the certificate and why, for the first that fails.
+        """
+        for entry in self.entries:
+            where = entry.as_dict().get("distributor_id", entry.gas_transporter)
+            for name, cert in (("ds", entry.ds), ("ka", entry.ka)):
+                result = validate_path(
+                    cert, anchors=anchors, intermediates=intermediates, at=at, time_checks=True
+                )
+                if not result.valid:
+                    raise InputError(
+                        f"NO register entry {where!r} ({entry.network_operator}): the {name} "
+                        f"certificate {cert.serial_hex} cannot be placed: {result.reason}"
+                    )
 
     def for_party(self, party: Party) -> PublishedCertificates | None:
         """What ``party`` publishes, by its distributor ID or gas network (None if nothing)."""

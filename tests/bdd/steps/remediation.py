@@ -33,9 +33,11 @@ def _update(world: World, *, dry_run: bool = False) -> dict[str, Any]:
     merged: dict[str, Any] = {"mismatched": {}, "corrected": {}, "skipped": {}}
     ours = {c: data / f"s1sp-{c}.sqlite" for c in h.system.s1sps if h.plays(str(c))}
     if ours:
+        trust = (h.system.keys.trust_anchors(), h.system.keys.path_certificates())
         run = asyncio.to_thread(
-            remediate, ours, data / "registry.sqlite", register, at=h.clock(), dry_run=dry_run
-        )
+            remediate, ours, data / "registry.sqlite", register, at=h.clock(), dry_run=dry_run,
+            trust=trust,
+        )  # fmt: skip
         _merge(merged, world.run(run).as_json())
     for cohort in (c for c in h.system.s1sps if not h.plays(str(c))):
         _merge(merged, _remediated_by(world, f"s1sp:{cohort}", register, dry_run=dry_run))
