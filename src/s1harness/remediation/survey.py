@@ -53,7 +53,13 @@ NO_SLOTS = (
 )
 MISMATCH = f"EXISTS ({NO_SLOTS} AND s.owner != e.registered)"
 """True for an ``expect`` row ``e`` whose NO slots hold someone else's certificate."""
-HELD = "(SELECT min(s.owner) FROM main.slot s WHERE s.device_id = e.device_id AND s.role = 'network_operator' AND s.owner IS NOT e.registered)"  # noqa: E501 - one SQL expression
+HELD = (
+    "(SELECT min(s.owner) FROM main.slot s WHERE s.device_id = e.device_id"
+    " AND +s.role = 'network_operator' AND s.owner IS NOT e.registered)"
+)
+"""Whose certificate an ``expect`` row ``e``'s NO slots hold instead. The unary ``+`` keeps
+SQLite on the slot table's primary key (device first): by the ``(role, owner)`` index the
+look-up scans every NO slot of the database, once per skipped device."""
 _STATE = f"""
 SELECT e.device_id, e.device_type, e.mpxn, e.registered, CASE
     WHEN NOT EXISTS ({NO_SLOTS}) THEN 'not_at_s1sp'
