@@ -24,6 +24,7 @@ skipped as ``not_in_inventory``, an inventory device the S1SP holds no NO slot f
 
 from __future__ import annotations
 
+import fcntl
 import secrets
 import sqlite3
 from collections.abc import Callable, Mapping, Sequence
@@ -84,7 +85,8 @@ def remediate(
             before anything is written.
 
     Raises:
-        InputError: for a register certificate that fails those checks, an interrupted run
+        InputError: for a register certificate that fails those checks, an S1SP database
+            another remediation is running on (:data:`LOCK_SUFFIX`), an interrupted run
             without ``resume`` (or ``resume`` with none), a database that cannot be opened, or
             a batch size below 1.
     """
@@ -92,6 +94,8 @@ def remediate(
         raise InputError(f"batch size must be at least 1, got {batch}")
     with ExitStack() as stack:
         dbs = {member(Cohort, str(c), "S1SP"): _open(stack, db) for c, db in s1sps.items()}
+        for cohort, db in dbs.items():
+            _claim(stack, cohort, db, probe=dry_run)
         started = now()
         run_id, at = _which_run(dbs, resume=resume, run_id=run_id, at=at or started)
         run_id = run_id or f"{started:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
@@ -101,12 +105,17 @@ def remediate(
             _published_by_their_operators(register, reg)
         report = Report(at, dry_run, None if dry_run else run_id)
         run = _Run(run_id, at, batch, now, progress, planned)
+        surveyed = []
         for cohort, db in dbs.items():
             survey.load(db, cohort, reg, register, at)
-            outcome = survey.survey(db, cohort)
-            if not dry_run:
+            surveyed.append((db, survey.survey(db, cohort)))
+        if not dry_run:
+            # Every S1SP's part is recorded before any is corrected: a run killed between
+            # S1SPs is one unfinished run to resume, never a finished one and a fresh start.
+            begun = [(db, outcome) for db, outcome in surveyed if run.begin(db, outcome)]
+            for db, outcome in begun:
                 run.apply(db, outcome)
-            report.s1sps.append(outcome)
+        report.s1sps.extend(outcome for _, outcome in surveyed)
         return report
 
 
@@ -150,21 +159,27 @@ class _Run:
     def stamp(self) -> str:
         return self.now().isoformat(timespec="microseconds")
 
-    def apply(self, db: sqlite3.Connection, outcome: S1spOutcome) -> None:
-        """Correct one S1SP, recording (or continuing) the run; settle the outcome's counts."""
-        cohort = outcome.cohort
+    def begin(self, db: sqlite3.Connection, outcome: S1spOutcome) -> bool:
+        """Record the run at one S1SP (or find it recorded, and report its first survey's
+        counts); false when there is nothing to do there, and nothing is written."""
         recorded = next((r for r in update.runs(db) if r.run_id == self.run_id), None)
-        to_correct = outcome.corrected.total()
-        if recorded is None and to_correct == 0:
-            return  # nothing to do: write nothing
+        if recorded is None and outcome.corrected.total() == 0:
+            return False
         if recorded is None:
             update.start(db, self.run_id, self.at.isoformat(), self.stamp(), outcome.mismatched)
         else:
             outcome.mismatched.clear()
             outcome.mismatched.update(recorded.mismatched)
+        return True
+
+    def apply(self, db: sqlite3.Connection, outcome: S1spOutcome) -> None:
+        """Correct one S1SP whose run is recorded (:meth:`begin`); settle the outcome's
+        counts."""
+        cohort = outcome.cohort
+        recorded = next(r for r in update.runs(db) if r.run_id == self.run_id)
         if self.planned is not None:
-            self.planned(cohort, to_correct)
-        if recorded is None or not recorded.finished:
+            self.planned(cohort, outcome.corrected.total())
+        if not recorded.finished:
             told = None if self.progress is None else self._told(cohort)
             update.correct(db, self.run_id, batch=self.batch, now=self.stamp, progress=told)
             update.finish(db, self.run_id, self.stamp())
@@ -193,6 +208,41 @@ def _which_run(
         raise InputError(f"more than one interrupted run: {sorted(r for r, _ in unfinished)}")
     old, registered_at = next(iter(unfinished))
     return old, datetime.fromisoformat(registered_at)
+
+
+LOCK_SUFFIX = "-remediation.lock"
+"""Beside each S1SP database file: held (``flock``) by the remediation running on it. The
+kernel lets go of it when that process ends, however it ends, so a run killed with -9 is
+``interrupted`` (resume it) and only a live one is ``running``."""
+
+
+def _claim(stack: ExitStack, cohort: Cohort, db: sqlite3.Connection, *, probe: bool) -> None:
+    """Hold the S1SP database's remediation lock for this run (``probe``: only check that no
+    other run holds it, writing nothing). An in-memory database has no lock.
+
+    Raises:
+        InputError: when another remediation holds it.
+    """
+    main = next((row[2] for row in db.execute("PRAGMA database_list") if row[1] == "main"), "")
+    if not main:
+        return
+    lock = Path(main + LOCK_SUFFIX)
+    if probe and not lock.exists():
+        return
+    handle = lock.open("a")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.close()
+        running = [r.run_id for r in update.runs(db) if not r.finished]
+        which = f"run {running[0]}" if running else "another remediation"
+        raise InputError(
+            f"{which} is running on {cohort}'s database ({main}): wait for it to finish"
+        ) from None
+    if probe:
+        handle.close()
+    else:
+        stack.callback(handle.close)
 
 
 def _open(stack: ExitStack, db: Database) -> sqlite3.Connection:

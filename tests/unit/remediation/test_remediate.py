@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
+import subprocess
+import sys
+import time
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,7 +18,7 @@ from s1harness.estate.fia import distributor, population
 from s1harness.estate.presets import START
 from s1harness.registry.model import Cohort
 from s1harness.registry.store import Registry
-from s1harness.remediation import NoRegister, SkipReason, remediate
+from s1harness.remediation import NoRegister, SkipReason, remediate, update
 from s1harness.spec.errors import InputError
 
 from .support import DEVICES, audit, databases, register, slots, small_fia, table
@@ -170,3 +173,74 @@ def test_too_few_devices_for_the_fia_populations_is_refused() -> None:
     assert sum(k.devices for k in kinds) == 100_000
     kind = kinds[0]
     assert sum(kind.is_wrong(n) for n in range(1, kind.devices + 1)) == kind.wrong
+
+
+def test_a_run_killed_between_s1sps_resumes_as_one_run(
+    estate: Path, published: NoRegister, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    other = Path(shutil.copytree(estate, tmp_path / "other"))
+    whole = _run(other, published)
+    finish = update.finish
+
+    def killed_after_the_first(db: sqlite3.Connection, run_id: str, now: str) -> None:
+        finish(db, run_id, now)
+        raise _KilledError  # the first S1SP is done, no other one has begun correcting
+
+    monkeypatch.setattr(update, "finish", killed_after_the_first)
+    with pytest.raises(_KilledError):
+        _run(estate, published)
+    monkeypatch.setattr(update, "finish", finish)
+    with pytest.raises(InputError, match="was interrupted: resume it"):
+        _run(estate, published)
+    resumed = _run(estate, published, resume=True)
+    assert resumed.as_json() == whole.as_json()
+    assert slots(estate) == slots(other)
+    assert audit(estate) == audit(other)
+    assert {row[0] for c in Cohort for row in table(databases(estate)[c],
+            "SELECT DISTINCT run_id FROM remediation_audit")} == {resumed.run_id}  # fmt: skip
+
+
+_HOLDER = """
+import sys, time
+from pathlib import Path
+from s1harness.estate.presets import START
+from s1harness.remediation import NoRegister, remediate
+folder, register, go = Path(sys.argv[1]), NoRegister.load(Path(sys.argv[2])), Path(sys.argv[3])
+def wait(cohort, n):
+    (folder / "started").touch()
+    deadline = time.monotonic() + 60
+    while not go.exists() and time.monotonic() < deadline:
+        time.sleep(0.02)
+dbs = {c: folder / f"s1sp-{c}.sqlite" for c in ("IOC", "MOC", "FOC")}
+print(remediate(dbs, folder / "registry.sqlite", register, at=START, progress=wait).run_id)
+"""
+
+
+def test_a_second_run_while_one_is_running_is_refused_and_changes_nothing(
+    estate: Path, published: NoRegister, tmp_path: Path
+) -> None:
+    register_file, go = tmp_path / "register.json", tmp_path / "go"
+    register_file.write_text(published.dumps())
+    first = subprocess.Popen(
+        [sys.executable, "-c", _HOLDER, str(estate), str(register_file), str(go)],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 120
+        while not (estate / "started").exists():
+            assert first.poll() is None and time.monotonic() < deadline, "the first run ended"
+            time.sleep(0.02)
+        before = audit(estate)
+        for second in ({"resume": False}, {"resume": True}, {"dry_run": True}):
+            with pytest.raises(InputError, match=r"run \S+ is running on IOC's database"):
+                _run(estate, published, **second)
+        assert audit(estate) == before
+    finally:
+        go.touch()
+        out, _ = first.communicate(timeout=120)
+    assert first.returncode == 0
+    assert {row[0] for c in Cohort for row in table(databases(estate)[c],
+            "SELECT DISTINCT run_id FROM remediation_audit")} == {out.strip()}  # fmt: skip
+    assert _run(estate, published, dry_run=True).as_json()["corrected"] == {
+        c: {"ESME": 0, "GPF": 0} for c in ("IOC", "MOC", "FOC")
+    }
