@@ -678,3 +678,84 @@ async def test_a_document_in_another_encoding_is_refused_e40_not_parsed() -> Non
         status, _, answer = await _post(endpoint, "/api/v1/serviceT", body)
     assert status == 400, answer  # no RequestID can be read from it: refused at the door
     assert b"UTF-8" in answer
+
+
+# -- clients that hold connections ------------------------------------------------------------
+
+_PARTIAL_HEADERS = b"POST /api/v1/serviceT HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+
+
+async def _closed_by_the_server(reader: asyncio.StreamReader) -> bytes:
+    """Everything the server sends until it closes the connection (bounded: 60 s)."""
+    async with asyncio.timeout(60):
+        return await reader.read()
+
+
+async def test_a_client_that_never_finishes_its_headers_is_cut_off_and_others_served(
+    vectors: Path, xml_signer: KeystoreEntry
+) -> None:
+    signed = _signed(_template(vectors), xml_signer)
+    async with (
+        Harness.start("boxed") as h,
+        DuisEndpoint(h.bus, dsp=h.dsp_trust(), header_timeout=0.5) as endpoint,
+    ):
+        host, port = endpoint.url.removeprefix("http://").split(":")
+        reader, writer = await asyncio.open_connection(host, int(port))
+        writer.write(_PARTIAL_HEADERS)  # … and never the blank line
+        await writer.drain()
+        assert await _closed_by_the_server(reader) == b""
+        writer.close()
+        status, _, _ = await _post(endpoint, "/api/v1/serviceT", signed)
+        assert status == 200
+        assert endpoint.received["published"] == 1
+
+
+async def test_a_body_that_never_arrives_is_408_and_reaches_no_bus(
+    vectors: Path, xml_signer: KeystoreEntry
+) -> None:
+    async with (
+        Harness.start("boxed") as h,
+        DuisEndpoint(h.bus, dsp=h.dsp_trust(), body_timeout=0.5, header_timeout=0.5) as endpoint,
+    ):
+        host, port = endpoint.url.removeprefix("http://").split(":")
+        reader, writer = await asyncio.open_connection(host, int(port))
+        writer.write(
+            _PARTIAL_HEADERS + b"Content-Type: application/xml\r\nContent-Length: 1000\r\n"
+            b"Connection: close\r\n\r\n<sr:Request"
+        )
+        await writer.drain()
+        answer = await _closed_by_the_server(reader)
+        writer.close()
+        assert answer.startswith(b"HTTP/1.1 408"), answer[:100]
+        assert h.bus.published == []
+        assert endpoint.received["http 408"] == 1
+
+
+async def test_connections_over_the_cap_are_turned_away_and_the_endpoint_recovers(
+    vectors: Path, xml_signer: KeystoreEntry
+) -> None:
+    signed = _signed(_template(vectors), xml_signer)
+    async with (
+        Harness.start("boxed") as h,
+        DuisEndpoint(h.bus, dsp=h.dsp_trust(), max_connections=5) as endpoint,
+    ):
+        host, port = endpoint.url.removeprefix("http://").split(":")
+        idle = [await asyncio.open_connection(host, int(port)) for _ in range(5)]
+        for _, writer in idle:
+            writer.write(_PARTIAL_HEADERS)
+            await writer.drain()
+        reader, writer = await asyncio.open_connection(host, int(port))
+        answer = await _closed_by_the_server(reader)
+        writer.close()
+        assert answer.startswith(b"HTTP/1.1 503"), answer
+        assert endpoint.received["busy"] == 1
+        for _, writer in idle:
+            writer.close()
+            await writer.wait_closed()
+        async with asyncio.timeout(60):  # the server sees them go
+            while True:
+                status, _, _ = await _post(endpoint, "/api/v1/serviceT", signed)
+                if status == 200:
+                    break
+                await asyncio.sleep(0.05)
+        assert endpoint.received["published"] == 1

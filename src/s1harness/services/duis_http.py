@@ -17,6 +17,12 @@ it decides itself, without touching the bus: an unknown path is 404, a content t
 well-formed XML or not valid DUIS, but has a readable RequestID, goes to the DSP, which answers
 it with its schema-failure code in a DSP-signed response, as it would on the bus.
 
+Against clients that hold connections rather than use them: a request's headers must arrive
+within ``header_timeout`` seconds of the connection opening (or of the previous answer on it)
+and its body within ``body_timeout`` (408), or the connection is closed; at most
+``max_connections`` are open at once, and one over that is answered 503 and closed at once, so
+a flood of idle sockets never takes the process's file descriptors from the bus.
+
 Where the material is silent: DSP answers that are DUIS errors travel as HTTP 200 (the DCC
 Boxed client reads the code from the document), and an answer that comes after a 504 is not
 lost — it goes to the User's receive URL like any later message.
@@ -59,6 +65,22 @@ _HEADER_REQUEST_ID = "{*}Header/{*}RequestID"
 _RAW_REQUEST_ID = re.compile(rb"<(?:[\w.-]+:)?RequestID>([^<]{1,200})</")
 _RESPONSE_ID = re.compile(rb"<(?:[\w.-]+:)?ResponseID[\s>]")
 _NO_DEFAULT_URLS: Mapping[Eui64, str] = MappingProxyType({})
+HEADER_TIMEOUT = 10.0
+"""Seconds a connection may take to send a request's headers (then it is closed)."""
+BODY_TIMEOUT = 30.0
+"""Seconds a request may take to send its body once its headers are in (then 408)."""
+MAX_CONNECTIONS = 256
+"""Connections open at once; well under the usual 1,024 descriptors a process may hold."""
+_BUSY = b"HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"
+
+
+class _Busy(asyncio.Protocol):
+    """A connection over the cap: answered 503 and closed before anything is read."""
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        transport.write(_BUSY)
+        transport.close()
 
 
 class DuisEndpoint:
@@ -73,12 +95,16 @@ class DuisEndpoint:
             else on an inbox topic is dropped and counted (``refused``).
         timeout: Seconds to wait for the DSP's answer before answering 504.
         retry: How hard to try a receive URL.
+        header_timeout / body_timeout / max_connections: The limits on slow and idle clients
+            (the module docstring; defaults :data:`HEADER_TIMEOUT`, :data:`BODY_TIMEOUT`,
+            :data:`MAX_CONNECTIONS`).
 
     Attributes:
         received: Counters for monitoring: requests per URL (``serviceS``…), requests put on
             the bus (``published``), DSP answers returned (``answered``), HTTP answers by status
             (``http 200``, ``http 415``…), later messages taken from inboxes (``inbox``), and
-            their fate (``delivered``, ``retries``, ``held``, ``undeliverable``).
+            their fate (``delivered``, ``retries``, ``held``, ``undeliverable``), and connections
+            turned away over the cap (``busy``).
         delivery: The receive-URL deliveries, with what is held or was given up.
     """
 
@@ -92,8 +118,14 @@ class DuisEndpoint:
         dsp: tuple[Keystore, Eui64],
         timeout: float = 30.0,
         retry: RetryPolicy | None = None,
+        header_timeout: float = HEADER_TIMEOUT,
+        body_timeout: float = BODY_TIMEOUT,
+        max_connections: int = MAX_CONNECTIONS,
     ) -> None:
         self._transport, self._host, self._port, self._timeout = transport, host, port, timeout
+        self._header_timeout, self._body_timeout = header_timeout, body_timeout
+        self._max_connections = max_connections
+        self._server: asyncio.Server | None = None
         self._dsp = dsp
         self.received: Counter[str] = Counter()
         urls = checked_urls(receive_urls)
@@ -119,10 +151,20 @@ class DuisEndpoint:
         app = web.Application(client_max_size=MAX_BODY, middlewares=[self._count])
         for path, service in WEB_SERVICES.items():
             app.router.add_post(path, self._handler(service))
-        self._runner = web.AppRunner(app, access_log=None)
+        # aiohttp closes a connection whose next request is not complete when its keep-alive
+        # time runs out, counted from the connection opening or the last answer: the header
+        # timeout. The unread rest of a refused body is drained for no longer than that.
+        self._runner = web.AppRunner(
+            app,
+            access_log=None,
+            keepalive_timeout=self._header_timeout,
+            lingering_time=self._header_timeout,
+        )
         await self._runner.setup()
-        await web.TCPSite(self._runner, self._host, self._port).start()
-        host, port = self._runner.addresses[0][:2]
+        self._server = await asyncio.get_running_loop().create_server(
+            self._accept, self._host, self._port
+        )
+        host, port = self._server.sockets[0].getsockname()[:2]
         self._url = f"http://{host}:{port}"
         log.info("DUIS endpoint listening on %s", self._url)
         return self
@@ -130,8 +172,13 @@ class DuisEndpoint:
     async def __aexit__(
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
+        if self._server is not None:
+            self._server.close()
         if self._runner is not None:
             await self._runner.cleanup()
+        if self._server is not None:
+            await self._server.wait_closed()
+            self._server = None
         if self._pump is not None:
             self._pump.cancel()
             await asyncio.gather(self._pump, return_exceptions=True)
@@ -141,6 +188,18 @@ class DuisEndpoint:
         self._url = None
 
     # -- requests ------------------------------------------------------------------------------
+
+    def _accept(self) -> asyncio.BaseProtocol:
+        """A new connection's protocol: aiohttp's, or :class:`_Busy` over the cap."""
+        assert self._runner is not None
+        server = self._runner.server
+        assert server is not None
+        if len(server.connections) < self._max_connections:
+            return server()
+        self.received["busy"] += 1
+        if self.received["busy"] % 1000 == 1:  # logged, not flooded
+            log.warning("%d connections open: turned one away (503)", self._max_connections)
+        return _Busy()
 
     def _handler(self, service: str) -> Callable[[web.Request], Awaitable[web.Response]]:
         async def handle(request: web.Request) -> web.Response:
@@ -158,7 +217,12 @@ class DuisEndpoint:
             # Not refused on Content-Length alone: after answering, aiohttp drains whatever body
             # is left unread (for up to 10 s), which would hold the connection, and a graceful
             # stop, that long; read() stops at the limit.
-            body = await request.read()
+            async with asyncio.timeout(self._body_timeout):
+                body = await request.read()
+        except TimeoutError:
+            raise web.HTTPRequestTimeout(
+                text=f"the body did not arrive within {self._body_timeout:g} s"
+            ) from None
         except web.HTTPRequestEntityTooLarge:
             raise web.HTTPRequestEntityTooLarge(
                 MAX_BODY, MAX_BODY + 1, text=f"a DUIS request is at most {MAX_BODY} bytes"
@@ -280,4 +344,12 @@ def read_request_id(body: bytes) -> RequestId:
     return RequestId.parse(texts[0])
 
 
-__all__ = ["MAX_BODY", "WEB_SERVICES", "DuisEndpoint", "read_request_id"]
+__all__ = [
+    "BODY_TIMEOUT",
+    "HEADER_TIMEOUT",
+    "MAX_BODY",
+    "MAX_CONNECTIONS",
+    "WEB_SERVICES",
+    "DuisEndpoint",
+    "read_request_id",
+]
