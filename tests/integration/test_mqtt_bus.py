@@ -117,10 +117,27 @@ def test_broker_urls(url: str, expected: tuple[str, int]) -> None:
     assert parse_url(url) == expected
 
 
-@pytest.mark.parametrize("url", ["http://x:1", "mqtt://", "mqtt://h:99999", "mqtt://h/path"])
+@pytest.mark.parametrize(
+    "url", ["http://x:1", "mqtt://", "mqtt://h:99999", "mqtt://h/path", "mqtt://h?x=1"]
+)
 def test_bad_broker_urls(url: str) -> None:
     with pytest.raises(InputError, match="broker URL"):
         parse_url(url)
+
+
+@pytest.mark.parametrize(
+    ("url", "why"),
+    [
+        ("mqtts://h:8883", "TLS"),
+        ("mqtt://user:s3cret-word@h:1883", "credentials"),
+        ("mqtt://user@h", "credentials"),
+        ("mqtt://user:s3cret-word@h:99999", "credentials"),
+    ],
+)
+def test_what_the_bus_cannot_honour_is_refused_and_no_password_shown(url: str, why: str) -> None:
+    with pytest.raises(InputError, match=why) as refused:
+        parse_url(url)
+    assert "s3cret-word" not in refused.value.message
 
 
 async def test_an_unreachable_broker_is_one_line() -> None:

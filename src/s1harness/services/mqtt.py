@@ -67,16 +67,30 @@ load), a delay far below any retransmission interval."""
 def parse_url(url: str) -> tuple[str, int]:
     """``mqtt://HOST[:PORT]`` → (host, port).
 
+    The bus has no TLS or broker credentials yet (docs/contract.md §7): ``mqtts://`` and a user
+    name or password in the URL are refused, never dropped, and a password is never echoed.
+
     Raises:
         InputError: for anything else.
     """
     parts = urlsplit(url)
+    shown = url if parts.password is None else url.replace(f":{parts.password}@", ":***@", 1)
+    if parts.scheme == "mqtts":
+        raise InputError(f"broker URL {shown!r}: TLS (mqtts://) is not supported yet")
+    if parts.username is not None or parts.password is not None:
+        raise InputError(f"broker URL {shown!r}: broker credentials are not supported yet")
     try:
         port = parts.port or DEFAULT_PORT
     except ValueError:
-        raise InputError(f"broker URL {url!r}: the port is not a number 1-65535") from None
-    if parts.scheme != "mqtt" or not parts.hostname or parts.path not in ("", "/"):
-        raise InputError(f"broker URL {url!r}: expected mqtt://HOST[:PORT]")
+        raise InputError(f"broker URL {shown!r}: the port is not a number 1-65535") from None
+    if (
+        parts.scheme != "mqtt"
+        or not parts.hostname
+        or parts.path not in ("", "/")
+        or parts.query
+        or parts.fragment
+    ):
+        raise InputError(f"broker URL {shown!r}: expected mqtt://HOST[:PORT]")
     return parts.hostname, port
 
 
