@@ -87,12 +87,23 @@ async def test_stores_in_a_data_folder_outlive_the_run(tmp_path: Path) -> None:
             WRONG_NETWORK_OPERATOR, esme, "6.15.1", h.bodies.update_credentials(NETWORK_OPERATOR)
         )
         assert refusal(await h.outcome(sent)) is None
+        device = h.system.smets1[esme].state
+    assert device.sequence > 0 and device.instruction_floor > 0
     assert sorted(p.name for p in tmp_path.glob("*.sqlite")) == [
-        "registry.sqlite", "s1sp-FOC.sqlite", "s1sp-IOC.sqlite", "s1sp-MOC.sqlite",
+        "devices.sqlite", "registry.sqlite", "s1sp-FOC.sqlite", "s1sp-IOC.sqlite",
+        "s1sp-MOC.sqlite",
     ]  # fmt: skip
     async with Harness.start("small", data_dir=tmp_path) as again:
         assert again.slot_owner(esme) == NETWORK_OPERATOR  # not re-seeded from the estate
         assert len(again.system.registry.devices()) == len(preset("small").devices)
+        assert again.system.smets1[esme].state == device  # counters and credentials carry on
+        # … so the S1SP takes the restarted device's answers: the next request works (an hour
+        # on: the User's RequestID counters follow the clock, which stood still in the first run)
+        await again.advance(timedelta(hours=1))
+        sent = await again.send(
+            NETWORK_OPERATOR, esme, "6.15.1", again.bodies.update_credentials(NETWORK_OPERATOR)
+        )
+        assert refusal(await again.outcome(sent)) is None
 
 
 async def test_users_act_only_on_messages_the_dsp_signed() -> None:

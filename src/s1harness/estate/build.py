@@ -33,6 +33,8 @@ from s1harness.roles.s1sp.store import SlotKind, SlotRole, SlotStore
 from s1harness.roles.smets1.codes import Cohort as FrameCohort
 from s1harness.roles.smets1.commissioning import Smets1Commissioning
 from s1harness.roles.smets1.device import Smets1Device
+from s1harness.roles.smets1.esme import EsmeState
+from s1harness.roles.smets1.store import DeviceStore
 from s1harness.roles.smets2.cells import DeviceType as CellLayout
 from s1harness.roles.smets2.device import Smets2Device
 from s1harness.roles.user import DccUser
@@ -87,6 +89,8 @@ class System:
     smets1: dict[Eui64, Smets1Device] = field(default_factory=dict)
     smets2: dict[Eui64, Smets2Device] = field(default_factory=dict)
     cohorts: dict[Eui64, Cohort] = field(default_factory=dict)
+    device_store: DeviceStore | None = None
+    """Where the SMETS1 devices' state is kept between runs (with a data folder)."""
 
     def roles(self) -> dict[str, list[tuple[str, Handler]]]:
         """Topic filter → handler, per role: ``dsp``, ``s1sp:IOC`` (one per S1SP),
@@ -141,7 +145,18 @@ class System:
 
     def _smets1_handler(self, device_id: Eui64) -> Handler:
         device = self.smets1[device_id]
-        return lambda e: self.smets1_frames(device_id, device.receive(e.payload), e.correlation_id)
+
+        def handle(envelope: Envelope) -> list[Envelope]:
+            answer = device.receive(envelope.payload)
+            self.keep(device_id)  # committed before the answer goes
+            return self.smets1_frames(device_id, answer, envelope.correlation_id)
+
+        return handle
+
+    def keep(self, device_id: Eui64) -> None:
+        """Save a SMETS1 device's state (when there is a data folder)."""
+        if self.device_store is not None:
+            self.device_store.save(device_id, self.smets1[device_id].state)
 
     def _smets2_handler(self, device_id: Eui64) -> Handler:
         device = self.smets2[device_id]
@@ -152,6 +167,8 @@ class System:
         self.registry.close()
         for s1sp in self.s1sps.values():
             s1sp.store.close()
+        if self.device_store is not None:
+            self.device_store.close()
 
 
 def build(estate: Estate, *, clock: Clock, data_dir: Path | None = None) -> System:
@@ -159,9 +176,9 @@ def build(estate: Estate, *, clock: Clock, data_dir: Path | None = None) -> Syst
 
     Args:
         clock: The time every role reads.
-        data_dir: Where the registry and S1SP databases live (``registry.sqlite``,
-            ``s1sp-IOC.sqlite``…); they are filled from the estate only when new. None keeps
-            them in memory.
+        data_dir: Where the registry, S1SP and SMETS1 device databases live
+            (``registry.sqlite``, ``s1sp-IOC.sqlite``…, ``devices.sqlite``); they are filled
+            from the estate only when new. None keeps them in memory.
     """
     keys = KEY_SOURCES[estate.keys](estate.seed)
     registry = Registry.open(data_dir / "registry.sqlite" if data_dir else ":memory:")
@@ -219,14 +236,21 @@ def _s1sps(
             clock=system.clock,
             dsp_eui=estate.dcc_id,
         )
+    if data_dir is not None:
+        system.device_store = DeviceStore.open(data_dir / "devices.sqlite")
     for spec in estate.devices:
         device = spec.device
         if device.generation is not Smets.SMETS1 or device.cohort is None:
             continue
         system.cohorts[device.device_id] = device.cohort
         cohort = FrameCohort[str(device.cohort)]
-        make = device_keys.esme if device.device_type is DeviceType.ESME else device_keys.gpf
-        system.smets1[device.device_id] = make(device.device_id, cohort, system.clock)
+        kept = None if system.device_store is None else system.device_store.load(device.device_id)
+        if device.device_type is DeviceType.ESME:
+            esme = kept if isinstance(kept, EsmeState) else None
+            emulator: Smets1Device = device_keys.esme(device.device_id, cohort, system.clock, esme)
+        else:
+            emulator = device_keys.gpf(device.device_id, cohort, system.clock, kept)
+        system.smets1[device.device_id] = emulator
         _fill_slots(system, spec)
 
 
