@@ -7,6 +7,7 @@ unless ``S1HARNESS_REQUIRE_MOSQUITTO`` is set (CI installs it), when they fail i
 
 from __future__ import annotations
 
+import getpass
 import os
 import shutil
 import socket
@@ -45,26 +46,28 @@ def wait_for(port: int, process: subprocess.Popen[bytes], timeout: float = 10.0)
     raise RuntimeError(f"mosquitto did not listen on port {port} within {timeout} s")
 
 
-@contextmanager
-def mosquitto(folder: Path) -> Iterator[str]:
-    """A Mosquitto broker for the duration; yields its URL."""
-    binary = shutil.which("mosquitto") or next(
-        (p for p in ("/usr/sbin/mosquitto", "/usr/local/sbin/mosquitto") if Path(p).exists()), None
-    )
-    if binary is None:
+def _binary(name: str) -> str:
+    """The Mosquitto program ``name``, or skip (fail when CI requires Mosquitto)."""
+    found = shutil.which(name) or next(
+        (str(p) for d in ("/usr/sbin", "/usr/local/sbin", "/usr/bin")
+         if (p := Path(d) / name).exists()), None,
+    )  # fmt: skip
+    if found is None:
         if os.environ.get("S1HARNESS_REQUIRE_MOSQUITTO"):
-            pytest.fail(
-                "mosquitto is required here (S1HARNESS_REQUIRE_MOSQUITTO) but not installed"
-            )
-        pytest.skip("mosquitto is not installed (apt-get install mosquitto)")
-    port = free_port()
-    config = folder / "mosquitto.conf"
-    config.write_text(CONFIG.format(port=port))
+            pytest.fail(f"{name} is required here (S1HARNESS_REQUIRE_MOSQUITTO) but not installed")
+        pytest.skip(f"{name} is not installed (apt-get install mosquitto)")
+    return found
+
+
+@contextmanager
+def _running(folder: Path, config: str, port: int) -> Iterator[None]:
+    path = folder / "mosquitto.conf"
+    path.write_text(config)
     with (folder / "mosquitto.log").open("wb") as log:
-        process = subprocess.Popen([binary, "-c", str(config)], stdout=log, stderr=log)
+        process = subprocess.Popen([_binary("mosquitto"), "-c", str(path)], stdout=log, stderr=log)
         try:
             wait_for(port, process)
-            yield f"mqtt://127.0.0.1:{port}"
+            yield
         finally:
             process.terminate()
             try:
@@ -72,3 +75,41 @@ def mosquitto(folder: Path) -> Iterator[str]:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+@contextmanager
+def mosquitto(folder: Path) -> Iterator[str]:
+    """A Mosquitto broker for the duration; yields its URL."""
+    port = free_port()
+    with _running(folder, CONFIG.format(port=port), port):
+        yield f"mqtt://127.0.0.1:{port}"
+
+
+RECIPE = Path(__file__).parent.parent / "emulators" / "mosquitto"
+
+
+@contextmanager
+def secured_mosquitto(folder: Path, ca: bytes, cert: bytes, key: bytes,
+                      passwords: dict[str, str]) -> Iterator[str]:  # fmt: skip
+    """Mosquitto run from the TLS recipe (``emulators/mosquitto/mosquitto-tls.conf`` and its
+    ``acl``) with these TLS files and users, on a free port on 127.0.0.1; yields its URL."""
+    for name, data in (("ca.pem", ca), ("server.pem", cert), ("server-key.pem", key)):
+        (folder / name).write_bytes(data)
+    (folder / "passwords").write_text("")
+    for user, password in passwords.items():
+        subprocess.run([_binary("mosquitto_passwd"), "-b", str(folder / "passwords"), user,
+                        password], check=True, capture_output=True)  # fmt: skip
+    shutil.copy(RECIPE / "acl", folder / "acl")
+    port = free_port()
+    lines = []
+    for line in (RECIPE / "mosquitto-tls.conf").read_text().splitlines():
+        word, _, value = line.partition(" ")
+        if word == "listener":
+            lines.append(f"listener {port} 127.0.0.1")
+        elif word in ("cafile", "certfile", "keyfile", "password_file", "acl_file"):
+            lines.append(f"{word} {folder / value}")
+        else:
+            lines.append(line)
+    lines.append(f"user {getpass.getuser()}")  # run as root, it would otherwise drop to mosquitto
+    with _running(folder, "\n".join(lines) + "\n", port):
+        yield f"mqtts://127.0.0.1:{port}"

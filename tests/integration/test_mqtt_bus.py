@@ -111,7 +111,11 @@ async def test_undecodable_and_foreign_messages_are_dropped() -> None:
 
 @pytest.mark.parametrize(
     ("url", "expected"),
-    [("mqtt://127.0.0.1:1884", ("127.0.0.1", 1884)), ("mqtt://broker", ("broker", 1883))],
+    [
+        ("mqtt://127.0.0.1:1884", ("127.0.0.1", 1884)),
+        ("mqtt://broker", ("broker", 1883)),
+        ("mqtts://broker", ("broker", 8883)),
+    ],
 )
 def test_broker_urls(url: str, expected: tuple[str, int]) -> None:
     assert parse_url(url) == expected
@@ -128,13 +132,15 @@ def test_bad_broker_urls(url: str) -> None:
 @pytest.mark.parametrize(
     ("url", "why"),
     [
-        ("mqtts://h:8883", "TLS"),
+        ("mqtts://user:s3cret-word@h:8883", "S1HARNESS_BROKER_PASSWORD"),
         ("mqtt://user:s3cret-word@h:1883", "credentials"),
         ("mqtt://user@h", "credentials"),
         ("mqtt://user:s3cret-word@h:99999", "credentials"),
     ],
 )
-def test_what_the_bus_cannot_honour_is_refused_and_no_password_shown(url: str, why: str) -> None:
+def test_credentials_in_a_broker_url_are_refused_and_the_password_not_shown(
+    url: str, why: str
+) -> None:
     with pytest.raises(InputError, match=why) as refused:
         parse_url(url)
     assert "s3cret-word" not in refused.value.message

@@ -33,7 +33,7 @@ def conform(
     context: typer.Context,
     role: Annotated[str, typer.Argument(help="The role the build plays: dsp or s1sp:COHORT.")],
     broker: Annotated[
-        str, typer.Option("--broker", help="mqtt://HOST:PORT the build is connected to.")
+        str, typer.Option("--broker", help="mqtt[s]://HOST:PORT the build is connected to.")
     ],
     run: Annotated[str, typer.Option("--run", help="The run ID the build serves.")] = DEFAULT_RUN,
     reports: Annotated[

@@ -39,7 +39,7 @@ def up(
     broker: Annotated[
         str | None,
         typer.Option(
-            "--broker", help="mqtt://HOST:PORT of an external broker (default: embedded)."
+            "--broker", help="mqtt[s]://HOST:PORT of an external broker (default: embedded)."
         ),
     ] = None,
     external: RoleOption = None,

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from s1harness.services.broker import EmbeddedBroker
 from s1harness.services.inmemory import InMemoryBus
-from s1harness.services.mqtt import MqttBus
+from s1harness.services.mqtt import BrokerAccess, MqttBus
 from s1harness.services.transport import Transport
 from s1harness.spec.bus import DEFAULT_RUN
 from s1harness.spec.errors import InputError
@@ -62,7 +62,9 @@ async def open_bus(
         return
     async with (
         EmbeddedBroker() as embedded,
-        MqttBus(embedded.url, client_id=client_id, run=run) as bus,
+        # The embedded broker is our own, on loopback: the environment's access is for external
+        # brokers.
+        MqttBus(embedded.url, client_id=client_id, run=run, access=BrokerAccess()) as bus,
     ):
         yield OpenBus(bus, kind, embedded)
 

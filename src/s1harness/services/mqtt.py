@@ -20,12 +20,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import secrets
 import socket
+import ssl
 import time
 import uuid
 from collections import OrderedDict, deque
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import TracebackType
 from urllib.parse import urlsplit
 
@@ -46,6 +50,7 @@ from s1harness.spec.wire import (
 
 log = logging.getLogger("s1harness.bus")
 DEFAULT_PORT = 1883
+DEFAULT_TLS_PORT = 8883
 _NO_DELAY = ((socket.IPPROTO_TCP, socket.TCP_NODELAY, 1),)
 """paho leaves Nagle's algorithm on: every small message would then wait for the peer's
 delayed ACK (~40 ms a hop)."""
@@ -65,33 +70,101 @@ load), a delay far below any retransmission interval."""
 
 
 def parse_url(url: str) -> tuple[str, int]:
-    """``mqtt://HOST[:PORT]`` → (host, port).
+    """``mqtt://HOST[:PORT]`` or ``mqtts://HOST[:PORT]`` (TLS) → (host, port).
 
-    The bus has no TLS or broker credentials yet (docs/contract.md §7): ``mqtts://`` and a user
-    name or password in the URL are refused, never dropped, and a password is never echoed.
+    Credentials never go in the URL (it is printed, logged and kept in shell history): a user
+    name or password there is refused, without echoing the password (see :class:`BrokerAccess`).
 
     Raises:
         InputError: for anything else.
     """
     parts = urlsplit(url)
     shown = url if parts.password is None else url.replace(f":{parts.password}@", ":***@", 1)
-    if parts.scheme == "mqtts":
-        raise InputError(f"broker URL {shown!r}: TLS (mqtts://) is not supported yet")
     if parts.username is not None or parts.password is not None:
-        raise InputError(f"broker URL {shown!r}: broker credentials are not supported yet")
+        raise InputError(
+            f"broker URL {shown!r}: credentials go in {USERNAME_VARIABLE} and "
+            f"{PASSWORD_VARIABLE} (or {PASSWORD_FILE_VARIABLE}), not the URL"
+        )
     try:
-        port = parts.port or DEFAULT_PORT
+        port = parts.port or (DEFAULT_TLS_PORT if parts.scheme == "mqtts" else DEFAULT_PORT)
     except ValueError:
         raise InputError(f"broker URL {shown!r}: the port is not a number 1-65535") from None
     if (
-        parts.scheme != "mqtt"
+        parts.scheme not in ("mqtt", "mqtts")
         or not parts.hostname
         or parts.path not in ("", "/")
         or parts.query
         or parts.fragment
     ):
-        raise InputError(f"broker URL {shown!r}: expected mqtt://HOST[:PORT]")
+        raise InputError(f"broker URL {shown!r}: expected mqtt://HOST[:PORT] or mqtts://…")
     return parts.hostname, port
+
+
+USERNAME_VARIABLE = "S1HARNESS_BROKER_USERNAME"
+PASSWORD_VARIABLE = "S1HARNESS_BROKER_PASSWORD"
+PASSWORD_FILE_VARIABLE = "S1HARNESS_BROKER_PASSWORD_FILE"
+CA_VARIABLE = "S1HARNESS_BROKER_CA"
+
+
+@dataclass(frozen=True)
+class BrokerAccess:
+    """What a bus presents to an external broker beyond its address: TLS (``mqtts://``,
+    checking the broker's certificate and host name against ``ca_file`` or the system's roots)
+    and a user name and password. Read from the environment, never from the URL or a command
+    line, and the password is never printed (not even by ``repr``).
+    """
+
+    tls: bool = False
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    ca_file: Path | None = None
+
+    @classmethod
+    def of(cls, url: str, environ: Mapping[str, str] = os.environ) -> BrokerAccess:
+        """The access for ``url`` from ``environ``: :data:`USERNAME_VARIABLE`,
+        :data:`PASSWORD_VARIABLE` or :data:`PASSWORD_FILE_VARIABLE` (its first line), and
+        :data:`CA_VARIABLE` (a PEM file; mqtts only).
+
+        Raises:
+            InputError: for a password without a user name, both password variables, a
+                password file or CA file that cannot be read, or a CA for plain mqtt://.
+        """
+        tls = urlsplit(url).scheme == "mqtts"
+        username = environ.get(USERNAME_VARIABLE) or None
+        password = environ.get(PASSWORD_VARIABLE) or None
+        password_file = environ.get(PASSWORD_FILE_VARIABLE) or None
+        if password is not None and password_file is not None:
+            raise InputError(f"set {PASSWORD_VARIABLE} or {PASSWORD_FILE_VARIABLE}, not both")
+        if password_file is not None:
+            try:
+                lines = Path(password_file).read_text(encoding="utf-8").splitlines()
+            except (OSError, UnicodeDecodeError) as exc:
+                why = getattr(exc, "strerror", None) or type(exc).__name__
+                raise InputError(f"{PASSWORD_FILE_VARIABLE}: cannot read it ({why})") from None
+            password = lines[0] if lines else ""
+        if password is not None and username is None:
+            raise InputError(f"a broker password needs a user name ({USERNAME_VARIABLE})")
+        ca = environ.get(CA_VARIABLE) or None
+        if ca is not None and not tls:
+            raise InputError(f"{CA_VARIABLE} is for mqtts:// brokers; {url} is plain MQTT")
+        if ca is not None and not Path(ca).is_file():
+            raise InputError(f"{CA_VARIABLE}: {ca} is not a file")
+        return cls(tls, username, password, None if ca is None else Path(ca))
+
+    def tls_context(self) -> ssl.SSLContext | None:
+        """The TLS context for the connection, or None for plain MQTT.
+
+        Raises:
+            InputError: for a CA file that holds no certificate.
+        """
+        if not self.tls:
+            return None
+        try:
+            return ssl.create_default_context(
+                cafile=None if self.ca_file is None else str(self.ca_file)
+            )
+        except (ssl.SSLError, OSError) as exc:
+            raise InputError(f"{CA_VARIABLE}: {self.ca_file}: not a PEM CA file ({exc})") from None
 
 
 @dataclass
@@ -124,7 +197,8 @@ class MqttBus:
     """A transport over an MQTT broker (see the module docstring).
 
     Args:
-        url: ``mqtt://HOST[:PORT]``.
+        url: ``mqtt://HOST[:PORT]``, or ``mqtts://HOST[:PORT]`` for TLS; credentials and a CA
+            come from the environment (:class:`BrokerAccess`).
         client_id: The MQTT client identifier (also names this bus's acknowledgement topic).
         retry_interval: Seconds before an unacknowledged message is sent again.
         give_up_after: Seconds after which an unacknowledged message is dropped and logged.
@@ -133,6 +207,8 @@ class MqttBus:
             broker, so runs sharing a broker never hear each other.
         ack_delay: Seconds acknowledgements are gathered before they are sent
             (:data:`ACK_DELAY`); 0 sends them as soon as the loop gets to them.
+        access: TLS and credentials (default: :meth:`BrokerAccess.of` the URL and the
+            environment).
     """
 
     def __init__(
@@ -145,10 +221,13 @@ class MqttBus:
         connect_timeout: float = 10.0,
         ack_delay: float = ACK_DELAY,
         run: str = DEFAULT_RUN,
+        access: BrokerAccess | None = None,
     ) -> None:
         self.url = url
         self.run = run_id(run)
         self.host, self.port = parse_url(url)
+        self.access = BrokerAccess.of(url) if access is None else access
+        self._tls = self.access.tls_context()
         self.client_id = client_id or f"s1h-{secrets.token_hex(12)}"
         # Not the client ID: an ack_to seen on the wire must not tell anyone how to connect in
         # this bus's place (a second client with its ID would take over its session).
@@ -175,6 +254,8 @@ class MqttBus:
         """Publishes awaiting the broker's PUBACK (see :meth:`_send_loop`)."""
         self._closing = False
         self._heard = time.monotonic()
+        self._first_outcome = asyncio.Event()
+        """Set on the first connection, or on a refusal trying again cannot mend."""
 
     # -- life cycle ------------------------------------------------------------------------
 
@@ -183,9 +264,9 @@ class MqttBus:
             asyncio.create_task(self._connection_loop(), name=f"mqtt {self.client_id}"),
             asyncio.create_task(self._retransmit_loop(), name=f"mqtt retry {self.client_id}"),
         ]
-        try:
-            await asyncio.wait_for(self._connected.wait(), self._connect_timeout)
-        except TimeoutError:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._first_outcome.wait(), self._connect_timeout)
+        if not self._connected.is_set():
             await self.close()
             why = f" ({self.stats.last_error})" if self.stats.last_error else ""
             raise InputError(f"cannot reach the MQTT broker at {self.url}{why}") from None
@@ -263,6 +344,8 @@ class MqttBus:
                 async with aiomqtt.Client(
                     self.host, self.port, identifier=self.client_id, clean_session=True,
                     timeout=10.0, max_inflight_messages=100, socket_options=_NO_DELAY,
+                    username=self.access.username, password=self.access.password,
+                    tls_context=self._tls,
                 ) as client:  # fmt: skip
                     client.pending_calls_threshold = 10_000
                     await self._on_connect(client)
@@ -272,14 +355,30 @@ class MqttBus:
                 self.stats.last_error = str(exc)
                 if self._connected.is_set():
                     log.warning("lost the MQTT broker at %s: %s", self.url, exc)
+                self._refused(exc)
             except Exception as exc:  # noqa: BLE001 - the connection is made again, whatever broke
                 self.stats.last_error = f"{type(exc).__name__}: {exc}"
                 log.error("the MQTT connection to %s failed: %s", self.url, self.stats.last_error)
+                self._refused(exc)
             finally:
                 self._client = None
                 self._connected.clear()
             await asyncio.sleep(backoff)
             backoff = min(backoff * 2, 2.0)
+
+    def _refused(self, exc: BaseException) -> None:
+        """Before the first connection, a refusal of these credentials or of the broker's
+        certificate ends the wait at once: trying again would not mend it. (Later, the
+        connection loop keeps trying: a broker being reconfigured may take them again.)"""
+        if self.stats.connections:
+            return
+        chain = (exc, exc.__cause__, exc.__context__)
+        certificate = any(isinstance(e, ssl.SSLCertVerificationError) for e in chain) or (
+            "CERTIFICATE_VERIFY_FAILED" in str(exc)  # aiomqtt passes on only the message
+        )
+        credentials = isinstance(exc, aiomqtt.MqttCodeError) and _code(exc.rc) in _REFUSALS
+        if certificate or credentials:
+            self._first_outcome.set()
 
     async def _on_connect(self, client: aiomqtt.Client) -> None:
         for pattern in [self.ack_topic, *(p for p, n in self._patterns.items() if n)]:
@@ -293,6 +392,7 @@ class MqttBus:
         for message_id in self._outbox:
             self._to_send.put_nowait(message_id)
         self._connected.set()
+        self._first_outcome.set()
 
     async def _subscribe(self, client: aiomqtt.Client, pattern: str) -> None:
         await client.subscribe(on_wire(self.run, pattern), qos=1)
@@ -459,6 +559,15 @@ class MqttBus:
             self._seen.popitem(last=False)
 
 
+_REFUSALS = frozenset({4, 5, 134, 135})
+"""CONNACK codes for bad credentials and not authorised (MQTT 3.1.1 and 5)."""
+
+
+def _code(rc: object) -> int | None:
+    value = getattr(rc, "value", rc)
+    return value if isinstance(value, int) else None
+
+
 async def cancel_and_wait(task: asyncio.Task[None], attempts: int = 50) -> None:
     """Cancel ``task`` and wait for it to end, cancelling again if a cancellation is lost
     (CPython 3.11's ``wait_for`` can swallow one: python/cpython#86296)."""
@@ -472,4 +581,4 @@ async def cancel_and_wait(task: asyncio.Task[None], attempts: int = 50) -> None:
             task.result()
 
 
-__all__ = ["BusStats", "MqttBus", "cancel_and_wait", "parse_url"]
+__all__ = ["BrokerAccess", "BusStats", "MqttBus", "cancel_and_wait", "parse_url"]
