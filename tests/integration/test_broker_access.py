@@ -120,9 +120,12 @@ async def test_a_client_the_broker_refuses_is_one_line_without_the_password(
         other = tmp_path / "other-ca.pem"
         other.write_bytes(_tls_files("another CA")[0])
         access = _access(other, "dsp")
-    with pytest.raises(InputError, match="cannot reach the MQTT broker") as refused:
-        async with _bus(url, access, "tls-2"):
-            pass
+    # Refused at once, not at the end of the connect wait: a client that kept trying would
+    # reach the (much shorter) timeout below and fail.
+    bus = MqttBus(url, access=access, run="tls-2", connect_timeout=600)
+    async with asyncio.timeout(60):
+        with pytest.raises(InputError, match="cannot reach the MQTT broker") as refused:
+            await bus.__aenter__()
     assert "\n" not in refused.value.message
     assert "not-the-s3cret" not in refused.value.message
     assert "s3cret" not in repr(access)

@@ -737,19 +737,26 @@ async def test_connections_over_the_cap_are_turned_away_and_the_endpoint_recover
     signed = _signed(_template(vectors), xml_signer)
     async with (
         Harness.start("boxed") as h,
-        DuisEndpoint(h.bus, dsp=h.dsp_trust(), max_connections=5) as endpoint,
+        DuisEndpoint(h.bus, dsp=h.dsp_trust(), max_connections=5, header_timeout=300) as endpoint,
     ):
         host, port = endpoint.url.removeprefix("http://").split(":")
-        idle = [await asyncio.open_connection(host, int(port)) for _ in range(5)]
-        for _, writer in idle:
-            writer.write(_PARTIAL_HEADERS)
-            await writer.drain()
-        reader, writer = await asyncio.open_connection(host, int(port))
-        answer = await _closed_by_the_server(reader)
-        writer.close()
-        assert answer.startswith(b"HTTP/1.1 503"), answer
-        assert endpoint.received["busy"] == 1
-        for _, writer in idle:
+        # twenty at once: accepted in the same loop step, they must still be counted one by one
+        opened = await asyncio.gather(
+            *(asyncio.open_connection(host, int(port)) for _ in range(20))
+        )
+        reads = {asyncio.ensure_future(reader.read()): writer for reader, writer in opened}
+        answered: set[asyncio.Future[bytes]] = set()
+        async with asyncio.timeout(60):
+            while len(answered) < 15:
+                done, _ = await asyncio.wait(set(reads) - answered, timeout=0.2)
+                answered |= done
+        await asyncio.sleep(0.2)  # a sixteenth would be wrong: give it the chance to show
+        answered = {read for read in reads if read.done()}
+        assert len(answered) == 15
+        assert all(read.result().startswith(b"HTTP/1.1 503") for read in answered)
+        assert endpoint.received["busy"] == 15
+        for read, writer in reads.items():
+            read.cancel()  # the five still open and idle: let them go
             writer.close()
             await writer.wait_closed()
         async with asyncio.timeout(60):  # the server sees them go

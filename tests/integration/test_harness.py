@@ -87,6 +87,7 @@ async def test_stores_in_a_data_folder_outlive_the_run(tmp_path: Path) -> None:
             WRONG_NETWORK_OPERATOR, esme, "6.15.1", h.bodies.update_credentials(NETWORK_OPERATOR)
         )
         assert refusal(await h.outcome(sent)) is None
+        await h.power_outage(esme, timedelta(minutes=5))  # its alerts use sequence numbers too
         device = h.system.smets1[esme].state
     assert device.sequence > 0 and device.instruction_floor > 0
     assert sorted(p.name for p in tmp_path.glob("*.sqlite")) == [

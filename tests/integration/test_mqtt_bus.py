@@ -136,6 +136,8 @@ def test_bad_broker_urls(url: str) -> None:
         ("mqtt://user:s3cret-word@h:1883", "credentials"),
         ("mqtt://user@h", "credentials"),
         ("mqtt://user:s3cret-word@h:99999", "credentials"),
+        ("mqtt://user:s3cret/word@h", "credentials"),
+        ("mqtt://user:s3cret#word?@h:1", "credentials"),
     ],
 )
 def test_credentials_in_a_broker_url_are_refused_and_the_password_not_shown(
@@ -143,7 +145,7 @@ def test_credentials_in_a_broker_url_are_refused_and_the_password_not_shown(
 ) -> None:
     with pytest.raises(InputError, match=why) as refused:
         parse_url(url)
-    assert "s3cret-word" not in refused.value.message
+    assert "s3cret" not in refused.value.message
 
 
 async def test_an_unreachable_broker_is_one_line() -> None:

@@ -121,7 +121,9 @@ class System:
     def smets1_frames(
         self, device_id: Eui64, frames: list[bytes], correlation: str
     ) -> list[Envelope]:
-        """SMETS1 device frames as envelopes to the device's S1SP."""
+        """SMETS1 device frames as envelopes to the device's S1SP. Every frame a device sends
+        passes here (answers, outage alerts), so its state is saved here, before they go."""
+        self.keep(device_id)
         cohort = self.cohorts[device_id]
         return [
             Envelope(
@@ -146,12 +148,7 @@ class System:
     def _smets1_handler(self, device_id: Eui64) -> Handler:
         device = self.smets1[device_id]
 
-        def handle(envelope: Envelope) -> list[Envelope]:
-            answer = device.receive(envelope.payload)
-            self.keep(device_id)  # committed before the answer goes
-            return self.smets1_frames(device_id, answer, envelope.correlation_id)
-
-        return handle
+        return lambda e: self.smets1_frames(device_id, device.receive(e.payload), e.correlation_id)
 
     def keep(self, device_id: Eui64) -> None:
         """Save a SMETS1 device's state (when there is a data folder)."""

@@ -13,6 +13,7 @@ database. What cannot be resolved is skipped and reported (:mod:`.report`).
         data_dir / "registry.sqlite",
         NoRegister.load(data_dir / "no-register.json"),
         at=now,
+        trust=(keys.trust_anchors(), keys.path_certificates()),  # the estate's key source
     )
     report.as_json()   # {"mismatched": {"IOC": {"ESME": n, "GPF": n}}, "corrected": …}
 

@@ -258,7 +258,11 @@ class RoleHost:
         at = _moment(str(document.get("at")))
         dry_run = document.get("dry_run") is True
         database = self._data_dir / f"s1sp-{cohort}.sqlite"
-        report = remediate({cohort: database}, s1sp.registry, register, at=at, dry_run=dry_run)
+        keys = self.system.keys
+        trust = (keys.trust_anchors(), keys.path_certificates())
+        report = remediate(
+            {cohort: database}, s1sp.registry, register, at=at, dry_run=dry_run, trust=trust
+        )
         return report.as_json()
 
     def _set_clock(self, now: str) -> list[Envelope]:

@@ -74,6 +74,34 @@ MAX_CONNECTIONS = 256
 _BUSY = b"HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"
 
 
+class _Counted(asyncio.Protocol):
+    """aiohttp's protocol for one connection, counted open from the moment it is accepted
+    until it is lost (aiohttp's own list of connections lags a loop step behind, so
+    connections arriving together would all pass a check against it)."""
+
+    def __init__(self, inner: asyncio.Protocol, lost: Callable[[], None]) -> None:
+        self._inner, self._lost = inner, lost
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self._inner.connection_made(transport)
+
+    def data_received(self, data: bytes) -> None:
+        self._inner.data_received(data)
+
+    def eof_received(self) -> bool | None:
+        return self._inner.eof_received()
+
+    def pause_writing(self) -> None:
+        self._inner.pause_writing()
+
+    def resume_writing(self) -> None:
+        self._inner.resume_writing()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._lost()
+        self._inner.connection_lost(exc)
+
+
 class _Busy(asyncio.Protocol):
     """A connection over the cap: answered 503 and closed before anything is read."""
 
@@ -125,6 +153,7 @@ class DuisEndpoint:
         self._transport, self._host, self._port, self._timeout = transport, host, port, timeout
         self._header_timeout, self._body_timeout = header_timeout, body_timeout
         self._max_connections = max_connections
+        self._open = 0
         self._server: asyncio.Server | None = None
         self._dsp = dsp
         self.received: Counter[str] = Counter()
@@ -189,13 +218,17 @@ class DuisEndpoint:
 
     # -- requests ------------------------------------------------------------------------------
 
+    def _closed(self) -> None:
+        self._open -= 1
+
     def _accept(self) -> asyncio.BaseProtocol:
         """A new connection's protocol: aiohttp's, or :class:`_Busy` over the cap."""
         assert self._runner is not None
         server = self._runner.server
         assert server is not None
-        if len(server.connections) < self._max_connections:
-            return server()
+        if self._open < self._max_connections:
+            self._open += 1
+            return _Counted(server(), self._closed)
         self.received["busy"] += 1
         if self.received["busy"] % 1000 == 1:  # logged, not flooded
             log.warning("%d connections open: turned one away (503)", self._max_connections)

@@ -78,8 +78,14 @@ def parse_url(url: str) -> tuple[str, int]:
     Raises:
         InputError: for anything else.
     """
-    parts = urlsplit(url)
-    shown = url if parts.password is None else url.replace(f":{parts.password}@", ":***@", 1)
+    scheme, found, rest = url.partition("://")
+    if found and "@" in rest:  # whatever a password holds (/, ?, #), none of it is shown
+        shown = f"{scheme}://***@{rest.rpartition('@')[2]}"
+        raise InputError(
+            f"broker URL {shown!r}: credentials go in {USERNAME_VARIABLE} and "
+            f"{PASSWORD_VARIABLE} (or {PASSWORD_FILE_VARIABLE}), not the URL"
+        )
+    parts, shown = urlsplit(url), url
     if parts.username is not None or parts.password is not None:
         raise InputError(
             f"broker URL {shown!r}: credentials go in {USERNAME_VARIABLE} and "
@@ -146,7 +152,7 @@ class BrokerAccess:
             raise InputError(f"a broker password needs a user name ({USERNAME_VARIABLE})")
         ca = environ.get(CA_VARIABLE) or None
         if ca is not None and not tls:
-            raise InputError(f"{CA_VARIABLE} is for mqtts:// brokers; {url} is plain MQTT")
+            raise InputError(f"{CA_VARIABLE} is for mqtts:// brokers, not plain mqtt://")
         if ca is not None and not Path(ca).is_file():
             raise InputError(f"{CA_VARIABLE}: {ca} is not a file")
         return cls(tls, username, password, None if ca is None else Path(ca))
@@ -266,7 +272,7 @@ class MqttBus:
         ]
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._first_outcome.wait(), self._connect_timeout)
-        if not self._connected.is_set():
+        if not self.stats.connections:  # (connected at least once: a drop since is retried)
             await self.close()
             why = f" ({self.stats.last_error})" if self.stats.last_error else ""
             raise InputError(f"cannot reach the MQTT broker at {self.url}{why}") from None

@@ -43,10 +43,16 @@ def test_what_is_saved_comes_back_after_reopening(tmp_path: Path) -> None:
     again.close()
 
 
-def test_a_stored_state_that_cannot_be_read_is_one_line(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "stored",
+    ['{"version": 9}', "[]", "not json",
+     '{"version": 1, "instruction_floor": 1, "sequence": 1, "credentials": [], '
+     '"outage_start": null}'],
+)  # fmt: skip
+def test_a_stored_state_that_cannot_be_read_is_one_line(tmp_path: Path, stored: str) -> None:
     store = DeviceStore.open(tmp_path / "devices.sqlite")
     store.save(GPF, DeviceState(9, 2))
-    store._db.execute("UPDATE smets1_device SET state = '{\"version\": 9}'")
+    store._db.execute("UPDATE smets1_device SET state = ?", (stored,))
     with pytest.raises(InputError, match="stored state cannot be read") as refused:
         store.load(GPF)
     assert "\n" not in refused.value.message

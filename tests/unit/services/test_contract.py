@@ -359,7 +359,7 @@ def test_load_contract_fails_in_one_line(tmp_path: Path) -> None:
 
 
 def test_load_contract_reads_a_given_path() -> None:
-    assert load_contract(REPOSITORY / "docs" / "asyncapi.yaml").version == "2.1.0"
+    assert load_contract(REPOSITORY / "docs" / "asyncapi.yaml").version == "2.2.0"
 
 
 @pytest.mark.parametrize(

@@ -63,14 +63,14 @@ class DeviceStore:
 
     def load(self, device_id: Eui64) -> DeviceState | None:
         """The device's last saved state (an :class:`EsmeState` for an ESME), or None."""
-        row = self._db.execute(
-            "SELECT state FROM smets1_device WHERE device_id = ?", (str(device_id),)
-        ).fetchone()
-        if row is None:
-            return None
         try:
+            row = self._db.execute(
+                "SELECT state FROM smets1_device WHERE device_id = ?", (str(device_id),)
+            ).fetchone()
+            if row is None:
+                return None
             return _decode(json.loads(row[0]))
-        except (ValueError, KeyError, TypeError) as exc:
+        except (ValueError, KeyError, TypeError, AttributeError, IndexError, sqlite3.Error) as exc:
             why = f"device {device_id}: its stored state cannot be read ({exc})"
             raise InputError(why) from None
 
