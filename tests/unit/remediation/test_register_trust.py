@@ -5,7 +5,6 @@ against the estate folder's own key source."""
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from datetime import datetime, timedelta
@@ -22,17 +21,7 @@ from s1harness.smki import TestPki
 from s1harness.spec.errors import InputError
 from s1harness.spec.roles import KeyUsage, RemotePartyRole
 
-from .support import databases, register, slots, small_fia
-
-
-@pytest.fixture(scope="module")
-def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return small_fia(tmp_path_factory.mktemp("fia"))
-
-
-@pytest.fixture
-def estate(pristine: Path, tmp_path: Path) -> Path:
-    return Path(shutil.copytree(pristine, tmp_path / "estate"))
+from .support import databases, register, slots
 
 
 def _keys(estate: Path):  # type: ignore[no-untyped-def]

@@ -21,22 +21,12 @@ from s1harness.registry.store import Registry
 from s1harness.remediation import NoRegister, SkipReason, remediate, update
 from s1harness.spec.errors import InputError
 
-from .support import DEVICES, audit, databases, register, slots, small_fia, table
+from .support import DEVICES, audit, databases, register, slots, table
 
 
 @pytest.fixture(scope="module")
 def published() -> NoRegister:
     return register()
-
-
-@pytest.fixture(scope="module")
-def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return small_fia(tmp_path_factory.mktemp("fia"))
-
-
-@pytest.fixture
-def estate(pristine: Path, tmp_path: Path) -> Path:
-    return Path(shutil.copytree(pristine, tmp_path / "estate"))
 
 
 def _run(estate: Path, published: NoRegister, **options: object):  # type: ignore[no-untyped-def]
