@@ -5,10 +5,13 @@ field it names, and what is not offered says so."""
 from __future__ import annotations
 
 import json
+from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from s1harness.estate import build, preset
 from s1harness.estate.provisioning import export
+from s1harness.remediation import NoRegister
 from s1harness.services.control import (
     ERROR,
     NOT_SUPPORTED,
@@ -75,3 +78,24 @@ def test_hello_clock_and_what_is_not_offered() -> None:
     (answer,) = host.on_control("dsp", bad)
     assert read_reply(answer).status == ERROR
     assert json.loads(answer.payload)["detail"] == "a control request that is not JSON"
+
+
+def test_remediate_over_the_control_channel_checks_the_register_first(tmp_path: Path) -> None:
+    system = build(ESTATE, clock=lambda: ESTATE.start, data_dir=tmp_path)
+    host = RoleHost(system, ["s1sp:IOC"], clock=RunningClock(ESTATE.start), data_dir=tmp_path)
+    try:
+        register = NoRegister.of_system(system)
+        good = json.loads(register.dumps())
+        answer = _ask(host, "s1sp:IOC", "remediate", register=good, at=_iso(ESTATE.start),
+                      dry_run=True)  # fmt: skip
+        assert answer.status == OK, answer.detail
+        long_after = ESTATE.start.replace(year=ESTATE.start.year + 40)  # every certificate expired
+        refused = _ask(host, "s1sp:IOC", "remediate", register=good, at=_iso(long_after))
+        assert refused.status == ERROR and "cannot be placed" in refused.detail
+        assert "expired" in refused.detail
+    finally:
+        system.close()
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat().replace("+00:00", "Z")
