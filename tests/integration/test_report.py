@@ -111,7 +111,10 @@ def test_the_report_renders_in_headless_chromium(
     results: Path, built: Path, tmp_path: Path
 ) -> None:
     index = built / "allure-report" / "index.html"
-    text = visible_text(rendered_dom(index.as_uri(), tmp_path / "profile"))
+    drawn = rendered_dom(
+        index.as_uri(), tmp_path / "profile", ready=lambda dom: "Results" in visible_text(dom)
+    )
+    text = visible_text(drawn)
     expected = counted_from_json(results)
 
     def shown(label: str) -> int:  # the figure the page prints right after a label
@@ -124,8 +127,12 @@ def test_the_report_renders_in_headless_chromium(
     line = next(x for x in (built / "signoff.md").read_text().splitlines() if "on MOC ESME" in x)
     link = re.search(r"\[report\]\(<allure-report/index\.html(#[0-9a-f]{32})>\)", line)
     assert link is not None
-    page = visible_text(rendered_dom(index.as_uri() + link.group(1), tmp_path / "profile"))
-    assert "The wrong NO hands over on MOC ESME" in page
+    scenario = "The wrong NO hands over on MOC ESME"
+    page = visible_text(
+        rendered_dom(index.as_uri() + link.group(1), tmp_path / "profile",
+                     ready=lambda dom: scenario in visible_text(dom))
+    )  # fmt: skip
+    assert scenario in page
     assert "AssertionError: rejected with E4" in page
 
 

@@ -59,7 +59,10 @@ def test_the_report_of_the_suite_renders_in_headless_chromium(
     reports: Path, tmp_path: Path
 ) -> None:
     index = reports / "allure-report" / "index.html"
-    text = visible_text(rendered_dom(index.as_uri(), tmp_path / "profile"))
+    drawn = rendered_dom(
+        index.as_uri(), tmp_path / "profile", ready=lambda dom: "Total" in visible_text(dom)
+    )
+    text = visible_text(drawn)
     total = len(list((reports / "allure-results").glob("*-result.json")))
     assert int(text[text.index("Total") + 1]) == total == 8
 
