@@ -85,12 +85,7 @@ def parse_url(url: str) -> tuple[str, int]:
             f"broker URL {shown!r}: credentials go in {USERNAME_VARIABLE} and "
             f"{PASSWORD_VARIABLE} (or {PASSWORD_FILE_VARIABLE}), not the URL"
         )
-    parts, shown = urlsplit(url), url
-    if parts.username is not None or parts.password is not None:
-        raise InputError(
-            f"broker URL {shown!r}: credentials go in {USERNAME_VARIABLE} and "
-            f"{PASSWORD_VARIABLE} (or {PASSWORD_FILE_VARIABLE}), not the URL"
-        )
+    parts, shown = urlsplit(url), url  # no user information left to hide
     try:
         port = parts.port or (DEFAULT_TLS_PORT if parts.scheme == "mqtts" else DEFAULT_PORT)
     except ValueError:
