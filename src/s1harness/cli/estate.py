@@ -126,16 +126,7 @@ def register(
     finally:
         system.close()
     text = published.dumps_csv() if out and out.suffix.lower() == ".csv" else published.dumps()
-    if out is None:
-        sys.stdout.write(text)
-        return 0
-    try:
-        out.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        warn(f"error: {out}: cannot write ({exc.strerror})")
-        return EXIT_INVALID
-    print(f"wrote {out}: {len(published)} published NOs")
-    return 0
+    return _emit(text, out, f"{len(published)} published NOs")
 
 
 @app.command()
@@ -159,6 +150,11 @@ def export(
     except InputError as exc:
         warn(f"error: {exc.message}")
         return EXIT_INVALID
+    return _emit(text, out, f"the {role} provisioning document of estate {estate.name!r}")
+
+
+def _emit(text: str, out: Path | None, what: str) -> int:
+    """Print ``text``, or write it to ``out`` and say so (one line when it cannot be)."""
     if out is None:
         sys.stdout.write(text)
         return 0
@@ -167,7 +163,7 @@ def export(
     except OSError as exc:
         warn(f"error: {out}: cannot write ({exc.strerror})")
         return EXIT_INVALID
-    print(f"wrote {out}: the {role} provisioning document of estate {estate.name!r}")
+    print(f"wrote {out}: {what}")
     return 0
 
 
