@@ -7,17 +7,24 @@ unless ``S1HARNESS_REQUIRE_MOSQUITTO`` is set (CI installs it), when they fail i
 
 from __future__ import annotations
 
+import asyncio
 import getpass
 import os
 import shutil
 import socket
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import aiomqtt
 import pytest
+
+from s1harness.services.broker import EmbeddedBroker
+from s1harness.services.mqtt import BrokerAccess, MqttBus, parse_url
+from s1harness.spec.bus import Envelope, Kind, on_wire, s1sp_requests
+from s1harness.spec.wire import acknowledgements, decode, encode_ack
 
 CONFIG = """\
 listener {port} 127.0.0.1
@@ -113,3 +120,64 @@ def secured_mosquitto(folder: Path, ca: bytes, cert: bytes, key: bytes,
     lines.append(f"user {getpass.getuser()}")  # run as root, it would otherwise drop to mosquitto
     with _running(folder, "\n".join(lines) + "\n", port):
         yield f"mqtts://127.0.0.1:{port}"
+
+
+def login(broker: EmbeddedBroker, name: str = "harness") -> dict[str, str]:
+    """The user name and password an aiomqtt client gives the embedded broker as ``name``."""
+    return _login(broker.access(name))
+
+
+def login_env(broker: EmbeddedBroker, name: str = "harness") -> dict[str, str]:
+    """The environment a process of its own needs to log in to the embedded broker as ``name``."""
+    given = login(broker, name)
+    return {
+        "S1HARNESS_BROKER_USERNAME": given["username"],
+        "S1HARNESS_BROKER_PASSWORD": given["password"],
+    }
+
+
+async def forged_acknowledgements_change_nothing(
+    url: str, access: Callable[[str], BrokerAccess], run: str
+) -> None:
+    """A DSP's request to the IOC S1SP stays with the DSP, resent, while a client logged in as
+    ``devices`` acknowledges it — under its own name (the producer ignores it) and under the
+    S1SP's (the broker's access list refuses it) — and ends only when the S1SP takes it.
+
+    The attacker is handed the message's ID and ``ack_to`` (read by a ``harness`` client): the
+    worst case, since its own access list does not let it read the S1SP's requests.
+    """
+    topic = s1sp_requests("IOC")
+    async with (
+        MqttBus(url, access=access("dsp"), run=run, retry_interval=0.3) as dsp,
+        _client(url, access("harness")) as spy,
+        _client(url, access("devices")) as rogue,
+    ):
+        await spy.subscribe(on_wire(run, topic), qos=1)
+        await dsp.publish(Envelope(topic, Kind.COUNTERSIGNED_REQUEST, b"<r/>", "c-1"))
+        async with asyncio.timeout(10):
+            message = await anext(aiter(spy.messages))
+        assert isinstance(message.payload, bytes)
+        seen = decode(topic, message.payload)
+        assert seen.ack_to is not None
+        for name in ("devices", "s1sp-IOC"):
+            forged = on_wire(run, acknowledgements(seen.ack_to, name))
+            await rogue.publish(forged, encode_ack([seen.message_id]), qos=1)
+        await asyncio.sleep(1.0)
+        assert dsp.busy(), "a forged acknowledgement ended the resending"
+        async with MqttBus(url, access=access("s1sp-IOC"), run=run) as s1sp:
+            taken = s1sp.subscribe(topic)
+            assert (await taken.get(10)).correlation_id == "c-1"
+            async with asyncio.timeout(10):
+                while dsp.busy():
+                    await asyncio.sleep(0.05)
+        assert dsp.stats.acked == 1
+
+
+def _client(url: str, access: BrokerAccess) -> aiomqtt.Client:
+    host, port = parse_url(url)
+    return aiomqtt.Client(host, port, **_login(access), tls_context=access.tls_context())
+
+
+def _login(access: BrokerAccess) -> dict[str, str]:
+    assert access.username is not None and access.password is not None
+    return {"username": access.username, "password": access.password}

@@ -75,12 +75,14 @@ def run_features(folder: Path, *args: str) -> SuiteRun:
     return SuiteRun(done.returncode, done.stdout + done.stderr, read_junit(junit))
 
 
-async def run_features_async(folder: Path, *args: str) -> SuiteRun:
+async def run_features_async(
+    folder: Path, *args: str, env: dict[str, str] | None = None
+) -> SuiteRun:
     """:func:`run_features` without blocking the event loop, for a test that serves the broker
-    or listens to it meanwhile."""
+    or listens to it meanwhile (``env``: more environment, e.g. the broker login)."""
     junit = folder / "features.xml"
     process = await asyncio.create_subprocess_exec(
-        *command(junit, args), cwd=ROOT, env=environment(),
+        *command(junit, args), cwd=ROOT, env=environment() | (env or {}),
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
     )  # fmt: skip
     try:

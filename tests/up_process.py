@@ -32,6 +32,15 @@ class Running:
     def roles(self) -> list[str]:
         return self.line.partition("; roles ")[2].split(";")[0].strip().split(", ")
 
+    def env(self, login: str = "harness") -> dict[str, str]:
+        """The environment a client process needs to log in to its embedded broker."""
+        folder = self.line.partition("; broker logins ")[2].split(";")[0].strip()
+        assert folder, f"no broker logins on the ready line: {self.line}"
+        return {
+            "S1HARNESS_BROKER_USERNAME": login,
+            "S1HARNESS_BROKER_PASSWORD_FILE": f"{folder}/{login}",
+        }
+
 
 @asynccontextmanager
 async def up_process(

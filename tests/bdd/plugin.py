@@ -11,7 +11,7 @@ Target (options, else environment variables, else the default):
   another build plays over the bus contract (``dsp``, ``s1sp:IOC``, ``s1sp:MOC``,
   ``s1sp:FOC``, ``devices``);
 * ``--s1h-run ID`` / ``S1HARNESS_RUN`` — the run ID the topics sit under on the broker
-  (``s1h/v2/ID/...``); by default a fresh one per scenario, or ``default`` (what
+  (``s1h/v3/ID/...``); by default a fresh one per scenario, or ``default`` (what
   ``s1harness up`` serves unless told ``--run``) when another build plays a role;
 * ``--s1h-tap FILE`` — write every envelope the run creates to FILE, one JSON line each with
   its topic and its wire form (what a contract check reads);
@@ -71,7 +71,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="ROLE",
         help="a role another build plays (dsp, s1sp:IOC, s1sp:MOC, s1sp:FOC, devices)",
     )
-    group.addoption("--s1h-run", metavar="ID", help="run ID on the broker (s1h/v2/ID/...)")
+    group.addoption("--s1h-run", metavar="ID", help="run ID on the broker (s1h/v3/ID/...)")
     group.addoption("--s1h-tap", metavar="FILE", help="write every envelope's wire form to FILE")
     group.addoption(
         "--s1h-verdicts", metavar="FILE", help="write each scenario's outcome and checks to FILE"
@@ -132,7 +132,7 @@ def _target(config: pytest.Config) -> Target:
         raise pytest.UsageError(f"--s1h-external: unknown role {unknown[0]!r} (roles: {known})")
     if external and bus != "mqtt":
         raise pytest.UsageError("--s1h-external: another build joins a run over MQTT only")
-    return Target(bus, broker, tuple(dict.fromkeys(external)), run, timeout)
+    return Target(bus, broker, external=tuple(dict.fromkeys(external)), run=run, timeout=timeout)
 
 
 def _roles(config: pytest.Config, option: str, variable: str) -> tuple[str, ...]:
@@ -159,7 +159,8 @@ def target(request: pytest.FixtureRequest, loop_thread: LoopThread) -> Iterator[
         return
     held = loop_thread.hold(EmbeddedBroker())
     try:
-        yield dataclasses.replace(chosen, broker=held.value.url)
+        embedded = held.value
+        yield dataclasses.replace(chosen, broker=embedded.url, access=embedded.access())
     finally:
         held.release()
 

@@ -14,6 +14,7 @@ from s1harness.estate import DspSpec, Estate
 from s1harness.estate.presets import NETWORK_OPERATOR, WRONG_NETWORK_OPERATOR
 from s1harness.roles.s1sp.store import Slot, SlotKind, SlotRole
 from s1harness.roles.user import Exchange
+from s1harness.services.mqtt import BrokerAccess
 from s1harness.spec import codes
 from s1harness.spec.bus import Envelope
 from s1harness.spec.checks import Check
@@ -37,6 +38,8 @@ class Target:
 
     bus: str = "mqtt"
     broker: str | None = None
+    access: BrokerAccess | None = None
+    """What the bus presents to the broker (None: from the environment)."""
     external: tuple[str, ...] = ()
     run: str | None = None
     """The run ID on the broker (None: a fresh one per scenario, or ``default`` with roles
@@ -100,6 +103,7 @@ class World:
                     self.estate(),
                     bus=self.target.bus,
                     broker=self.target.broker,
+                    access=self.target.access,
                     external=self.target.external,
                     data_dir=self.data_dir,
                     record=True,

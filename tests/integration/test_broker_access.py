@@ -16,14 +16,19 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from brokers import secured_mosquitto
+from brokers import forged_acknowledgements_change_nothing, secured_mosquitto
 from s1harness.services.mqtt import BrokerAccess, MqttBus
 from s1harness.spec.bus import Envelope, Kind, dsp_requests, s1sp_requests
 from s1harness.spec.errors import InputError
 
 pytestmark = pytest.mark.mqtt
 
-PASSWORDS = {"harness": "harness-pw-1", "dsp": "dsp-pw-2", "s1sp-IOC": "ioc-pw-3"}
+PASSWORDS = {
+    "harness": "harness-pw-1",
+    "dsp": "dsp-pw-2",
+    "s1sp-IOC": "ioc-pw-3",
+    "devices": "dev-pw-4",
+}
 
 
 def _pem(cert: x509.Certificate) -> bytes:
@@ -102,6 +107,13 @@ async def test_roles_with_their_passwords_talk_over_tls_within_their_access_list
         await asyncio.sleep(1.0)
         assert dsp_in.pending() == 0 and prying.pending() == 0
         assert ioc.busy()  # still unacknowledged, resent in vain
+
+
+async def test_a_forged_acknowledgement_under_the_recipe_changes_nothing(
+    broker: tuple[str, Path],
+) -> None:
+    url, ca = broker
+    await forged_acknowledgements_change_nothing(url, lambda login: _access(ca, login), "tls-3")
 
 
 # paho leaves the socket of a failed TLS handshake to the garbage collector (a ResourceWarning

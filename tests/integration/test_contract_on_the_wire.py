@@ -11,6 +11,7 @@ from pathlib import Path
 import aiomqtt
 import pytest
 
+from brokers import login, login_env
 from feature_runs import run_features_async
 from s1harness.services.broker import EmbeddedBroker
 from s1harness.services.contract import check
@@ -28,13 +29,20 @@ async def test_every_message_on_the_broker_passes_the_contract(tmp_path: Path) -
     heard: list[tuple[str, bytes]] = []
     async with (
         EmbeddedBroker() as broker,
-        aiomqtt.Client(broker.host, broker.port) as sniffer,
+        aiomqtt.Client(broker.host, broker.port, **login(broker)) as sniffer,
     ):
         await sniffer.subscribe(f"{ROOT}/#", qos=1)  # every run on the broker
         listening = asyncio.create_task(_listen(sniffer, heard))
         try:
             done = await run_features_async(
-                tmp_path, "-k", SELECTED, "--s1h-bus", "mqtt", "--s1h-broker", broker.url
+                tmp_path,
+                "-k",
+                SELECTED,
+                "--s1h-bus",
+                "mqtt",
+                "--s1h-broker",
+                broker.url,
+                env=login_env(broker),
             )
             await asyncio.sleep(0.1)
         finally:

@@ -12,6 +12,7 @@ from contextlib import asynccontextmanager
 import aiomqtt
 import pytest
 
+from brokers import forged_acknowledgements_change_nothing, login
 from duis_audit import DuisAudit
 from s1harness.duis.messages import SMETS1ResponseMessage
 from s1harness.estate.presets import (
@@ -36,7 +37,9 @@ pytestmark = [pytest.mark.mqtt, pytest.mark.vectors]
 async def _running() -> AsyncIterator[tuple[Harness, EmbeddedBroker]]:
     async with (
         EmbeddedBroker() as broker,
-        Harness.start(estate(), bus="mqtt", broker=broker.url, timeout=30) as h,
+        Harness.start(
+            estate(), bus="mqtt", broker=broker.url, access=broker.access(), timeout=30
+        ) as h,
     ):
         yield h, broker
 
@@ -59,7 +62,7 @@ async def test_any_octets_on_any_role_topic_change_nothing(octets: bytes) -> Non
     async with _running() as (h, broker):
         await h.settle()
         before = h.snapshot()
-        async with aiomqtt.Client(broker.host, broker.port) as attacker:
+        async with aiomqtt.Client(broker.host, broker.port, **login(broker)) as attacker:
             for topic in (dsp_requests(), s1sp_requests("IOC"), dsp_from_s1sp()):
                 await attacker.publish(on_wire(h.run, topic), octets, qos=1)
         await asyncio.sleep(0.3)
@@ -73,7 +76,9 @@ async def test_a_client_that_takes_the_harness_client_id_does_not_deafen_it() ->
     async with _running() as (h, broker):
         assert isinstance(h.bus, MqttBus)
         assert h.bus.client_id not in h.bus.ack_topic  # nothing on the wire names it
-        async with aiomqtt.Client(broker.host, broker.port, identifier=h.bus.client_id):
+        async with aiomqtt.Client(
+            broker.host, broker.port, **login(broker), identifier=h.bus.client_id
+        ):
             await asyncio.sleep(1.0)  # the broker hands the session to the intruder
         await _still_answers(h)
 
@@ -138,3 +143,30 @@ async def test_a_captured_handover_replayed_after_the_fix_changes_nothing() -> N
         assert h.snapshot() == before
         last = h.system.s1sps["IOC"].decisions[-1]
         assert (last.check, last.code) == (checks.EXECUTION_COUNTER, codes.S1VE3)
+
+
+async def test_a_forged_acknowledgement_on_the_embedded_broker_changes_nothing() -> None:
+    async with EmbeddedBroker() as broker:
+        await forged_acknowledgements_change_nothing(broker.url, broker.access, "forged-ack")
+
+
+async def test_the_embedded_broker_takes_only_its_own_logins_within_their_access_lists() -> None:
+    async with EmbeddedBroker() as broker:
+        for refused in ({}, {"username": "dsp", "password": "guess"}, {"username": "root"}):
+            with pytest.raises(aiomqtt.MqttCodeError):
+                async with aiomqtt.Client(broker.host, broker.port, **refused):  # type: ignore[arg-type]
+                    pass
+        async with (
+            MqttBus(broker.url, access=broker.access(), run="acl") as harness,
+            aiomqtt.Client(broker.host, broker.port, **login(broker, "devices")) as prying,
+        ):
+            await prying.subscribe("#", qos=1)  # refused: nothing of the run reaches it
+            await prying.publish(on_wire("acl", dsp_requests()), b"{}", qos=1)  # dropped
+            watched = harness.subscribe(dsp_requests(), observe=True)
+            await harness.subscribed()
+            await harness.publish(Envelope(dsp_requests(), Kind.GBCS_COMMAND, b"<r/>", "r-1"))
+            assert (await watched.get(10)).correlation_id == "r-1"  # the harness hears it …
+            with pytest.raises(TimeoutError):
+                async with asyncio.timeout(1.0):
+                    await anext(aiter(prying.messages))  # … the devices' login does not
+            assert harness.stats.undecodable == 0  # the devices' "{}" never arrived

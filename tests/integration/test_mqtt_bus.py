@@ -9,6 +9,7 @@ import socket
 import aiomqtt
 import pytest
 
+from brokers import login
 from s1harness.services.broker import EmbeddedBroker
 from s1harness.services.mqtt import MqttBus, parse_url
 from s1harness.spec.bus import DEFAULT_RUN, Envelope, Kind, on_wire
@@ -29,7 +30,11 @@ async def _drained(bus: MqttBus, timeout: float = 10.0) -> None:
 
 
 async def test_delivery_in_order_with_filters_and_acknowledgement() -> None:
-    async with EmbeddedBroker() as broker, MqttBus(broker.url) as a, MqttBus(broker.url) as b:
+    async with (
+        EmbeddedBroker() as broker,
+        MqttBus(broker.url, access=broker.access()) as a,
+        MqttBus(broker.url, access=broker.access()) as b,
+    ):
         everything, only_b = b.subscribe("test/#"), b.subscribe("test/b")
         await b.subscribed()
         for n in range(50):
@@ -46,17 +51,19 @@ async def test_delivery_in_order_with_filters_and_acknowledgement() -> None:
 
 
 async def test_a_repeated_message_id_is_handed_on_once_and_acknowledged_again() -> None:
-    async with EmbeddedBroker() as broker, MqttBus(broker.url) as b:
+    async with EmbeddedBroker() as broker, MqttBus(broker.url, access=broker.access()) as b:
         subscription = b.subscribe("test/#")
         await b.subscribed()
-        async with aiomqtt.Client(broker.host, broker.port) as raw:
-            await raw.subscribe(on_wire(DEFAULT_RUN, acks("raw")), qos=1)
+        async with aiomqtt.Client(broker.host, broker.port, **login(broker)) as raw:
+            await raw.subscribe(on_wire(DEFAULT_RUN, f"{acks('raw')}/+"), qos=1)
             data = encode(Delivery(_envelope(1), "same-id", acks("raw")))
             for _ in range(3):
                 await raw.publish(on_wire(DEFAULT_RUN, "test/a"), data, qos=1)
             acknowledged: list[str] = []
             async with asyncio.timeout(5):
                 async for message in raw.messages:
+                    # test/a is no role's topic: its consumer is the harness
+                    assert message.topic.value.endswith("/raw/harness")
                     acknowledged += decode_ack(message.topic.value, message.payload)  # type: ignore[arg-type]
                     if len(acknowledged) == 3:
                         break
@@ -70,8 +77,8 @@ async def test_a_repeated_message_id_is_handed_on_once_and_acknowledged_again() 
 async def test_a_broker_restart_loses_nothing_and_runs_nothing_twice() -> None:
     async with (
         EmbeddedBroker() as broker,
-        MqttBus(broker.url, retry_interval=0.2) as a,
-        MqttBus(broker.url, retry_interval=0.2) as b,
+        MqttBus(broker.url, access=broker.access(), retry_interval=0.2) as a,
+        MqttBus(broker.url, access=broker.access(), retry_interval=0.2) as b,
     ):
         subscription = b.subscribe("test/#")
         await b.subscribed()
@@ -91,15 +98,15 @@ async def test_a_broker_restart_loses_nothing_and_runs_nothing_twice() -> None:
 
 
 async def test_undecodable_and_foreign_messages_are_dropped() -> None:
-    async with EmbeddedBroker() as broker, MqttBus(broker.url) as b:
+    async with EmbeddedBroker() as broker, MqttBus(broker.url, access=broker.access()) as b:
         subscription = b.subscribe("test/#")
         await b.subscribed()
-        async with aiomqtt.Client(broker.host, broker.port) as raw:
+        async with aiomqtt.Client(broker.host, broker.port, **login(broker)) as raw:
             await raw.publish(on_wire(DEFAULT_RUN, "test/a"), b"not an envelope", qos=1)
             # A retained message on a topic b never subscribed to: amqtt may push it anyway.
             await raw.subscribe("elsewhere/status", qos=1)
             await raw.publish("elsewhere/status", b"retained", qos=1, retain=True)
-        async with MqttBus(broker.url) as late:
+        async with MqttBus(broker.url, access=broker.access()) as late:
             other = late.subscribe("test/#")
             await late.subscribed()
             await asyncio.sleep(0.3)

@@ -31,7 +31,14 @@ async def test_an_s1sp_lacking_a_check_fails_the_suite(tmp_path: Path, mutant: s
     ]  # fmt: skip
     async with up_process(command=command, env={"PYTHONPATH": str(ROOT / "tests")}) as build:
         done = await run_features_async(
-            tmp_path, "-k", SELECTED, "--s1h-broker", build.broker, "--s1h-external", "s1sp:IOC"
+            tmp_path,
+            "-k",
+            SELECTED,
+            "--s1h-broker",
+            build.broker,
+            "--s1h-external",
+            "s1sp:IOC",
+            env=build.env(),
         )
     failed = sorted(name for name, outcome in done.not_passed().items() if outcome == "failed")
     assert failed, f"the {mutant} mutant passed every scenario: {done.output[-3000:]}"
@@ -53,7 +60,7 @@ async def _conform(
             sys.executable, "-m", "s1harness", "conform", "s1sp:IOC", "--broker", build.broker,
             "--reports", str(tmp_path / "reports"), *args, cwd=ROOT,
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
-            env={**os.environ, "S1HARNESS_EXTERNAL": "", "S1HARNESS_BROKER": ""},
+            env={**os.environ, "S1HARNESS_EXTERNAL": "", "S1HARNESS_BROKER": "", **build.env()},
         )  # fmt: skip
         output, _ = await asyncio.wait_for(process.communicate(), 600)
     assert process.returncode is not None, output.decode()

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from brokers import login_env
 from feature_runs import run_features_async
 from s1harness.duis.messages import SMETS1ResponseMessage
 from s1harness.estate.presets import NETWORK_OPERATOR, WRONG_NETWORK_OPERATOR
@@ -37,7 +38,14 @@ async def test_every_scenario_of_a_cohort_against_its_s1sp_in_one_process(
     async with up_process("--only", role, "--data-dir", str(data)) as build:
         assert build.roles == [role]
         done = await run_features_async(
-            tmp_path, "-k", cohort, "--s1h-broker", build.broker, "--s1h-external", role
+            tmp_path,
+            "-k",
+            cohort,
+            "--s1h-broker",
+            build.broker,
+            "--s1h-external",
+            role,
+            env=build.env(),
         )
     done.expect_all_passed(COHORT_SCENARIOS)
 
@@ -47,7 +55,7 @@ async def test_every_scenario_against_the_dsp_in_one_process(tmp_path: Path) -> 
     async with up_process("--only", "dsp") as build:
         assert build.roles == ["dsp"]
         done = await run_features_async(
-            tmp_path, "--s1h-broker", build.broker, "--s1h-external", "dsp"
+            tmp_path, "--s1h-broker", build.broker, "--s1h-external", "dsp", env=build.env()
         )
     done.expect_all_passed(ALL_SCENARIOS)
 
@@ -91,7 +99,8 @@ async def test_a_build_that_connects_after_the_request_still_completes_it(tmp_pa
     async with (
         EmbeddedBroker() as broker,
         Harness.start(
-            "small", bus="mqtt", broker=broker.url, external=["s1sp:IOC"], record=True,
+            "small", bus="mqtt", broker=broker.url, access=broker.access(),
+            external=["s1sp:IOC"], record=True,
             provision=False, timeout=60,
         ) as h,
     ):  # fmt: skip
@@ -100,7 +109,9 @@ async def test_a_build_that_connects_after_the_request_still_completes_it(tmp_pa
         sent = await h.send(WRONG_NETWORK_OPERATOR, device, "6.15.1", body)
         await asyncio.sleep(3)
         assert sent.codes == ["I0", "I99"]  # accepted by the DSP, nobody has answered for IOC
-        async with up_process("--only", "s1sp:IOC", "--broker", broker.url):
+        # The build logs in as its role: the access list for an S1SP build is all it needs.
+        build = login_env(broker, "s1sp-IOC")
+        async with up_process("--only", "s1sp:IOC", "--broker", broker.url, env=build):
             outcome = await h.outcome(sent)
         assert isinstance(outcome.body, SMETS1ResponseMessage), refusal(outcome)
         assert sent.codes == ["I0", "I99", "I0"]

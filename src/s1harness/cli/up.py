@@ -57,7 +57,7 @@ def up(
     ] = None,
     run: Annotated[
         str,
-        typer.Option("--run", help="The run ID: topics sit under s1h/v2/RUN/ on the broker."),
+        typer.Option("--run", help="The run ID: topics sit under s1h/v3/RUN/ on the broker."),
     ] = DEFAULT_RUN,
 ) -> int:
     """Run the emulators as long-lived services until Ctrl-C or SIGTERM."""

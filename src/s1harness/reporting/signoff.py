@@ -20,10 +20,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from s1harness.reporting.results import ResultSet, ScenarioResult, count_statuses
+from s1harness.spec.bus import COHORTS
 
 REQUIREMENTS = ("R1", "R2", "MP058")
 UNTRACED = ("baseline", "other")
-S1SPS = ("IOC", "MOC", "FOC")
+S1SPS = COHORTS
 DEVICES = ("ESME", "GPF", "GSME", "CHF", "PPMID", "HCALCS")
 NONE = "—"
 REQUIREMENT_TITLES = {

@@ -1,8 +1,15 @@
 """The embedded MQTT broker: amqtt inside the harness's own event loop, on 127.0.0.1.
 
 The default bus needs no install step and no second process: the broker starts in about 50 ms
-on a free port (port 0, read back from the listening socket) and stops with the run
+on a free port (port 0, read back from the listening socket) and stops with the run.
 It speaks MQTT 3.1.1 only, which is all the bus contract uses.
+
+It takes no anonymous client: at start it generates a password for each login of
+:mod:`s1harness.spec.access` (``harness``, ``dsp``, ``s1sp-IOC``…; :meth:`EmbeddedBroker.access`
+hands one to a bus of this process, :meth:`EmbeddedBroker.write_logins` to other processes),
+and it holds each login to its access list — so no client on the machine can read the run's
+traffic, write where its role may not, or acknowledge a message in another role's place.
+
 Passing the plugin list explicitly leaves out amqtt's event, packet and ``$SYS`` plugins,
 which cost a fifth to a third of the throughput. :meth:`EmbeddedBroker.stop` and
 :meth:`EmbeddedBroker.start` again on the same port let a test take the broker away mid-run.
@@ -11,20 +18,61 @@ which cost a fifth to a third of the throughput. :meth:`EmbeddedBroker.stop` and
 from __future__ import annotations
 
 import asyncio
+import hmac
 import logging
 import os
+import secrets
 import socket
+from dataclasses import dataclass, field
+from pathlib import Path
 from types import TracebackType
 
 from amqtt.broker import Broker
+from amqtt.contexts import Action
+from amqtt.plugins.base import BaseAuthPlugin
+from amqtt.session import Session
 
-from s1harness.spec.errors import HarnessError
+from s1harness.services.mqtt import BrokerAccess
+from s1harness.spec.access import ACCESS, LOGINS
+from s1harness.spec.errors import HarnessError, InputError
 
 for _name in ("amqtt", "transitions"):
     logging.getLogger(_name).setLevel(logging.ERROR)
 log = logging.getLogger("s1harness.broker")
 
-_ANONYMOUS = {"amqtt.plugins.authentication.AnonymousAuthPlugin": {"allow_anonymous": True}}
+
+class GeneratedLogins(BaseAuthPlugin):  # type: ignore[misc]
+    """amqtt authentication: a client is in only with a login and its generated password."""
+
+    @dataclass
+    class Config:
+        passwords: dict[str, str] = field(default_factory=dict)
+
+    async def authenticate(self, *, session: Session) -> bool:
+        expected = self.config.passwords.get(session.username or "")
+        given = session.password or ""
+        return expected is not None and hmac.compare_digest(expected.encode(), given.encode())
+
+
+class _Broker(Broker):  # type: ignore[misc]
+    """amqtt's broker holding each login to its access list (:data:`ACCESS`): it subscribes
+    and publishes within it; what it may subscribe to, it may receive.
+
+    The check replaces amqtt's topic-plugin call (a private method, amqtt pinned to 0.12): a
+    topic plugin is awaited through tasks for every delivery, and amqtt walks its subscription
+    table across that await, which a concurrent subscribe then breaks ("dictionary changed size
+    during iteration", the message lost to that broadcast). This check never suspends.
+    """
+
+    async def _topic_filtering(self, session: Session, topic: str, action: Action) -> bool:
+        if action == Action.RECEIVE:
+            return True  # the subscription was checked
+        access = ACCESS.get(session.username or "")
+        if access is None:
+            return False
+        return (
+            access.may_publish(topic) if action == Action.PUBLISH else access.may_subscribe(topic)
+        )
 
 
 class BrokerError(HarnessError):
@@ -44,6 +92,31 @@ class EmbeddedBroker:
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
         self.host, self.port = host, port
         self._broker: Broker | None = None
+        self._passwords = {login: secrets.token_urlsafe(24) for login in LOGINS}
+
+    def access(self, login: str = "harness") -> BrokerAccess:
+        """What a bus of this process presents to log in as ``login``."""
+        return BrokerAccess(username=login, password=self._passwords[login])
+
+    def write_logins(self, folder: Path) -> Path:
+        """Write each login's password to ``folder/<login>`` (readable by this user only), for
+        other processes: ``S1HARNESS_BROKER_USERNAME=<login>`` and
+        ``S1HARNESS_BROKER_PASSWORD_FILE=folder/<login>``. Returns ``folder``.
+
+        Raises:
+            InputError: when the folder cannot be written.
+        """
+        try:
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            for login, password in self._passwords.items():
+                path = folder / login
+                path.unlink(missing_ok=True)
+                descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                with os.fdopen(descriptor, "w", encoding="ascii") as out:
+                    out.write(password + "\n")
+        except OSError as exc:
+            raise InputError(f"{folder}: cannot write the broker logins ({exc.strerror})") from None
+        return folder
 
     @property
     def url(self) -> str:
@@ -59,9 +132,9 @@ class EmbeddedBroker:
             return
         config = {
             "listeners": {"default": {"type": "tcp", "bind": f"{self.host}:{self.port}"}},
-            "plugins": _ANONYMOUS,
+            "plugins": {f"{__name__}.GeneratedLogins": {"passwords": self._passwords}},
         }
-        broker = Broker(config)
+        broker = _Broker(config)
         try:
             await broker.start()
         except Exception as exc:  # noqa: BLE001 - amqtt raises its own and OSError variants
@@ -137,4 +210,4 @@ def _bound_port(broker: Broker) -> int | None:
     return None
 
 
-__all__ = ["BrokerError", "EmbeddedBroker"]
+__all__ = ["BrokerError", "EmbeddedBroker", "GeneratedLogins"]

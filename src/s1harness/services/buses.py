@@ -40,10 +40,13 @@ async def open_bus(
     broker: str | None = None,
     client_id: str | None = None,
     run: str = DEFAULT_RUN,
+    access: BrokerAccess | None = None,
 ) -> AsyncIterator[OpenBus]:
     """A bus for the run: ``memory``, or ``mqtt`` on ``broker`` (a URL) or, without one, on an
     embedded broker started here and stopped on exit. On MQTT every topic sits under the run
-    ID ``run`` (:func:`s1harness.spec.bus.on_wire`).
+    ID ``run`` (:func:`s1harness.spec.bus.on_wire`). ``access`` is what the bus presents to
+    ``broker`` (default: from the environment, :meth:`BrokerAccess.of`); on the embedded broker
+    it logs in as ``harness`` with the password the broker generated.
 
     Raises:
         InputError: for an unknown kind, a broker URL with the in-memory bus, a bad URL or an
@@ -57,14 +60,12 @@ async def open_bus(
         yield OpenBus(InMemoryBus(), kind)
         return
     if broker is not None:
-        async with MqttBus(broker, client_id=client_id, run=run) as bus:
+        async with MqttBus(broker, client_id=client_id, run=run, access=access) as bus:
             yield OpenBus(bus, kind)
         return
     async with (
         EmbeddedBroker() as embedded,
-        # The embedded broker is our own, on loopback: the environment's access is for external
-        # brokers.
-        MqttBus(embedded.url, client_id=client_id, run=run, access=BrokerAccess()) as bus,
+        MqttBus(embedded.url, client_id=client_id, run=run, access=embedded.access()) as bus,
     ):
         yield OpenBus(bus, kind, embedded)
 

@@ -36,11 +36,12 @@ from urllib.parse import urlsplit
 import aiomqtt
 
 from s1harness.services.topics import QueuedSubscription, TopicIndex
-from s1harness.spec.bus import DEFAULT_RUN, Envelope, off_wire, on_wire, run_id
+from s1harness.spec.bus import DEFAULT_RUN, Envelope, consumer, off_wire, on_wire, run_id
 from s1harness.spec.errors import InputError
 from s1harness.spec.wire import (
     Delivery,
     WireError,
+    acknowledgements,
     acks,
     decode,
     decode_ack,
@@ -172,6 +173,8 @@ class BrokerAccess:
 class _Outgoing:
     topic: str
     data: bytes
+    consumer: str
+    """Who alone may acknowledge it (:func:`s1harness.spec.bus.consumer` of its topic)."""
     first_sent: float
     last_sent: float = 0.0
     attempts: int = 0
@@ -190,6 +193,7 @@ class BusStats:
     given_up: int = 0
     connections: int = 0
     acked: int = 0
+    forged_acks: int = 0
     last_error: str = ""
     history: deque[str] = field(default_factory=lambda: deque(maxlen=20))
 
@@ -204,7 +208,7 @@ class MqttBus:
         retry_interval: Seconds before an unacknowledged message is sent again.
         give_up_after: Seconds after which an unacknowledged message is dropped and logged.
         connect_timeout: Seconds :meth:`__aenter__` waits for the first connection.
-        run: The run ID: every topic this bus uses sits under ``s1h/v2/<run>/`` on the
+        run: The run ID: every topic this bus uses sits under ``s1h/v3/<run>/`` on the
             broker, so runs sharing a broker never hear each other.
         ack_delay: Seconds acknowledgements are gathered before they are sent
             (:data:`ACK_DELAY`); 0 sends them as soon as the loop gets to them.
@@ -233,6 +237,9 @@ class MqttBus:
         # Not the client ID: an ack_to seen on the wire must not tell anyone how to connect in
         # this bus's place (a second client with its ID would take over its session).
         self.ack_topic = acks(secrets.token_hex(16))
+        self.login = self.access.username or "harness"
+        """Whom this bus's heartbeats name (``<ack_topic>/<login>``): a secured broker lets a
+        login publish acknowledgements under its own name only."""
         self.stats = BusStats()
         self._retry, self._give_up, self._connect_timeout = (
             retry_interval,
@@ -308,7 +315,9 @@ class MqttBus:
         message_id = uuid.uuid4().hex
         data = encode(Delivery(envelope, message_id, self.ack_topic))
         topic = on_wire(self.run, envelope.topic)
-        self._outbox[message_id] = _Outgoing(topic, data, time.monotonic())
+        self._outbox[message_id] = _Outgoing(
+            topic, data, consumer(envelope.topic), time.monotonic()
+        )
         self.stats.published += 1
         self._to_send.put_nowait(message_id)
 
@@ -382,7 +391,10 @@ class MqttBus:
             self._first_outcome.set()
 
     async def _on_connect(self, client: aiomqtt.Client) -> None:
-        for pattern in [self.ack_topic, *(p for p, n in self._patterns.items() if n)]:
+        for pattern in [
+            acknowledgements(self.ack_topic, "+"),
+            *(p for p, n in self._patterns.items() if n),
+        ]:
             await self._subscribe(client, pattern)
         self._client = client
         self.stats.connections += 1
@@ -436,7 +448,7 @@ class MqttBus:
         broker no longer delivers to this session (another client took its ID, a broker lost
         its subscriptions): raise, to connect again."""
         self._heard = time.monotonic()
-        topic = on_wire(self.run, self.ack_topic)
+        topic = on_wire(self.run, acknowledgements(self.ack_topic, self.login))
         while True:
             await client.publish(topic, encode_ack(["heartbeat"]), qos=1)
             await asyncio.sleep(HEARTBEAT)
@@ -503,8 +515,9 @@ class MqttBus:
     # -- receiving -----------------------------------------------------------------------------
 
     async def _ack_loop(self, client: aiomqtt.Client) -> None:
-        """Acknowledge what arrived, batched per producer: one message per producer for what
-        arrived within ``ack_delay`` of the first unacknowledged delivery."""
+        """Acknowledge what arrived, batched per producer and consumer: one message each for
+        what arrived within ``ack_delay`` of the first unacknowledged delivery, on
+        ``<ack_to>/<consumer>`` (the consumer of the topic it arrived on)."""
         while True:
             await self._ack_ready.wait()
             if self._ack_delay > 0:
@@ -520,9 +533,10 @@ class MqttBus:
         topic = off_wire(self.run, wire_topic)
         if topic is None:
             return  # another run's (amqtt's retained-message leak)
-        if topic == self.ack_topic:
+        ack_topic, _, acker = topic.rpartition("/")
+        if ack_topic == self.ack_topic:
             self._heard = time.monotonic()
-            self._acknowledged(topic, data)
+            self._acknowledged(topic, acker, data)
             return
         takers = self._index.for_topic(topic)
         if not takers:
@@ -541,18 +555,29 @@ class MqttBus:
             for subscription in takers:
                 subscription.deliver(delivery.envelope)
         if delivery.ack_to and not all(s.observe for s in takers):
-            self._acks_due.setdefault(delivery.ack_to, []).append(delivery.message_id)
+            to = acknowledgements(delivery.ack_to, consumer(topic))
+            self._acks_due.setdefault(to, []).append(delivery.message_id)
             self._ack_ready.set()
 
-    def _acknowledged(self, topic: str, data: bytes) -> None:
+    def _acknowledged(self, topic: str, acker: str, data: bytes) -> None:
+        """Take an acknowledgement ``acker`` sent: it ends the resending of a message only if
+        ``acker`` is that message's consumer. Anyone else's is counted, logged and ignored."""
         try:
             ids = decode_ack(topic, data)
         except WireError as exc:
             log.warning("dropped an acknowledgement: %s", exc.message)
             return
         for message_id in ids:
-            if self._outbox.pop(message_id, None) is not None:
-                self.stats.acked += 1
+            outgoing = self._outbox.get(message_id)
+            if outgoing is None:
+                continue
+            if outgoing.consumer != acker:
+                self.stats.forged_acks += 1
+                log.warning("ignored %r acknowledging %s on %s: only %r may",
+                            acker, message_id, outgoing.topic, outgoing.consumer)  # fmt: skip
+                continue
+            del self._outbox[message_id]
+            self.stats.acked += 1
 
     def _remember(self, message_id: str) -> None:
         self._seen[message_id] = None

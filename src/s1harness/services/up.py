@@ -9,6 +9,10 @@ future-dated commands that fall due. It returns when ``stop`` is set.
 Each role it plays also answers its control channel (:mod:`s1harness.services.control`): a
 test run can have it load another estate's provisioning document before each scenario, so one
 long-running ``up`` serves a whole run of scenarios.
+
+On its embedded broker every client logs in: ``up`` writes the password of each login the
+broker generated to ``<data dir>/broker-logins/<login>`` (a temporary folder without a data
+dir, removed on exit) and names the folder on its ready line ("broker logins …").
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import asyncio
 import contextlib
 import logging
 import secrets
+import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -121,11 +126,14 @@ async def serve(config: UpConfig, stop: asyncio.Event, *, on_ready: Hook | None 
         routes = RoleHost(system, roles, clock=clock, data_dir=config.data_dir).routes()
         client_id = config.client_id or _client_id(roles)
         async with (
+            contextlib.AsyncExitStack() as cleanup,
             open_bus("mqtt", broker=config.broker, client_id=client_id, run=config.run) as bus,
             RoleRunner(bus.transport, routes) as runner,
             _endpoint(config, bus, system) as endpoint,
         ):
             running = Running(config, system, bus, roles, runner)
+            if bus.broker is not None:
+                running.extra["broker logins"] = str(_logins(config, bus, cleanup))
             if endpoint is not None:
                 running.extra["DUIS endpoint"] = endpoint.url
             if on_ready is not None:
@@ -134,6 +142,15 @@ async def serve(config: UpConfig, stop: asyncio.Event, *, on_ready: Hook | None 
             await _tick_until(running, stop)
     finally:
         system.close()
+
+
+def _logins(config: UpConfig, bus: OpenBus, cleanup: contextlib.AsyncExitStack) -> Path:
+    """Where the embedded broker's logins are written for other processes."""
+    assert bus.broker is not None
+    if config.data_dir is not None:
+        return bus.broker.write_logins(config.data_dir / "broker-logins")
+    folder = cleanup.enter_context(tempfile.TemporaryDirectory(prefix="s1harness-logins-"))
+    return bus.broker.write_logins(Path(folder))
 
 
 async def _tick_until(running: Running, stop: asyncio.Event) -> None:

@@ -4,7 +4,7 @@ Every hop of the emulated system is an :class:`Envelope` on a topic. Roles (sans
 and produce envelopes; a transport (the in-memory bus, MQTT) only moves them.
 
 A role names topics relative to its run (``dsp/requests``, ``users/<EUI>/inbox``). On a broker
-every topic of a run sits under ``s1h/v2/<run>/`` (:func:`on_wire`): runs that share a broker
+every topic of a run sits under ``s1h/v3/<run>/`` (:func:`on_wire`): runs that share a broker
 — two test runs, the workers of one, a build under test serving one of them — never hear each
 other. The run ID is part of the contract (``docs/asyncapi.yaml``).
 """
@@ -19,8 +19,10 @@ from dataclasses import dataclass, field
 
 from s1harness.spec.errors import InputError
 
-ROOT = "s1h/v2"
+ROOT = "s1h/v3"
 """The contract's topic root on a broker, with its major version."""
+COHORTS = ("IOC", "MOC", "FOC")
+"""The SMETS1 cohorts, each served by its own S1SP."""
 DEFAULT_RUN = "default"
 """The run ID ``s1harness up`` serves, and a run with external roles uses, unless told."""
 _RUN = re.compile(r"[A-Za-z0-9_-]{1,64}")
@@ -133,6 +135,29 @@ def control_replies() -> str:
     return "control/replies"
 
 
+def consumer(topic: str) -> str:
+    """Who may acknowledge a message on ``topic`` (a run's own name): its consumer's login on a
+    secured broker — ``dsp``, ``s1sp-<cohort>``, ``devices``, or ``harness`` for DCC Users'
+    inboxes, control replies and any topic outside the roles'.
+
+    An acknowledgement travels on ``<ack_to>/<consumer>``; a producer takes it only from the
+    consumer of the message's topic, and a broker's access list lets each login publish
+    acknowledgements under its own name only (``docs/contract.md`` §7).
+    """
+    match topic.split("/"):
+        case ["dsp", _]:
+            return "dsp"
+        case ["s1sp", cohort, _] | ["control", "s1sp", cohort]:
+            return f"s1sp-{cohort}"
+        case ["devices", _, "inbox"] | ["control", "devices"]:
+            return "devices"
+        case ["users", _, "inbox"] | ["control", "replies"]:
+            return "harness"
+        case ["control", "dsp"]:
+            return "dsp"
+    return "harness"
+
+
 def run_id(text: str) -> str:
     """A run ID as given (1-64 letters, digits, ``-`` and ``_``).
 
@@ -150,7 +175,7 @@ def new_run_id() -> str:
 
 
 def on_wire(run: str, topic: str) -> str:
-    """Where a run's topic (or topic filter) sits on a broker: ``s1h/v2/<run>/<topic>``."""
+    """Where a run's topic (or topic filter) sits on a broker: ``s1h/v3/<run>/<topic>``."""
     return f"{ROOT}/{run}/{topic}"
 
 

@@ -10,12 +10,14 @@ travel in a small JSON document, the message octets base64-encoded:
      "payload": "PD94bWwg…"}
 
 Topics here, ``ack_to`` included, are the run's own names (``dsp/requests``); on the broker
-each sits under ``s1h/v2/<run>/`` (:func:`s1harness.spec.bus.on_wire`).
+each sits under ``s1h/v3/<run>/`` (:func:`s1harness.spec.bus.on_wire`).
 
 ``id`` names the message: a producer that retransmits (because no acknowledgement came) sends
 the same ``id``, and a consumer handles an ``id`` once. ``ack_to``, when present, is where the
-consumer acknowledges: ``{"v": 1, "ids": ["9f1c…", …]}``. Acknowledgements are end to end, so
-a message accepted by a broker that then restarts is still delivered: nothing is lost.
+consumer acknowledges, under its own login (:func:`acknowledgements`,
+:func:`s1harness.spec.bus.consumer`): ``{"v": 1, "ids": ["9f1c…", …]}``. Acknowledgements are
+end to end, so a message accepted by a broker that then restarts is still delivered: nothing is
+lost.
 """
 
 from __future__ import annotations
@@ -52,9 +54,14 @@ class Delivery:
     ack_to: str | None = None
 
 
-def acks(client_id: str) -> str:
-    """The topic where the producer ``client_id`` hears acknowledgements."""
-    return f"acks/{client_id}"
+def acks(ack_id: str) -> str:
+    """A producer's ``ack_to``: under it (:func:`acknowledgements`) it hears acknowledgements."""
+    return f"acks/{ack_id}"
+
+
+def acknowledgements(ack_to: str, login: str) -> str:
+    """Where the consumer ``login`` acknowledges messages naming ``ack_to``."""
+    return f"{ack_to}/{login}"
 
 
 def encode(delivery: Delivery) -> bytes:
@@ -137,6 +144,7 @@ __all__ = [
     "WIRE_VERSION",
     "Delivery",
     "WireError",
+    "acknowledgements",
     "acks",
     "decode",
     "decode_ack",

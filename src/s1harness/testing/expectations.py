@@ -27,11 +27,10 @@ from s1harness.gbcs.payloads import decode_update_security_credentials_response
 from s1harness.registry.model import Cohort
 from s1harness.roles.user import Exchange
 from s1harness.spec import checks
+from s1harness.spec.bus import COHORTS
 from s1harness.spec.errors import HarnessError, InputError
 from s1harness.spec.identifiers import Eui64
 from s1harness.testing.harness import Harness, is_final, refusal
-
-COHORTS = ("IOC", "MOC", "FOC")
 
 
 class ScenarioFailure(HarnessError):  # noqa: N818 - a failed scenario, reported as a result

@@ -50,6 +50,7 @@ from s1harness.services.broker import EmbeddedBroker
 from s1harness.services.buses import open_bus
 from s1harness.services.control import Controller
 from s1harness.services.inmemory import InMemoryBus
+from s1harness.services.mqtt import BrokerAccess
 from s1harness.services.runner import RoleRunner
 from s1harness.services.transport import Transport
 from s1harness.smki.keys import derive_private_key
@@ -144,6 +145,7 @@ class Harness:
         *,
         bus: str = "memory",
         broker: str | None = None,
+        access: BrokerAccess | None = None,
         external: Iterable[str] = (),
         data_dir: Path | None = None,
         record: bool = False,
@@ -155,6 +157,7 @@ class Harness:
 
         Args:
             bus: ``memory`` or ``mqtt`` (on ``broker``, a URL, or else an embedded broker).
+            access: What the bus presents to ``broker`` (default: from the environment).
             external: Roles another build plays over the bus (:data:`EXTERNAL_ROLES`).
             data_dir: Where the registry and S1SP databases are kept (else in memory).
             record: Keep every envelope on the role topics in :attr:`traffic` — what this
@@ -173,7 +176,7 @@ class Harness:
         observers = [(pattern, harness._record) for pattern in TRAFFIC] if record else []
         harness.run = run or (DEFAULT_RUN if harness.external else new_run_id())
         try:
-            async with open_bus(bus, broker=broker, run=harness.run) as opened:
+            async with open_bus(bus, broker=broker, run=harness.run, access=access) as opened:
                 harness.bus, harness.broker = opened.transport, opened.broker
                 harness.controller = Controller(harness.bus)
                 routes = [

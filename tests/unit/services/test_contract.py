@@ -35,7 +35,7 @@ RUN = "run-1"
 
 
 def _wired(topic: str) -> str:
-    """A topic as it is on the broker: a run's own topic names sit under ``s1h/v2/<run>/``."""
+    """A topic as it is on the broker: a run's own topic names sit under ``s1h/v3/<run>/``."""
     return topic if topic.startswith("s1h/") else bus.on_wire(RUN, topic)
 
 
@@ -56,7 +56,8 @@ SAMPLES = {
     "user_id": "90B3D51F30010000",
     "cohort": "MOC",
     "device_id": DEVICE,
-    "client_id": "x",
+    "ack_to": "x",
+    "login": "devices",
     "role": "s1sp:MOC",
 }
 """An argument for each parameter name of the topic functions."""
@@ -80,9 +81,9 @@ def _topic_functions() -> list[Callable[..., str]]:
         for _, f in inspect.getmembers(bus, inspect.isfunction)
         if f.__module__ == bus.__name__
         and inspect.signature(f).return_annotation == "str"
-        and f not in (bus.run_id, bus.new_run_id, bus.on_wire)
+        and f not in (bus.run_id, bus.new_run_id, bus.on_wire, bus.consumer)
     ]
-    return [*found, wire.acks]
+    return [*found, lambda ack_to, login: wire.acknowledgements(wire.acks(ack_to), login)]
 
 
 def _topic(function: Callable[..., str]) -> str:
@@ -195,10 +196,10 @@ def test_every_topic_function_maps_to_a_channel_and_every_channel_to_one() -> No
 @pytest.mark.parametrize(
     ("topic", "address"),
     [
-        ("s1h/v2/run-1/users/90B3D51F30010000/inbox", "s1h/v2/{runId}/users/{userId}/inbox"),
-        ("s1h/v2/run-1/s1sp/FOC/from-devices", "s1h/v2/{runId}/s1sp/{cohort}/from-devices"),
-        ("s1h/v2/run-1/devices/00DB111000000001/inbox", "s1h/v2/{runId}/devices/{deviceId}/inbox"),
-        ("s1h/v2/run-1/acks/s1h-4f2a9c01be77", "s1h/v2/{runId}/acks/{clientId}"),
+        ("s1h/v3/run-1/users/90B3D51F30010000/inbox", "s1h/v3/{runId}/users/{userId}/inbox"),
+        ("s1h/v3/run-1/s1sp/FOC/from-devices", "s1h/v3/{runId}/s1sp/{cohort}/from-devices"),
+        ("s1h/v3/run-1/devices/00DB111000000001/inbox", "s1h/v3/{runId}/devices/{deviceId}/inbox"),
+        ("s1h/v3/run-1/acks/4f2a9c01be77/dsp", "s1h/v3/{runId}/acks/{ackId}/{login}"),
     ],
 )
 def test_channel_for(topic: str, address: str) -> None:
@@ -208,15 +209,17 @@ def test_channel_for(topic: str, address: str) -> None:
 @pytest.mark.parametrize(
     "topic",
     [
-        "s1h/v2/run-1/users/90b3d51f30010000/inbox",  # lower-case hex
-        "s1h/v2/run-1/devices/00DB11100000001/inbox",  # 15 digits
-        "s1h/v2/run-1/devices/00DB111000000001\n/inbox",
-        "s1h/v2/run-1/s1sp/XOC/requests",  # no such cohort
-        "s1h/v2/run-1/acks/a/b",  # two levels
-        "s1h/v2/run-1/acks/+",
-        "s1h/v2/dsp/requests",  # no run ID
-        "s1h/v2/run.1/dsp/requests",  # not a run ID
-        "s1h/v2/run-1/dsp/requests/more",
+        "s1h/v3/run-1/users/90b3d51f30010000/inbox",  # lower-case hex
+        "s1h/v3/run-1/devices/00DB11100000001/inbox",  # 15 digits
+        "s1h/v3/run-1/devices/00DB111000000001\n/inbox",
+        "s1h/v3/run-1/s1sp/XOC/requests",  # no such cohort
+        "s1h/v3/run-1/acks/a",  # no login
+        "s1h/v3/run-1/acks/a/b",  # no such login
+        "s1h/v3/run-1/acks/a/dsp/c",
+        "s1h/v3/run-1/acks/+/dsp",
+        "s1h/v3/dsp/requests",  # no run ID
+        "s1h/v3/run.1/dsp/requests",  # not a run ID
+        "s1h/v3/run-1/dsp/requests/more",
     ],
 )
 def test_channel_for_refuses_topics_outside_the_contract(topic: str) -> None:
@@ -237,7 +240,7 @@ def test_a_well_formed_request_passes() -> None:
     ("mutate", "expected"),
     [
         (lambda d: d | {"kind": "gbcs-command"},
-         "kind 'gbcs-command' is not carried on s1h/v2/{runId}/dsp/requests"),
+         "kind 'gbcs-command' is not carried on s1h/v3/{runId}/dsp/requests"),
         (lambda d: d | {"kind": "telegram"}, "$.kind: 'telegram' is not one of"),
         (lambda d: {k: v for k, v in d.items() if k != "kind"}, "'kind' is a required property"),
         (lambda d: {k: v for k, v in d.items() if k != "id"}, "$: 'id' is a required property"),
@@ -263,8 +266,8 @@ def test_check_reports_a_bad_request(
 
 def test_check_reports_an_unknown_topic_unreadable_octets_and_oversize() -> None:
     data = json.dumps(_wire()).encode()
-    assert check("s1h/v2/run-1/dsp/nowhere", data) == [
-        "s1h/v2/run-1/dsp/nowhere: no channel of the bus contract matches this topic"
+    assert check("s1h/v3/run-1/dsp/nowhere", data) == [
+        "s1h/v3/run-1/dsp/nowhere: no channel of the bus contract matches this topic"
     ]
     assert "not a JSON document" in check(REQUESTS, b"\xff{")[0]
     assert "over the limit of 4194304" in check(REQUESTS, b" " * (wire.MAX_MESSAGE + 1))[0]
@@ -319,7 +322,7 @@ def test_the_payload_must_start_as_its_kind_says(
 
 
 def test_acknowledgements() -> None:
-    topic = wire.acks("dsp-4f2a")
+    topic = wire.acknowledgements(wire.acks("4f2a"), "s1sp-IOC")
     assert check(topic, wire.encode_ack(["9f1c", "a07e"])) == []
     assert "$.ids: " in check(topic, wire.encode_ack([]))[0]
     assert "'ids' is a required property" in check(topic, b'{"v": 1}')[0]
@@ -359,7 +362,7 @@ def test_load_contract_fails_in_one_line(tmp_path: Path) -> None:
 
 
 def test_load_contract_reads_a_given_path() -> None:
-    assert load_contract(REPOSITORY / "docs" / "asyncapi.yaml").version == "2.2.0"
+    assert load_contract(REPOSITORY / "docs" / "asyncapi.yaml").version == "3.0.0"
 
 
 @pytest.mark.parametrize(
