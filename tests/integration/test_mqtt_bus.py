@@ -12,6 +12,7 @@ import pytest
 from brokers import login
 from s1harness.services.broker import EmbeddedBroker
 from s1harness.services.mqtt import MqttBus, parse_url
+from s1harness.services.runner import RoleRunner
 from s1harness.spec.bus import DEFAULT_RUN, Envelope, Kind, on_wire
 from s1harness.spec.errors import InputError
 from s1harness.spec.wire import Delivery, acks, decode_ack, encode
@@ -164,3 +165,34 @@ async def test_an_unreachable_broker_is_one_line() -> None:
         ):
             async with MqttBus(f"mqtt://127.0.0.1:{port}", connect_timeout=0.5):
                 pass
+
+
+async def test_a_message_whose_handler_failed_is_handled_again_and_acknowledged_only_then() -> None:
+    """A passing fault (a locked database, say) in the handler does not drop an accepted
+    message: it is acknowledged only once handled, so the producer's next copy is handled."""
+    calls: list[str] = []
+
+    def flaky(envelope: Envelope) -> list[Envelope]:
+        calls.append(envelope.correlation_id)
+        if len(calls) == 1:
+            raise RuntimeError("database is locked")
+        return [_envelope(99, "test/answers")]
+
+    async with (
+        EmbeddedBroker() as broker,
+        MqttBus(broker.url, access=broker.access(), retry_interval=0.2) as producer,
+        MqttBus(broker.url, access=broker.access()) as consumer,
+        RoleRunner(consumer, [("test/requests", flaky)]) as runner,
+    ):
+        answers = producer.subscribe("test/answers")
+        await producer.subscribed()
+        await producer.publish(_envelope(1, "test/requests"))
+        assert (await answers.get(10)).correlation_id == "99"
+        await _drained(producer)
+        await _drained(consumer)
+        with pytest.raises(TimeoutError):
+            await answers.get(0.5)  # handled once: one answer
+    assert calls == ["1", "1"]
+    assert [str(f.error) for f in runner.failures] == ["database is locked"]
+    assert consumer.stats.handler_failures == 1
+    assert producer.stats.acked == 1

@@ -24,7 +24,10 @@ class InMemoryBus:
         for subscription in self._index.for_topic(envelope.topic):
             subscription.deliver(envelope)
 
-    def subscribe(self, pattern: str, *, observe: bool = False) -> QueuedSubscription:
+    def subscribe(
+        self, pattern: str, *, observe: bool = False, handled: bool = False
+    ) -> QueuedSubscription:
+        """(Nothing is resent in memory: ``handled`` changes nothing here.)"""
         subscription = QueuedSubscription(pattern, self.unsubscribe, observe=observe)
         self._index.add(subscription)
         return subscription

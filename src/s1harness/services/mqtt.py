@@ -3,10 +3,15 @@
 Envelopes travel in their wire form (:mod:`s1harness.spec.wire`) at QoS 1. QoS 1 alone ends
 at the broker: a broker that acknowledges a message and then stops has lost it. So delivery is
 acknowledged end to end: every message carries an ID and where to acknowledge it; the producer
-keeps it in its **outbox** and sends it again, with the same ID, until a consumer acknowledges
-it (or it has tried for ``give_up_after`` seconds, which is logged); a consumer hands each ID to
-its subscriptions once and acknowledges repeats without handing them on again. A restarted
-broker therefore costs time, never a message, and never runs one twice.
+keeps it in its **outbox** and sends it again, with the same ID, until its consumer
+acknowledges it (or it has tried for ``give_up_after`` seconds, which is logged); a consumer
+hands each ID to its subscriptions once and acknowledges repeats without handing them on again.
+A restarted broker therefore costs time, never a message, and never runs one twice.
+
+Only the consumer of a message's topic (:func:`s1harness.spec.bus.consumer`) can end its
+resending: it acknowledges under its own login, which a secured broker enforces. A subscription
+made with ``handled`` (the role runner's) is acknowledged only when its consumer says it has
+handled the message; if the handler failed, the ID is forgotten and the next copy handled.
 
 The connection is made again after any failure, with a backoff, each time with a new
 ``aiomqtt.Client`` (a reused one's ``messages`` generator broke: aiomqtt issues #268, #282);
@@ -27,7 +32,7 @@ import ssl
 import time
 import uuid
 from collections import OrderedDict, deque
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
@@ -181,6 +186,27 @@ class _Outgoing:
 
 
 @dataclass
+class _Handling:
+    """A message handed to consumers that say when they have handled it."""
+
+    delivery: Delivery
+    topic: str
+    waiting: int
+    failed: bool = False
+
+    def settle(self, then: Callable[[_Handling], None]) -> Callable[[bool], None]:
+        """What one consumer calls, once, with its outcome; ``then`` runs after the last."""
+
+        def settled(ok: bool) -> None:
+            self.failed |= not ok
+            self.waiting -= 1
+            if self.waiting == 0:
+                then(self)
+
+        return settled
+
+
+@dataclass
 class BusStats:
     """What a bus has done, for status views and benchmarks."""
 
@@ -194,6 +220,7 @@ class BusStats:
     connections: int = 0
     acked: int = 0
     forged_acks: int = 0
+    handler_failures: int = 0
     last_error: str = ""
     history: deque[str] = field(default_factory=lambda: deque(maxlen=20))
 
@@ -252,6 +279,9 @@ class MqttBus:
         self._outbox: OrderedDict[str, _Outgoing] = OrderedDict()
         self._to_send: asyncio.Queue[str] = asyncio.Queue()
         self._seen: OrderedDict[str, None] = OrderedDict()
+        """Message IDs handled (or handed to consumers that do not say when they are done)."""
+        self._handling: dict[str, _Handling] = {}
+        """Message IDs handed to consumers that say when they are done, not yet done."""
         self._client: aiomqtt.Client | None = None
         self._connected = asyncio.Event()
         self._pending_subscribes: set[asyncio.Task[None]] = set()
@@ -321,8 +351,12 @@ class MqttBus:
         self.stats.published += 1
         self._to_send.put_nowait(message_id)
 
-    def subscribe(self, pattern: str, *, observe: bool = False) -> QueuedSubscription:
-        subscription = QueuedSubscription(pattern, self.unsubscribe, observe=observe)
+    def subscribe(
+        self, pattern: str, *, observe: bool = False, handled: bool = False
+    ) -> QueuedSubscription:
+        subscription = QueuedSubscription(
+            pattern, self.unsubscribe, observe=observe, handled=handled
+        )
         self._index.add(subscription)
         self._patterns[pattern] = self._patterns.get(pattern, 0) + 1
         if self._patterns[pattern] == 1 and self._client is not None:
@@ -342,8 +376,12 @@ class MqttBus:
             self._patterns[subscription.pattern] -= 1
 
     def busy(self) -> bool:
-        """Messages not yet acknowledged, or received and not yet taken."""
-        return bool(self._outbox) or any(s.pending() for s in self._index.subscriptions)
+        """Messages not yet acknowledged, or received and not yet handled."""
+        return (
+            bool(self._outbox)
+            or bool(self._handling)
+            or any(s.pending() for s in self._index.subscriptions)
+        )
 
     # -- the connection ------------------------------------------------------------------------
 
@@ -548,13 +586,47 @@ class MqttBus:
             log.warning("dropped a message: %s", exc.message)
             return
         self.stats.received += 1
-        if delivery.message_id in self._seen:
+        self._take(delivery, topic, takers)
+
+    def _take(self, delivery: Delivery, topic: str, takers: tuple[QueuedSubscription, ...]) -> None:
+        """Hand a message on once, and acknowledge it when its consumers have it (or, for
+        those that say so, when they have handled it)."""
+        message_id, consumed = delivery.message_id, not all(s.observe for s in takers)
+        if message_id in self._handling:
+            self.stats.repeats += 1  # acknowledged when handled
+            return
+        if message_id in self._seen:
             self.stats.repeats += 1
-        else:
-            self._remember(delivery.message_id)
-            for subscription in takers:
+            self._acknowledge(delivery, topic, consumed)
+            return
+        handlers = [s for s in takers if s.handled]
+        for subscription in takers:
+            if not subscription.handled:
                 subscription.deliver(delivery.envelope)
-        if delivery.ack_to and not all(s.observe for s in takers):
+        if not handlers:
+            self._remember(message_id)
+            self._acknowledge(delivery, topic, consumed)
+            return
+        handling = _Handling(delivery, topic, len(handlers))
+        self._handling[message_id] = handling
+        for subscription in handlers:
+            subscription.deliver(delivery.envelope, handling.settle(self._settled))
+
+    def _settled(self, handling: _Handling) -> None:
+        """Every consumer that handles the message has said: acknowledge it if all handled it;
+        if one failed, forget it, so that the producer's next copy is handled again."""
+        message_id = handling.delivery.message_id
+        self._handling.pop(message_id, None)
+        if handling.failed:
+            self.stats.handler_failures += 1
+            log.warning("not acknowledging %s on %s: its handler failed; it is handled again "
+                        "when resent", message_id, handling.topic)  # fmt: skip
+            return
+        self._remember(message_id)
+        self._acknowledge(handling.delivery, handling.topic, consumed=True)
+
+    def _acknowledge(self, delivery: Delivery, topic: str, consumed: bool) -> None:
+        if delivery.ack_to and consumed:
             to = acknowledgements(delivery.ack_to, consumer(topic))
             self._acks_due.setdefault(to, []).append(delivery.message_id)
             self._ack_ready.set()

@@ -2,9 +2,13 @@
 and what it returns is published.
 
 A :class:`RoleRunner` owns one named task per route. A handler that raises is a
-bug in a role (rejections are data, not exceptions): the runner records it in
-:attr:`RoleRunner.failures` and carries on with the next envelope, so one bad message never
-stops a role; whoever drives the run checks the failures (the Harness raises them).
+bug in a role or a fault of what it stands on (a locked database; rejections are data, not
+exceptions): the runner records it in :attr:`RoleRunner.failures` and carries on with the next
+envelope, so one bad message never stops a role; whoever drives the run checks the failures
+(the Harness raises them). The runner tells the bus when each envelope has been handled, and
+whether it failed: on MQTT a message is acknowledged only once its handler returned and what it
+produced is in the outbox, and one whose handler failed is handled again when its producer
+resends it — an accepted request is not dropped by a passing fault.
 """
 
 from __future__ import annotations
@@ -64,7 +68,7 @@ class RoleRunner:
 
     async def __aenter__(self) -> RoleRunner:
         for index, (pattern, handler, observe) in enumerate(self._routes):
-            subscription = self._transport.subscribe(pattern, observe=observe)
+            subscription = self._transport.subscribe(pattern, observe=observe, handled=True)
             self._subscriptions.append(subscription)
             self._tasks.append(
                 asyncio.create_task(
@@ -89,8 +93,10 @@ class RoleRunner:
         while True:
             envelope = await subscription.get()
             self._busy += 1
+            ok = False
             try:
                 outputs = handler(envelope)
+                ok = True
             except Exception as error:  # noqa: BLE001 - a role's bug is recorded, not fatal
                 self.failures.append(HandlerFailure(pattern, envelope, error))
                 outputs = []
@@ -101,6 +107,9 @@ class RoleRunner:
                     await self._transport.publish(output)
             finally:
                 self._busy -= 1
+                # Its effects are committed and what it produced is in the outbox: only now is
+                # the message acknowledged (a failed one is taken again when resent).
+                subscription.done(ok)
 
     def idle(self) -> bool:
         """Nothing queued for any route, no handler running, nothing on its way."""

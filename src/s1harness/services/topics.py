@@ -11,6 +11,7 @@ comes or goes.
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from collections.abc import AsyncIterator, Callable
 from typing import Generic, Protocol, TypeVar
 
@@ -64,6 +65,10 @@ class TopicIndex(Generic[S]):
         return found
 
 
+Settle = Callable[[bool], None]
+"""Told, once, whether the consumer handled a message (True) or failed on it (False)."""
+
+
 class QueuedSubscription:
     """Envelopes matching one topic filter, in arrival order: what both buses hand out. The
     bus delivers what its :class:`TopicIndex` says matches; ``close`` gives the subscription
@@ -75,22 +80,40 @@ class QueuedSubscription:
         release: Callable[[QueuedSubscription], None],
         *,
         observe: bool = False,
+        handled: bool = False,
     ) -> None:
         self.pattern = pattern
         self.observe = observe
         """An observer sees what it matches but never consumes it: a bus acknowledges a
         message only for a subscription that consumes it, so watching the traffic of a role
         someone else plays never takes that role's messages from it."""
+        self.handled = handled and not observe
+        """The consumer says when it has handled each message (:meth:`done`): a bus that
+        acknowledges end to end acknowledges it only then, and offers it again if the consumer
+        failed on it."""
         self._release = release
-        self._queue: asyncio.Queue[Envelope] = asyncio.Queue()
+        self._queue: asyncio.Queue[tuple[Envelope, Settle | None]] = asyncio.Queue()
+        self._taken: deque[Settle | None] = deque()
 
-    def deliver(self, envelope: Envelope) -> None:
-        """Queue an envelope already known to match this subscription's filter."""
-        self._queue.put_nowait(envelope)
+    def deliver(self, envelope: Envelope, settle: Settle | None = None) -> None:
+        """Queue an envelope already known to match this subscription's filter; ``settle`` is
+        told the outcome when the consumer calls :meth:`done` for it."""
+        self._queue.put_nowait((envelope, settle))
 
     async def get(self, timeout: float | None = None) -> Envelope:
         """The next envelope; raises ``TimeoutError`` after ``timeout`` seconds."""
-        return await asyncio.wait_for(self._queue.get(), timeout)
+        envelope, settle = await asyncio.wait_for(self._queue.get(), timeout)
+        if self.handled:
+            self._taken.append(settle)
+        return envelope
+
+    def done(self, ok: bool = True) -> None:
+        """The consumer has handled (``ok``) or failed on the oldest envelope it took and has
+        not yet said so of."""
+        if self._taken:
+            settle = self._taken.popleft()
+            if settle is not None:
+                settle(ok)
 
     def pending(self) -> int:
         return self._queue.qsize()
@@ -100,10 +123,10 @@ class QueuedSubscription:
 
     async def _iterate(self) -> AsyncIterator[Envelope]:
         while True:
-            yield await self._queue.get()
+            yield await self.get()
 
     def close(self) -> None:
         self._release(self)
 
 
-__all__ = ["TOPIC_CACHE_LIMIT", "Filtered", "QueuedSubscription", "TopicIndex"]
+__all__ = ["TOPIC_CACHE_LIMIT", "Filtered", "QueuedSubscription", "Settle", "TopicIndex"]

@@ -23,6 +23,10 @@ class Subscription(Protocol):
     def pending(self) -> int:
         """How many envelopes wait to be taken."""
 
+    def done(self, ok: bool = True) -> None:
+        """For a subscription made with ``handled``: the oldest envelope taken and not yet
+        settled has been handled (``ok``) or failed."""
+
     def close(self) -> None:
         """Stop receiving."""
 
@@ -33,10 +37,15 @@ class Transport(Protocol):
     async def publish(self, envelope: Envelope) -> None:
         """Send ``envelope`` on its topic; once this returns, it will not be lost."""
 
-    def subscribe(self, pattern: str, *, observe: bool = False) -> Subscription:
+    def subscribe(
+        self, pattern: str, *, observe: bool = False, handled: bool = False
+    ) -> Subscription:
         """Envelopes on topics matching ``pattern`` from now on. With ``observe`` they are seen
         without consuming them: a message only observed is not acknowledged, so its producer
-        goes on offering it to the consumer it is for."""
+        goes on offering it to the consumer it is for. With ``handled`` the consumer calls
+        :meth:`Subscription.done` after handling each envelope: a bus that acknowledges end to
+        end acknowledges it only then — once its effects are committed and what it produced is
+        in the bus's outbox — and takes it again when resent after a failure."""
 
     async def subscribed(self) -> None:
         """Return once every subscription so far is in place (a broker has confirmed it)."""
