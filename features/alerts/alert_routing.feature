@@ -9,7 +9,7 @@ Feature: Device alerts reach the Network Operator whose certificate is on the de
   Background:
     Given the MP107 switch is on at the DSP and at every S1SP
 
-  Scenario Outline: outage alerts of a <device> of the <s1sp> S1SP before and after the handover
+  Scenario Outline: outage alerts of the <device> of the <s1sp> S1SP before and after the handover
     Given a SMETS1 <device> served by the <s1sp> S1SP that holds the wrong Network Operator's certificates
     When the device loses supply for 5 minutes
     Then the wrong Network Operator receives the power outage alerts

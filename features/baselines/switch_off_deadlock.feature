@@ -7,7 +7,7 @@ Feature: With the MP107 switch off, the wrong Network Operator certificate canno
 
   FIA section: 5.2 SIT — baseline: MP107 switch off (the deadlock)
 
-  Scenario Outline: deadlock on a <device> of the <s1sp> S1SP
+  Scenario Outline: deadlock on the <device> of the <s1sp> S1SP
     Given the MP107 switch is off at the DSP and at every S1SP
     And a SMETS1 <device> served by the <s1sp> S1SP that holds the wrong Network Operator's certificates
     When the wrong Network Operator replaces the Network Operator certificates with the registered Network Operator's

@@ -10,7 +10,7 @@ Feature: Suppliers and every other role are still refused SRV 6.15.1 for the Net
   Background:
     Given the MP107 switch is on at the DSP and at every S1SP
 
-  Scenario Outline: Suppliers and other roles are refused on a <device> of the <s1sp> S1SP
+  Scenario Outline: Suppliers and other roles are refused on the <device> of the <s1sp> S1SP
     Given a SMETS1 <device> served by the <s1sp> S1SP that holds the wrong Network Operator's certificates
     When each of these parties sends SRV 6.15.1 for the certificates named:
       | sender                             | certificates     | code    | check                 |

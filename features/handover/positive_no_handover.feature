@@ -11,7 +11,7 @@ Feature: A Network Operator corrects a wrong Network Operator certificate on a S
   Background:
     Given the MP107 switch is on at the DSP and at every S1SP
 
-  Scenario Outline: the wrong Network Operator hands a <device> of the <s1sp> S1SP to the registered one
+  Scenario Outline: the wrong Network Operator hands the <device> of the <s1sp> S1SP to the registered one
     Given a SMETS1 <device> served by the <s1sp> S1SP
     And the supplier has placed the wrong Network Operator's certificates on it
     When the wrong Network Operator replaces the Network Operator certificates with the registered Network Operator's
@@ -30,7 +30,7 @@ Feature: A Network Operator corrects a wrong Network Operator certificate on a S
       | FOC  | ESME   |
       | FOC  | GPF    |
 
-  Scenario Outline: after the handover the registered Network Operator is the Known Remote Party on a <device> of the <s1sp> S1SP
+  Scenario Outline: after the handover the registered Network Operator is the Known Remote Party on the <device> of the <s1sp> S1SP
     Given a SMETS1 <device> served by the <s1sp> S1SP
     And the supplier has placed the wrong Network Operator's certificates on it
     And the wrong Network Operator has replaced them with the registered Network Operator's

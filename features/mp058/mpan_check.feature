@@ -8,7 +8,7 @@ Feature: The optional SECMP0058 check of a Network Operator certificate against 
   FIA section: 5.2 SIT — SECMP0058 MPAN check (interaction with SECMP0107)
 
   @negative
-  Scenario Outline: with the check on, a supplier cannot hand a <device> of the <s1sp> S1SP to the wrong Network Operator
+  Scenario Outline: with the check on, a supplier cannot hand the <device> of the <s1sp> S1SP to the wrong Network Operator
     Given the SECMP0058 check is on at the DSP
     And a SMETS1 <device> served by the <s1sp> S1SP
     When the supplier places the wrong Network Operator's certificates on it
@@ -22,7 +22,7 @@ Feature: The optional SECMP0058 check of a Network Operator certificate against 
       | FOC  | ESME   |
 
   @positive
-  Scenario Outline: a supplier hands a <device> of the <s1sp> S1SP to a Network Operator with the check <check>
+  Scenario Outline: a supplier hands the <device> of the <s1sp> S1SP to a Network Operator with the check <check>
     Given the SECMP0058 check is <check> at the DSP
     And a SMETS1 <device> served by the <s1sp> S1SP
     When the supplier places the <whose> Network Operator's certificates on it

@@ -16,7 +16,7 @@ Feature: The one-off S1SP data update (requirement 2)
     Then no device holds a Network Operator certificate other than the registered one
     And running it again changes nothing
 
-  Scenario Outline: after the update the registered Network Operator is the Known Remote Party on a <device> of the <s1sp> S1SP
+  Scenario Outline: after the update the registered Network Operator is the Known Remote Party on the <device> of the <s1sp> S1SP
     Given a SMETS1 <device> served by the <s1sp> S1SP that holds the wrong Network Operator's certificates
     When the data update runs
     Then the device holds the registered Network Operator's certificates

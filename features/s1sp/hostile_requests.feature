@@ -11,7 +11,7 @@ Feature: An S1SP refuses a countersignature the DSP did not make, a signature by
   Background:
     Given the MP107 switch is on at the DSP and at every S1SP
 
-  Scenario Outline: a countersignature the DSP did not make on a <device> of the <s1sp> S1SP
+  Scenario Outline: a countersignature the DSP did not make on the <device> of the <s1sp> S1SP
     Given a SMETS1 <device> served by the <s1sp> S1SP that holds the wrong Network Operator's certificates
     When a party other than the DSP countersigns the wrong Network Operator's request to the <s1sp> S1SP
     Then the <s1sp> S1SP refuses the request with S1VE1 at S1SP countersignature
@@ -27,7 +27,7 @@ Feature: An S1SP refuses a countersignature the DSP did not make, a signature by
       | FOC  | ESME   |
       | FOC  | GPF    |
 
-  Scenario Outline: a pre-command signed by a key not in the slot on a <device> of the <s1sp> S1SP
+  Scenario Outline: a pre-command signed by a key not in the slot on the <device> of the <s1sp> S1SP
     Given a SMETS1 <device> served by the <s1sp> S1SP that holds the wrong Network Operator's certificates
     When the wrong Network Operator signs its pre-command with a key that is not in the slot
     Then the <s1sp> S1SP refuses the request with S1VE2 at S1SP authorising signature
@@ -43,7 +43,7 @@ Feature: An S1SP refuses a countersignature the DSP did not make, a signature by
       | FOC  | ESME   |
       | FOC  | GPF    |
 
-  Scenario Outline: a countersigned request sent again to the <s1sp> S1SP for a <device>
+  Scenario Outline: a countersigned request sent again to the <s1sp> S1SP for the <device>
     Given a SMETS1 <device> served by the <s1sp> S1SP
     When the registered Network Operator replaces the Network Operator certificates with its own
     Then the request is accepted

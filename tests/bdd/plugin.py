@@ -82,6 +82,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    _target(config)  # a bad option is one usage error before any scenario, not one per scenario
     tap = config.getoption("--s1h-tap")
     if tap:
         sys.addaudithook(_Tap(Path(tap)))  # audit hooks stay for the process: a one-off run

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -34,7 +35,7 @@ def reports(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("reports")
     done = run("--reports", str(out), "-k", "deadlock or SMETS2")
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "deadlock on a GPF of the MOC S1SP" in done.stdout
+    assert "deadlock on the GPF of the MOC S1SP" in done.stdout
     assert str(out / "allure-report" / "index.html") in done.stdout
     return out
 
@@ -74,14 +75,66 @@ def test_a_failed_scenario_fails_the_run(tmp_path: Path) -> None:
         "--s1h-external", "s1sp:MOC",
     )  # fmt: skip
     assert done.returncode == 1, done.stdout + done.stderr
-    assert "FAILED deadlock on a ESME of the MOC S1SP" in done.stdout
+    assert "FAILED deadlock on the ESME of the MOC S1SP" in done.stdout
     assert "1 failed" in done.stdout
 
 
-def test_nothing_selected_is_one_line(tmp_path: Path) -> None:
-    done = run("--reports", str(tmp_path), "-k", "nosuchscenario")
-    assert done.returncode == 1
+def _project(folder: Path) -> Path:
+    """A project of its own: the feature suite, its steps and the test support beside it."""
+    shutil.copytree(ROOT / "features", folder / "features")
+    shutil.copytree(ROOT / "tests" / "bdd", folder / "tests" / "bdd")
+    for support in (ROOT / "tests").glob("*.py"):
+        shutil.copy(support, folder / "tests")
+    shutil.copy(ROOT / "pyproject.toml", folder)
+    earlier = folder / "reports" / "allure-results"
+    earlier.mkdir(parents=True)
+    (earlier / "earlier-result.json").write_text("{}")
+    return folder
+
+
+def _kept(folder: Path) -> bool:
+    return (folder / "reports" / "allure-results" / "earlier-result.json").is_file()
+
+
+def test_nothing_selected_could_not_run(tmp_path: Path) -> None:
+    project = _project(tmp_path)
+    done = run("-k", "nosuchscenario", cwd=project)
+    assert done.returncode == 2, done.stdout + done.stderr
     assert "no scenario selected" in done.stdout
+    assert _kept(project)
+
+
+def test_a_gherkin_error_is_on_the_terminal_exits_2_and_keeps_the_earlier_results(
+    tmp_path: Path,
+) -> None:
+    project = _project(tmp_path)
+    feature = project / "features" / "baselines" / "switch_off_deadlock.feature"
+    feature.write_text(feature.read_text() + "\n  Scenaroi: a misspelt keyword\n")
+    done = run("-k", "deadlock", cwd=project)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "the suite could not run" in done.stdout
+    assert (
+        "Scenaroi" in done.stdout and "switch_off_deadlock.feature" in done.stdout
+    )  # the parse error
+    assert _kept(project)
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["--s1h-external", "s1sp:XYZ"], "--s1h-external: unknown role 's1sp:XYZ'"),
+        (["-m", "R1 and ("], "Wrong expression passed to '-m'"),
+    ],
+)
+def test_a_bad_option_is_one_usage_error_before_any_scenario(
+    tmp_path: Path, args: list[str], said: str
+) -> None:
+    project = _project(tmp_path)
+    done = run("-k", "deadlock", *args, cwd=project)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert done.stdout.count(said) == 1
+    assert "(0 scenarios ran)" in done.stdout
+    assert _kept(project)
 
 
 def test_outside_a_checkout_is_one_line(tmp_path: Path) -> None:

@@ -11,10 +11,13 @@ from __future__ import annotations
 import os
 import sys
 import traceback
+from collections.abc import Callable
+from typing import Annotated, Any
 
 import typer
 from typer.exceptions import TyperException
 
+from s1harness import __version__
 from s1harness.cli import (
     bench,
     conform,
@@ -27,6 +30,7 @@ from s1harness.cli import (
     smki,
     up,
 )
+from s1harness.locations import commit
 from s1harness.spec.errors import HarnessError
 
 app = typer.Typer(
@@ -36,14 +40,56 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+def version_text() -> str:
+    """``s1harness 0.1.0`` and, when run from a checkout, its commit."""
+    made = commit()
+    return f"s1harness {__version__}" + (f" (commit {made})" if made else "")
+
+
+def _version(shown: bool) -> None:
+    if shown:
+        print(version_text())
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Device-emulator and protocol test harness for GB smart metering (SECMP0107)."""
+
+
 app.add_typer(smki.app, name="smki")
 app.add_typer(gbcs.app, name="gbcs")
 app.add_typer(duis.app, name="duis")
 app.add_typer(estate.app, name="estate")
 app.add_typer(bench.app, name="bench")
-app.command("run", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})(
-    run.run
-)
+PASS_THROUGH = """\b
+Any other argument goes to pytest, for example:
+  -k "MOC and ESME"          scenarios by name
+  -m "R1 and not baseline"   scenarios by tag (R1, R2, MP058, baseline)
+  -n 2                       two workers, each with its own broker
+  --lf                       only the scenarios that failed last time
+  --s1h-bus memory           the in-memory bus instead of MQTT
+  --s1h-broker URL           an external broker (login: S1HARNESS_BROKER_*)
+  --s1h-external s1sp:IOC    a role another build plays (or dsp, devices)
+  --s1h-run ID               the run ID that build serves (default: default)
+  --s1h-timeout SECONDS      how long a wait for a message lasts
+Exit status: 0 every scenario passed, 1 a scenario failed, 2 the suite
+could not run (usage, collection or Gherkin error: earlier results kept)."""
+
+app.command(
+    "run",
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+    epilog=PASS_THROUGH,
+)(run.run)
 app.command("conform", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})(
     conform.conform
 )
@@ -56,11 +102,39 @@ EXIT_USAGE = 2
 EXIT_INTERNAL = 70
 
 
+def command() -> Any:
+    """The command tree, its help without Python type names: a flag shows no value, an option
+    its value's name (``--estate ESTATE``), an argument its own."""
+    root = typer.main.get_command(app)
+    pending: list[Any] = [root]
+    while pending:
+        current = pending.pop()
+        for param in current.params:
+            if param.metavar is None and param.param_type_name in ("option", "argument"):
+                flag = getattr(param, "is_flag", False)
+                param.metavar = "" if flag else (param.name or "value").upper()
+        current.get_help_option = _flag(current.get_help_option)
+        pending.extend(getattr(current, "commands", {}).values())
+    return root
+
+
+def _flag(make: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """``--help`` (made per context) shown as the flag it is."""
+
+    def made(ctx: Any) -> Any:
+        option = make(ctx)
+        if option is not None:
+            option.metavar = ""
+        return option
+
+    return made
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; returns the exit status (the console script exits with it)."""
     args = sys.argv[1:] if argv is None else argv
     try:
-        result = app(args, prog_name="s1harness", standalone_mode=False)
+        result = command().main(args, prog_name="s1harness", standalone_mode=False)
     except typer.Exit as done:
         return done.exit_code
     except typer.Abort:

@@ -16,7 +16,7 @@ from s1harness.bench import duis as duis_bench
 from s1harness.bench import gbcs as gbcs_bench
 from s1harness.bench import remediation as remediation_bench
 from s1harness.bench import smki as smki_bench
-from s1harness.cli._output import emit
+from s1harness.cli._output import emit, warn
 from s1harness.duis import xml
 from s1harness.duis.signature import sign
 from s1harness.duis.verifying import originator
@@ -29,21 +29,33 @@ from s1harness.spec.roles import RemotePartyRole
 app = typer.Typer(help="Benchmarks (rates and ratios to a same-run bound).", no_args_is_help=True)
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
+CheckOption = Annotated[
+    bool, typer.Option("--check", help="Exit 1 when a ratio or time misses its target.")
+]
 CountOption = Annotated[int, typer.Option("--count", min=10, help="Operations per round.")]
 RoundsOption = Annotated[int, typer.Option("--rounds", min=1, help="Alternating rounds.")]
 
 
 @app.command("smki")
-def smki(json: JsonOption = False, count: CountOption = 500, rounds: RoundsOption = 5) -> int:
+def smki(
+    json: JsonOption = False,
+    count: CountOption = 500,
+    rounds: RoundsOption = 5,
+    check: CheckOption = False,
+) -> int:
     """Certificates issued and parsed+verified per second, as ratios to raw ECDSA P-256."""
     return _report(
-        lambda p: smki_bench.run(count=count, rounds=rounds, progress=p), 2 * rounds, json
+        lambda p: smki_bench.run(count=count, rounds=rounds, progress=p),
+        2 * rounds,
+        json,
+        check=check,
     )
 
 
 @app.command("gbcs")
 def gbcs(
     json: JsonOption = False,
+    check: CheckOption = False,
     count: CountOption = 1000,
     rounds: RoundsOption = 5,
     vectors: Annotated[
@@ -59,12 +71,14 @@ def gbcs(
         ),
         2 * rounds,
         json,
+        check=check,
     )
 
 
 @app.command("duis")
 def duis(
     json: JsonOption = False,
+    check: CheckOption = False,
     count: CountOption = 300,
     rounds: RoundsOption = 5,
     vectors: Annotated[
@@ -80,12 +94,14 @@ def duis(
         ),
         rounds,
         json,
+        check=check,
     )
 
 
 @app.command("bus")
 def bus(
     json: JsonOption = False,
+    check: CheckOption = False,
     count: Annotated[int, typer.Option("--count", min=4, help="Round trips per round.")] = 40,
     rounds: RoundsOption = 3,
     window: Annotated[int, typer.Option("--window", min=1, help="Round trips in flight.")] = 4,
@@ -99,24 +115,28 @@ def bus(
         lambda p: bus_bench.run(count=count, rounds=rounds, window=window, buses=buses, progress=p),
         rounds * len(buses),
         json,
+        check=check,
     )
 
 
 @app.command("remediate")
 def remediate(
     json: JsonOption = False,
+    check: CheckOption = False,
     devices: Annotated[
         int, typer.Option("--devices", min=1000, help="SMETS1 devices, all but a few wrong-NO.")
     ] = remediation_bench.REMEDIATE_DEVICES,
 ) -> int:
     """Devices the Requirement 2 data update corrects per second, against a plain UPDATE."""
-    return _report(lambda p: remediation_bench.run_remediate(devices=devices, progress=p), 3, json)
+    return _report(
+        lambda p: remediation_bench.run_remediate(devices=devices, progress=p), 3, json, check=check
+    )
 
 
 @app.command("estate")
-def estate(json: JsonOption = False) -> int:
+def estate(json: JsonOption = False, check: CheckOption = False) -> int:
     """Devices per second written generating the fia estate (its databases)."""
-    return _report(lambda p: remediation_bench.run_estate(progress=p), 1, json)
+    return _report(lambda p: remediation_bench.run_estate(progress=p), 1, json, check=check)
 
 
 def _signed_templates(folder: Path) -> tuple[list[bytes], Keystore]:
@@ -154,15 +174,38 @@ def _rtds_frames(folder: Path) -> tuple[list[bytes], Keystore]:
     return frames, keystore
 
 
-def _report(run: Callable[[Callable[[], None]], dict[str, Any]], steps: int, json: bool) -> int:
+def _report(
+    run: Callable[[Callable[[], None]], dict[str, Any]], steps: int, json: bool, *, check: bool
+) -> int:
+    """Run the benchmark, print its result; with ``check``, 1 when a target is missed."""
     if json:
-        emit(run(lambda: None))
-        return 0
-    with Progress(console=Console(stderr=True), transient=True) as progress:
-        task = progress.add_task("benchmark", total=steps)
-        result = run(lambda: progress.advance(task))
-    _table(result)
+        result = run(lambda: None)
+        emit(result)
+    else:
+        with Progress(console=Console(stderr=True), transient=True) as progress:
+            task = progress.add_task("benchmark", total=steps)
+            result = run(lambda: progress.advance(task))
+        _table(result)
+    missed = missed_targets(result)
+    if check and missed:
+        warn(f"target missed: {'; '.join(missed)}")
+        return 1
     return 0
+
+
+def missed_targets(result: dict[str, Any]) -> list[str]:
+    """Each ratio below its target and each time over its target, said in a few words."""
+    targets = result.get("targets", {})
+    missed = []
+    for name, value in result["ratios"].items():
+        target = targets.get(name, result.get("target"))
+        if target is not None and value < target:
+            missed.append(f"ratio {name} {value:.3f} < {target}")
+    for name, value in result.get("seconds", {}).items():
+        target = targets.get(f"{name} seconds")
+        if target is not None and value >= target:
+            missed.append(f"{name} {value:.2f} s >= {target:g} s")
+    return missed
 
 
 def _table(result: dict[str, Any]) -> None:

@@ -25,6 +25,7 @@ from s1harness.estate.fia import DEFAULT_DEVICES, emulated_count, generate, popu
 from s1harness.estate.model import DeviceSpec
 from s1harness.estate.presets import PRESETS, preset, resolve
 from s1harness.registry.model import Cohort
+from s1harness.registry.store import Registry
 from s1harness.remediation import NoRegister
 from s1harness.spec.errors import InputError
 from s1harness.spec.roles import RemotePartyRole
@@ -181,6 +182,8 @@ def show(
         warn(f"error: {exc.message}")
         return EXIT_INVALID
     summary = describe(estate)
+    if estate.name == "fia":
+        summary["population"] = _population(estate_ref)
     if as_json:
         emit(summary)
     else:
@@ -206,6 +209,27 @@ def describe(estate: Estate) -> dict[str, Any]:
             for p in estate.parties
         ],
         "devices": [_device(estate, spec) for spec in estate.devices],
+    }
+
+
+def _population(estate_ref: str) -> dict[str, Any]:
+    """The fia estate's device rows per kind: those ``estate init`` wrote to an estate folder
+    (counted in its registry), or, for the preset's name, those it writes by default. The
+    wrong-NO figures are those it placed; ``s1harness remediate --dry-run`` surveys what the
+    S1SP databases hold now."""
+    database = Path(estate_ref) / "registry.sqlite"
+    source = f"{database}" if database.is_file() else "estate init --preset fia (default)"
+    devices = DEFAULT_DEVICES
+    if database.is_file():
+        with Registry.open(database) as registry:
+            devices = registry.smets1_count()
+    return {
+        "source": source,
+        "devices": devices,
+        "by_kind": {
+            f"SMETS1 {k.cohort} {k.device_type}": {"devices": k.devices, "wrong_no": k.wrong}
+            for k in population(devices)
+        },
     }
 
 
@@ -255,8 +279,15 @@ def _print(summary: dict[str, Any]) -> None:
         f"DSP MP107 {'on' if summary['dsp']['mp107'] else 'off'}, "
         f"SECMP0058 {'on' if summary['dsp']['mp058'] else 'off'}; {switches}"
     )
-    table = Table("devices", "count", "wrong NO")
+    table = Table("emulated devices", "count", "wrong NO")
     for kind, row in summary["by_kind"].items():
         table.add_row(kind, str(row["devices"]), str(row["wrong_no"]))
     console.print(table)
+    rows = summary.get("population")
+    if rows is not None:
+        table = Table("all devices", "count", "wrong NO as placed", title=rows["source"])
+        for kind, row in rows["by_kind"].items():
+            table.add_row(kind, f"{row['devices']:,}", f"{row['wrong_no']:,}")
+        table.add_row("total", f"{rows['devices']:,}", "")
+        console.print(table)
     console.print(f"{len(summary['parties'])} parties")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -119,20 +120,25 @@ def run_suite(
 ) -> int:
     """Run the feature suite with pytest ``args``, results and log under ``reports`` (relative
     to the project), then ``after(reports)`` and, with ``report``, the reports; the exit status
-    of ``s1harness run``."""
+    of ``s1harness run``: 0 every scenario passed, 1 a scenario failed, 2 the suite could not
+    run (a usage or collection error, a Gherkin syntax error, nothing selected) — then the
+    results of the previous run are left as they were."""
     project = find_project(Path.cwd())
     load_schema()  # every request is validated against it: no XSD, no run (one line)
-    console = Console(highlight=False)
+    console = Console(highlight=False, soft_wrap=True)  # a CI log gets whole lines
     reports = reports if reports.is_absolute() else project / reports
-    results = reports / "allure-results"
+    results, fresh = reports / "allure-results", reports / ".allure-results-next"
+    junit = _option(args, "--junitxml")
     reports.mkdir(parents=True, exist_ok=True)
     log = reports / "pytest.log"
     with tempfile.TemporaryDirectory() as scratch:
         progress_file = Path(scratch) / "progress.jsonl"
         command = [
             sys.executable, "-m", "pytest", "tests/bdd",
-            "-p", "s1harness.testing.progress", "-p", "no:cacheprovider",
-            f"--alluredir={results}", "--clean-alluredir", "-q", "-rN",
+            "-p", "s1harness.testing.progress",
+            "-o", f"cache_dir={reports / '.pytest-cache'}",  # --lf, --ff work run to run
+            f"--alluredir={fresh}", "--clean-alluredir", "-q", "-rN",
+            *([] if junit else [f"--junitxml={fresh / JUNIT}"]),
             *args,
         ]  # fmt: skip
         env = {**os.environ, ENVIRONMENT: str(progress_file)}
@@ -149,9 +155,59 @@ def run_suite(
                 raise
         status = process.returncode
     elapsed = time.perf_counter() - started
-    if after is not None and status in (0, 1):
+    if status not in (0, 1):
+        shutil.rmtree(fresh, ignore_errors=True)
+        return _could_not_run(console, tally, status, elapsed, log, results)
+    _replace(results, fresh)
+    if not junit:
+        (results / JUNIT).replace(reports / JUNIT)
+    if after is not None:
         after(reports)
-    return _finish(console, tally, status, elapsed, reports, log, build=report)
+    written = Path(junit) if junit else reports / JUNIT
+    return _finish(console, tally, status, elapsed, (reports, log, written), build=report)
+
+
+JUNIT = "junit.xml"
+"""The JUnit XML report, written beside the Allure results unless ``--junitxml`` is given."""
+
+
+def _replace(results: Path, fresh: Path) -> None:
+    """This run's results in place of the last run's."""
+    shutil.rmtree(results, ignore_errors=True)
+    fresh.replace(results)
+
+
+def _could_not_run(
+    console: Console, tally: Tally, status: int, elapsed: float, log: Path, results: Path
+) -> int:
+    """Why the suite did not run (the errors pytest logged), on the terminal; exit 2."""
+    why = {
+        2: "errors while collecting the scenarios",
+        3: "an internal error",
+        4: "a usage error",
+        5: "no scenario selected (pytest collected nothing)",
+    }
+    console.print(
+        f"[red]the suite could not run: {why.get(status, f'pytest exit {status}')}[/red] "
+        f"after {elapsed:.1f} s ({tally.done} scenarios ran)"
+    )
+    if status != 5:
+        console.print(_errors(log), markup=False)
+    console.print(f"earlier results kept: {results} (pytest log: {log})")
+    return 2
+
+
+def _errors(log: Path, most: int = 20) -> str:
+    """The error lines of the pytest log (a usage error, a collection or Gherkin error), else
+    its last lines."""
+    lines = log.read_text(encoding="utf-8", errors="replace").splitlines()
+    errors = [
+        line for line in lines
+        if line.startswith(("ERROR", "E ", "usage:", "pytest: error"))
+        or "Error:" in line or "error:" in line
+    ]  # fmt: skip
+    shown = list(dict.fromkeys(errors))[:most] or lines[-15:]
+    return "\n".join(shown)
 
 
 def _target(args: list[str]) -> str:
@@ -228,30 +284,22 @@ def _finish(
     tally: Tally,
     status: int,
     elapsed: float,
-    reports: Path,
-    log: Path,
+    places: tuple[Path, Path, Path],
     *,
     build: bool,
 ) -> int:
+    """The failures, the counts and where everything is; 0 or 1 (a scenario failed, or the
+    HTML report could not be built)."""
+    reports, log, junit = places
     for failure in tally.failures:
         console.print(f"[red]FAILED[/red] {failure['name']}\n        {failure['message']}")
     counts = ", ".join(f"{n} {outcome}" for outcome, n in sorted(tally.counts.items()))
     console.print(f"{counts or 'no scenario ran'} in {elapsed:.1f} s (pytest log: {log})")
-    if status == 5:
-        console.print("[red]no scenario selected (pytest collected nothing)[/red]")
-        return 1
-    if status not in (0, 1):
-        console.print(f"[red]the suite did not run to the end (pytest exit {status})[/red]")
-        console.print(_tail(log))
+    console.print(f"JUnit XML:        {junit}")
     exit_status = 0 if status == 0 else 1
-    if build and status in (0, 1):
+    if build:
         exit_status = max(exit_status, _reports(console, reports))
     return exit_status
-
-
-def _tail(log: Path, lines: int = 15) -> str:
-    text = log.read_text(encoding="utf-8", errors="replace").splitlines()
-    return "\n".join(text[-lines:])
 
 
 def _reports(console: Console, reports: Path) -> int:

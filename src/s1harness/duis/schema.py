@@ -2,8 +2,9 @@
 
 The XSD is the DCC's, read from where it is kept — never copied or edited. The folder is
 ``$S1HARNESS_DUIS_XSD`` when set, else ``duis/xsd`` found as :mod:`s1harness.locations`
-describes (``$S1HARNESS_VECTORS``, then ``shared/vectors`` up from the working directory). It
-must hold ``DUIS Schema V5.4.xsd``, ``MMC Schema V5.4.xsd`` and ``xmldsig-core-schema.xsd``.
+describes (``$S1HARNESS_VECTORS``, then ``shared/vectors`` beside the checkout the harness runs
+from; never the folders above an installed package). It must hold ``DUIS Schema V5.4.xsd``,
+``MMC Schema V5.4.xsd`` and ``xmldsig-core-schema.xsd``.
 libxml2 silently skips an import whose file name contains a space, so the MMC import is
 percent-encoded in memory before compiling.
 
@@ -31,6 +32,7 @@ from s1harness.duis.errors import DuisSchemaError
 from s1harness.duis.xml import line_of, path_of
 from s1harness.spec import codes
 
+XSD_VARIABLE = "S1HARNESS_DUIS_XSD"
 DUIS_XSD = "DUIS Schema V5.4.xsd"
 MMC_XSD = "MMC Schema V5.4.xsd"
 _XS = "http://www.w3.org/2001/XMLSchema"
@@ -81,14 +83,21 @@ def find_xsd_dir() -> Path:
     Raises:
         DuisSchemaError: when no candidate folder holds the DUIS XSD.
     """
-    configured = os.environ.get("S1HARNESS_DUIS_XSD")
+    configured = os.environ.get(XSD_VARIABLE)
     found = Path(configured) if configured else locations.find("duis/xsd", DUIS_XSD)
-    if found is None or not (found / DUIS_XSD).is_file():
-        raise DuisSchemaError(
-            "DUIS 5.4 XSD not found; set S1HARNESS_DUIS_XSD to the folder holding "
-            f"'{DUIS_XSD}', '{MMC_XSD}' and 'xmldsig-core-schema.xsd'"
-        )
-    return found
+    if found is not None and (found / DUIS_XSD).is_file():
+        return found
+    looked = (
+        f"{XSD_VARIABLE}={configured}"
+        if configured
+        else ", ".join(str(c) for c in locations.candidates("duis/xsd")) or "nowhere"
+    )
+    raise DuisSchemaError(
+        f"DUIS 5.4 XSD not found (looked in: {looked}). Download the DUIS 5.4 schema files "
+        f"published by the SEC ('{DUIS_XSD}', '{MMC_XSD}') and the W3C "
+        f"'xmldsig-core-schema.xsd' into one folder and set {XSD_VARIABLE} to it "
+        f"(or {locations.VECTORS_VARIABLE} to a folder holding duis/xsd/)"
+    )
 
 
 class DuisSchema:

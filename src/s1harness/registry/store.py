@@ -276,6 +276,13 @@ class Registry:
         rows = self._db.execute(query + " ORDER BY device_id", args).fetchall()
         return [_schema.device_from(row) for row in rows]
 
+    def smets1_count(self) -> int:
+        """How many SMETS1 devices (those with a cohort) the inventory holds."""
+        (count,) = self._db.execute(
+            "SELECT COUNT(*) FROM device WHERE cohort IS NOT NULL"
+        ).fetchone()
+        return int(count)
+
     def update_status(self, device_id: Eui64 | str, status: SmiStatus) -> Device:
         """Set a device's SMI status; returns the updated entry.
 

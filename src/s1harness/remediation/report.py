@@ -77,10 +77,13 @@ class Report:
 
     def as_json(self) -> dict[str, Any]:
         """``{"mismatched": {"IOC": {"ESME": n, "GPF": n}, …}, "corrected": …, "skipped": …}``
-        (an ``unknown`` device type appears under ``skipped`` only when there is one)."""
+        (an ``unknown`` device type appears under ``skipped`` only when there is one). A dry
+        run corrects nothing: its counts of what a run would correct are ``would_correct``."""
         return {
             "mismatched": {str(o.cohort): _by_type(o.mismatched) for o in self.s1sps},
-            "corrected": {str(o.cohort): _by_type(o.corrected) for o in self.s1sps},
+            "would_correct" if self.dry_run else "corrected": {
+                str(o.cohort): _by_type(o.corrected) for o in self.s1sps
+            },
             "skipped": {str(o.cohort): _by_type(o.skipped_counts()) for o in self.s1sps},
         }
 

@@ -47,7 +47,8 @@ def test_the_dry_run_counts_the_generated_wrong_no_devices_and_writes_nothing(
     before = slots(estate)
     report = _run(estate, published, dry_run=True)
     assert report.as_json()["mismatched"] == expected
-    assert report.as_json()["corrected"] == expected  # what a run would correct
+    assert report.as_json()["would_correct"] == expected
+    assert "corrected" not in report.as_json()  # a dry run corrects nothing
     assert not report.skipped and report.run_id is None
     assert slots(estate) == before and not any(audit(estate).values())
 
@@ -231,6 +232,6 @@ def test_a_second_run_while_one_is_running_is_refused_and_changes_nothing(
     assert first.returncode == 0
     assert {row[0] for c in Cohort for row in table(databases(estate)[c],
             "SELECT DISTINCT run_id FROM remediation_audit")} == {out.strip()}  # fmt: skip
-    assert _run(estate, published, dry_run=True).as_json()["corrected"] == {
+    assert _run(estate, published, dry_run=True).as_json()["would_correct"] == {
         c: {"ESME": 0, "GPF": 0} for c in ("IOC", "MOC", "FOC")
     }
