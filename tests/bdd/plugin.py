@@ -26,6 +26,7 @@ whole run. Its verdicts come from what it sends (docs/harness.md).
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import json
 import os
 import platform
@@ -40,7 +41,8 @@ import pytest
 
 from bdd.world import Target, World
 from s1harness import __version__
-from s1harness.reporting.results import write_environment
+from s1harness.locations import commit
+from s1harness.reporting.results import write_categories, write_environment, write_executor
 from s1harness.services.broker import EmbeddedBroker
 from s1harness.spec.bus import AUDIT_EVENT, run_id
 from s1harness.spec.errors import InputError
@@ -102,6 +104,30 @@ class _Tap:
         line = {"topic": envelope.topic, "wire": encode(delivery).decode()}
         self._file.write(json.dumps(line) + "\n")
         self._file.flush()
+
+
+_PLAIN = (str, int, float, bool, type(None))
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_bdd_before_step_call(
+    request: pytest.FixtureRequest, step: Any, step_func_args: dict[str, Any]
+) -> None:
+    """A step's Allure parameters are what the Gherkin step says (its parsed arguments), not
+    the fixture objects the step function also takes (the scenario's world): their text is
+    only noise, up to megabytes a step. (Runs after allure-pytest-bdd has added them all.)"""
+    objects = {name for name, value in step_func_args.items() if not isinstance(value, _PLAIN)}
+    listener = next(
+        (p for p in request.config.pluginmanager.get_plugins() if hasattr(p, "nodeid_to_uuid")),
+        None,
+    )
+    if not objects or listener is None:
+        return
+    from allure_pytest_bdd.steps import get_step_uuid  # only where Allure reports
+
+    with listener.lifecycle.update_step(uuid=get_step_uuid(step)) as result:
+        if result is not None:
+            result.parameters = [p for p in result.parameters if p.name not in objects]
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -166,22 +192,69 @@ def target(request: pytest.FixtureRequest, loop_thread: LoopThread) -> Iterator[
         held.release()
 
 
+@dataclasses.dataclass
+class _Identity:
+    """What the run's Allure results say about the run itself (their Environment tab and
+    executor; the sign-off prints it): written when the target is chosen, again at the end."""
+
+    folder: Path
+    target: Target
+    started: datetime.datetime
+    builds: dict[str, str] = dataclasses.field(default_factory=dict)
+
+
+_IDENTITY = pytest.StashKey[_Identity]()
+COMMAND_VARIABLE = "S1HARNESS_COMMAND"
+"""The command line ``s1harness run`` was given (it runs pytest with more)."""
+
+
 def _record_target(config: pytest.Config, target: Target) -> None:
-    """The run's target in the Allure results (its Environment tab; the sign-off reads it)."""
+    """The run's identity in the Allure results, with Allure's categories of failure."""
     folder = config.getoption("--alluredir", default=None)
     if not folder:
         return
+    identity = _Identity(Path(folder), target, datetime.datetime.now(datetime.UTC))
+    config.stash[_IDENTITY] = identity
+    _write_identity(config, identity, ended=None)
+    write_categories(identity.folder)
+
+
+def _write_identity(
+    config: pytest.Config, identity: _Identity, ended: datetime.datetime | None
+) -> None:
+    target = identity.target
     broker = target.broker or ("embedded, one per test process" if target.bus == "mqtt" else "-")
+    command = os.environ.get(COMMAND_VARIABLE) or " ".join(
+        ["pytest", *config.invocation_params.args]
+    )
+    selected = [f"-k {config.option.keyword}"] if config.option.keyword else []
+    selected += [f"-m {config.option.markexpr}"] if config.option.markexpr else []
+    external = ", ".join(
+        f"{role} ({identity.builds.get(role, 'has not said what it is')})"
+        for role in target.external
+    )
+    made = commit()
     pairs = [
-        ("s1harness", __version__),
+        ("s1harness", __version__ + (f" (commit {made})" if made else "")),
+        ("command", command),
+        ("filter", "; ".join(selected) or "none: the whole suite"),
         ("bus", target.bus),
         ("broker", broker),
         ("run ID", target.run or "a fresh one per scenario"),
-        ("external roles", ", ".join(target.external) or "none: every role emulated"),
+        ("external roles", external or "none: every role emulated"),
         ("timeout", f"{target.timeout:g} s"),
         ("python", platform.python_version()),
+        ("started", identity.started.isoformat(timespec="seconds")),
+        ("ended", ended.isoformat(timespec="seconds") if ended else "(still running)"),
     ]
-    write_environment(Path(folder), pairs)
+    write_environment(identity.folder, pairs)
+    write_executor(identity.folder, name=f"s1harness {__version__}", build=made or __version__)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    identity = session.config.stash.get(_IDENTITY, None)
+    if identity is not None:
+        _write_identity(session.config, identity, ended=datetime.datetime.now(datetime.UTC))
 
 
 @pytest.fixture
@@ -192,6 +265,11 @@ def world(
     world = World(loop_thread, target)
     request.node.stash[WORLD] = world  # for the scenario's report (_write_verdict)
     yield world
+    identity = request.config.stash.get(_IDENTITY, None)
+    if identity is not None and world.started:
+        for role, build in world.h.builds.items():  # what each external build said it is
+            said = " ".join(str(build.get(k, "")) for k in ("name", "version")).strip()
+            identity.builds[role] = said or identity.builds.get(role, "")
     world.close()
 
 

@@ -80,10 +80,12 @@ def test_matrix_cells(results: Path, tmp_path: Path) -> None:
                       "FOC · GPF", "— · —"]  # fmt: skip
     r1 = ["PASS 1✓", "PASS 1✓", "FAIL 1✗", "SKIP 1↷", "FAIL 1!", "PASS 1✓", "—", "FAIL 3✓ 1✗ 1! 1↷"]
     assert [c.rstrip(" |") for c in next(v for k, v in rows.items() if "**R1**" in k)] == r1
-    for requirement, cell in (("R2", "SKIP 1↷"), ("MP058", "SKIP 1↷"), ("baseline", "PASS 1✓"),
-                              ("other", "PASS 1✓")):  # fmt: skip
+    for requirement, cell, total in (
+        ("R2", "SKIP 1↷", "NOT RUN 1↷"), ("MP058", "SKIP 1↷", "NOT RUN 1↷"),
+        ("baseline", "PASS 1✓", "PASS 1✓"), ("other", "PASS 1✓", "PASS 1✓"),
+    ):  # fmt: skip
         line = next(v for k, v in rows.items() if f"**{requirement}**" in k)
-        assert [c.rstrip(" |") for c in line] == ["—"] * 6 + [cell, cell]
+        assert [c.rstrip(" |") for c in line] == ["—"] * 6 + [cell, total]
     everything = next(v for k, v in rows.items() if "**All scenarios**" in k)
     assert everything[-2:] == ["PASS 2✓ 1↷", "FAIL 5✓ 1✗ 1! 2↷ |"]
     assert "| R1 | NO handover | The wrong NO hands over on MOC ESME | MOC | ESME | FAILED |" in (
@@ -97,9 +99,10 @@ def test_report_builds_the_single_file_allure_report(results: Path, built: Path)
     assert index.is_file() and len(list(index.parent.glob("*.html"))) == 1
     summary = json.loads((built / "allure-report" / "summary.json").read_text())
     expected = counted_from_json(results)
-    assert summary["stats"] == {k: v for k, v in expected.items() if v} | {
-        "total": sum(expected.values())
-    }
+    stats = dict(summary["stats"])
+    assert stats.pop("new", 0) == sum(expected.values())  # no earlier run in its history
+    assert stats == {k: v for k, v in expected.items() if v} | {"total": sum(expected.values())}
+    assert (built / "allure-history.jsonl").is_file()  # the trend the next run adds to
     uuids = [json.loads(p.read_text())["uuid"] for p in results.glob("*-result.json")]
     pages = set(
         re.findall(r"allure-report/index\.html#([0-9a-f]{32})", (built / "signoff.md").read_text())

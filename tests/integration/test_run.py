@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
@@ -68,6 +69,41 @@ def test_the_report_of_the_suite_renders_in_headless_chromium(
     assert int(text[text.index("Total") + 1]) == total == 8
 
 
+def test_the_results_stay_small_enough_for_the_whole_suite(reports: Path) -> None:
+    """Steps carry what the Gherkin says, not the scenario's world (once up to 140 KB a step):
+    at this selection's bytes per scenario the full suite's results stay under 5 MB."""
+    files = [p for p in (reports / "allure-results").iterdir() if p.is_file()]
+    scenarios = len([p for p in files if p.name.endswith("-result.json")])
+    per_scenario = sum(p.stat().st_size for p in files) / scenarios
+    assert per_scenario * 76 < 5_000_000, f"{per_scenario:,.0f} bytes a scenario"
+    for path in (p for p in files if p.name.endswith("-result.json")):
+        steps = json.loads(path.read_text())["steps"]
+        assert all(p["name"] != "world" for step in steps for p in step.get("parameters", []))
+
+
+def test_a_filtered_run_signs_off_incomplete_naming_what_did_not_run(reports: Path) -> None:
+    signoff = (reports / "signoff.md").read_text()
+    assert "Verdict: INCOMPLETE (not run: R1, R2, MP058)" in signoff  # baselines only
+    r2 = next(line for line in signoff.splitlines() if line.startswith("| **R2**"))
+    assert r2.rstrip(" |").endswith("NOT RUN")
+    assert "Verdict: PASS" not in signoff
+
+
+def test_the_allure_report_shows_the_run_s_identity_in_headless_chromium(
+    reports: Path, tmp_path: Path
+) -> None:
+    index = reports / "allure-report" / "index.html"
+    drawn = rendered_dom(
+        index.as_uri(), tmp_path / "profile", ready=lambda dom: "command" in visible_text(dom)
+    )
+    text = visible_text(drawn)
+    shown = dict(itertools.pairwise(text))
+    assert shown["command"].startswith("s1harness run --reports")
+    assert shown["filter"] == "-k deadlock or SMETS2"
+    assert shown["bus"] == "mqtt" and shown["broker"] == "embedded, one per test process"
+    assert shown["s1harness"].startswith("0.1.0")
+
+
 def test_a_failed_scenario_fails_the_run(tmp_path: Path) -> None:
     # Nobody plays the MOC S1SP: its scenario waits for an answer and fails.
     done = run(
@@ -75,8 +111,9 @@ def test_a_failed_scenario_fails_the_run(tmp_path: Path) -> None:
         "--s1h-external", "s1sp:MOC",
     )  # fmt: skip
     assert done.returncode == 1, done.stdout + done.stderr
-    assert "FAILED deadlock on the ESME of the MOC S1SP" in done.stdout
-    assert "1 failed" in done.stdout
+    # No build answered: the scenario could not be judged (broken), not a product defect.
+    assert "BROKEN deadlock on the ESME of the MOC S1SP" in done.stdout
+    assert "1 broken" in done.stdout
 
 
 def _project(folder: Path) -> Path:
@@ -149,3 +186,48 @@ def test_without_the_xsd_is_one_line(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert done.stderr.startswith("s1harness: error: DUIS 5.4 XSD not found")
     assert done.stderr.count("\n") == 1
+
+
+DELIBERATE = """\
+@R1
+Feature: A deliberate failure
+  Scenario Outline: a deliberately wrong expectation on the <device> of the <s1sp> S1SP
+    Given the MP107 switch is off at the DSP and at every S1SP
+    And a SMETS1 <device> served by the <s1sp> S1SP that holds the wrong Network Operator's \
+certificates
+    Then the device still holds the registered Network Operator's certificates
+
+    Examples:
+      | s1sp | device |
+      | IOC  | ESME   |
+"""
+
+
+def test_one_deliberate_failure_is_counted_alike_everywhere_under_two_workers(
+    tmp_path: Path,
+) -> None:
+    project = _project(tmp_path)
+    (project / "features" / "deliberate.feature").write_text(DELIBERATE)
+    done = run("-n", "2", "-k", "deliberately or (deadlock and MOC)", cwd=project)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "1 failed, 2 passed in" in done.stdout  # the terminal
+    assert "FAILED a deliberately wrong expectation on the ESME of the IOC S1SP" in done.stdout
+    junit = (project / "reports" / "junit.xml").read_text()  # written without being asked
+    assert re.search(r'errors="0" failures="1" skipped="0" tests="3"', junit), junit[:400]
+    results = [
+        json.loads(p.read_text())
+        for p in (project / "reports" / "allure-results").glob("*-result.json")
+    ]
+    statuses = sorted(r["status"] for r in results)
+    assert statuses == ["failed", "passed", "passed"]  # an expectation: failed, not broken
+    failed = next(r for r in results if r["status"] == "failed")
+    why = failed["statusDetails"]["message"]
+    assert "in the NO critical slot, found" in why
+    signoff = (project / "reports" / "signoff.md").read_text()
+    assert "3 scenarios — 2 passed, 1 failed, 0 broken, 0 skipped, 0 unknown. Verdict: FAIL" in (
+        signoff
+    )
+    scenarios = signoff.split("## Scenarios")[1].strip().splitlines()
+    assert "a deliberately wrong expectation" in scenarios[2]  # failures first, with the reason
+    assert " ".join(why.split())[:60].replace("_", "\\_") in scenarios[2]
+    assert not _kept(project)  # a run that ran replaces the earlier results

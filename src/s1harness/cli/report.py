@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 
 from s1harness.cli._output import warn
-from s1harness.reporting import build_reports, tools_folder
+from s1harness.reporting import allure_html, build_reports, tools_folder
 from s1harness.reporting.wording import suite_line
 
 DEFAULT_RESULTS = Path("reports/allure-results")
@@ -31,8 +31,18 @@ def report(
     no_html: Annotated[
         bool, typer.Option("--no-html", help="Write only the sign-off summary.")
     ] = False,
+    install_tools: Annotated[
+        bool,
+        typer.Option(
+            "--install-tools",
+            help="Only install the report generators into $S1HARNESS_TOOLS (default ./.tools), "
+            "for CI to cache; exit 1 if none could be.",
+        ),
+    ] = False,
 ) -> int:
     """Build the Allure HTML report and the sign-off summary from allure-results."""
+    if install_tools:
+        return _install()
     built = build_reports(
         results,
         out,
@@ -47,4 +57,16 @@ def report(
     if built.report_error is not None:
         warn(f"error: {built.report_error}")
         return 1
+    return 0
+
+
+def _install() -> int:
+    tools = tools_folder()
+    results = allure_html.install_tools(tools, progress=typer.echo)
+    for package, outcome in results:
+        typer.echo(f"{package}: {outcome}")
+    if not any(isinstance(outcome, Path) for _, outcome in results):
+        warn(f"error: no report generator could be installed into {tools}")
+        return 1
+    typer.echo(f"report generators in {tools} (set S1HARNESS_TOOLS to use them from elsewhere)")
     return 0

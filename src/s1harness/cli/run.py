@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -70,7 +71,7 @@ class Tally:
             return None
         outcome = str(event.get("outcome"))
         self.counts[outcome] = self.counts.get(outcome, 0) + 1
-        if outcome == "failed":
+        if outcome in ("failed", "broken"):
             self.failures.append(event)
         return event
 
@@ -141,7 +142,11 @@ def run_suite(
             *([] if junit else [f"--junitxml={fresh / JUNIT}"]),
             *args,
         ]  # fmt: skip
-        env = {**os.environ, ENVIRONMENT: str(progress_file)}
+        env = {
+            **os.environ,
+            ENVIRONMENT: str(progress_file),
+            "S1HARNESS_COMMAND": shlex.join(["s1harness", *sys.argv[1:]]),
+        }
         console.print(f"s1harness {__version__}: the feature suite, {_target(args)}")
         started = time.perf_counter()
         tally = Tally()
@@ -263,16 +268,18 @@ def _show(
             progress.update(task, total=tally.total, completed=tally.done)
             if result is not None:
                 progress.update(task, description=_short(result["name"]))
-                if result["outcome"] == "failed":
-                    progress.console.print(f"  {_mark('failed')}  {result['name']}")
+                if result["outcome"] in ("failed", "broken"):
+                    progress.console.print(f"  {_mark(result['outcome'])}  {result['name']}")
 
         _follow(process, progress_file, update)
 
 
 def _mark(outcome: str) -> str:
-    return {"passed": "[green]pass[/green]", "failed": "[red]FAIL[/red]"}.get(
-        outcome, f"[yellow]{outcome}[/yellow]"
-    )
+    return {
+        "passed": "[green]pass[/green]",
+        "failed": "[red]FAIL[/red]",
+        "broken": "[red]BROKEN[/red]",
+    }.get(outcome, f"[yellow]{outcome}[/yellow]")
 
 
 def _short(name: str, width: int = 60) -> str:
@@ -292,7 +299,8 @@ def _finish(
     HTML report could not be built)."""
     reports, log, junit = places
     for failure in tally.failures:
-        console.print(f"[red]FAILED[/red] {failure['name']}\n        {failure['message']}")
+        said = "FAILED" if failure["outcome"] == "failed" else "BROKEN"
+        console.print(f"[red]{said}[/red] {failure['name']}\n        {failure['message']}")
     counts = ", ".join(f"{n} {outcome}" for outcome, n in sorted(tally.counts.items()))
     console.print(f"{counts or 'no scenario ran'} in {elapsed:.1f} s (pytest log: {log})")
     console.print(f"JUnit XML:        {junit}")

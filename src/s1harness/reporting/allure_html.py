@@ -49,7 +49,8 @@ class _Generator:
     def command(self, allure: Path, results: Path, out: Path, name: str) -> list[str]:
         if self.kind == "allure3":
             return [str(allure), "awesome", str(results), "-o", str(out), "--single-file",
-                    "--report-name", name]  # fmt: skip
+                    "--report-name", name,
+                    "--history-path", str(out.parent / HISTORY)]  # fmt: skip
         return [str(allure), "generate", "--single-file", str(results), "-o", str(out), "--clean"]
 
 
@@ -73,6 +74,7 @@ def build_allure_html(
         InputError: when ``out`` exists and is not an earlier report.
         ReportToolError: when neither Allure 3 nor Allure 2 can be installed or run.
     """
+    _keep_history(out, results)
     _clear(out)
     reasons: list[str] = []
     for generator in GENERATORS:
@@ -84,6 +86,29 @@ def build_allure_html(
             continue
         return HtmlReport(index=out / "index.html", kind=generator.kind)
     raise ReportToolError("no Allure HTML report: " + "; ".join(reasons))
+
+
+HISTORY = "allure-history.jsonl"
+"""Allure 3's trend across runs, kept beside the report (``--history-path``)."""
+
+
+def _keep_history(out: Path, results: Path) -> None:
+    """Allure 2 reads the trend from ``results/history``: the last report's, carried over."""
+    earlier = out / "history"
+    if earlier.is_dir() and results.is_dir() and not (results / "history").exists():
+        shutil.copytree(earlier, results / "history")
+
+
+def install_tools(tools: Path, progress: Progress) -> list[tuple[str, Path | str]]:
+    """Install every report generator this machine can run into ``tools`` (where CI can cache
+    it); (generator, its launcher or why not) for each."""
+    done: list[tuple[str, Path | str]] = []
+    for generator in GENERATORS:
+        try:
+            done.append((generator.package, _ensure(generator, tools, progress)))
+        except ReportToolError as exc:
+            done.append((generator.package, exc.message))
+    return done
 
 
 def installed(kind: str, tools: Path) -> Path | None:

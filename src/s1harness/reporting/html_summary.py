@@ -15,6 +15,8 @@ from s1harness.reporting.wording import (
     conformance_line,
     evidence,
     provenance,
+    reason,
+    requirement_text,
     suite_line,
 )
 
@@ -24,6 +26,8 @@ table { border-collapse: collapse; margin: 1em 0; }
 th, td { border: 1px solid #bbb; padding: 4px 8px; text-align: left; vertical-align: top; }
 th { background: #eee; }
 .PASS { background: #d8f0d8; } .FAIL { background: #f6d0d0; } .SKIP { background: #eee8c8; }
+.INCOMPLETE, .NOT-RUN { background: #f3e2b8; }
+details > summary { cursor: pointer; color: #335; }
 .passed { color: #1a6b1a; } .failed, .broken, .unknown { color: #a01010; font-weight: bold; }
 .skipped { color: #7a6a00; } .note { color: #555; }
 """
@@ -31,7 +35,6 @@ th { background: #eee; }
 
 def render_html(signoff: Signoff, places: Places) -> str:
     """The whole summary as an HTML document."""
-    totals = signoff.totals()
     report = (
         f'<a href="{escape(places.href(places.report))}">{escape(places.href(places.report))}</a>'
         if places.report is not None
@@ -45,7 +48,7 @@ def render_html(signoff: Signoff, places: Places) -> str:
         f'<p class="note">{escape(provenance(signoff, places))}</p>',
         f"<p>Allure report: {report}</p>",
         *([f"<p><strong>{escape(c)}</strong></p>"] if (c := conformance_line(places)) else []),
-        f'<p id="suite" class="{verdict(totals)}"><strong>Suite: '
+        f'<p id="suite" class="{signoff.verdict()}"><strong>Suite: '
         f"{escape(suite_line(signoff))}</strong></p>",
         "<h2>Requirement × S1SP × device type</h2>",
         _matrix(signoff),
@@ -68,7 +71,13 @@ def _matrix(signoff: Signoff) -> str:
     for requirement in signoff.requirements:
         title = f"<strong>{requirement}</strong> {escape(REQUIREMENT_TITLES[requirement])}"
         cells = "".join(_cell(signoff.cell(requirement, c)) for c in columns)
-        total = _cell(signoff.requirement_total(requirement))
+        text = requirement_text(signoff, requirement)
+        shown = (
+            "NOT-RUN"
+            if text.startswith("NOT RUN")
+            else verdict(signoff.requirement_total(requirement))
+        )
+        total = f'<td class="{shown}">{escape(text)}</td>'
         rows.append(f'<tr data-requirement="{requirement}"><th>{title}</th>{cells}{total}</tr>')
     cells = "".join(_cell(signoff.column_total(c)) for c in columns)
     rows.append(f"<tr><th>All scenarios (each once)</th>{cells}{_cell(signoff.totals())}</tr>")
@@ -76,13 +85,20 @@ def _matrix(signoff: Signoff) -> str:
 
 
 def _scenarios(signoff: Signoff, places: Places) -> str:
-    names = ("Requirement", "Feature", "Scenario", "S1SP", "Device", "Status", "FIA section")
+    """One row per scenario, those that did not pass first, with why; evidence folded."""
+    names = ("Requirement", "Feature", "Scenario", "S1SP", "Device", "Status", "Reason", "FIA")
     head = "".join(f"<th>{n}</th>" for n in (*names, "Evidence"))
     rows = [f'<table id="scenarios"><tr>{head}</tr>']
-    for row in signoff.rows:
+    for row in signoff.failures_first():
         result = row.result
-        links = " ".join(
+        links = [
             f'<a href="{escape(href)}">{escape(text)}</a>' for text, href in evidence(row, places)
+        ]
+        report, files = (links[:1], links[1:]) if places.report is not None else ([], links)
+        folded = (
+            f"<details><summary>{len(files)} files</summary>{' '.join(files)}</details>"
+            if files
+            else ""
         )
         texts = (
             ", ".join(row.requirements),
@@ -92,9 +108,9 @@ def _scenarios(signoff: Signoff, places: Places) -> str:
             row.device,
         )
         cells = "".join(f"<td>{escape(t)}</td>" for t in texts)
-        status = f'<td class="{escape(result.status)}" title="{escape(result.message)}">'
+        status = f'<td class="{escape(result.status)}">{escape(result.status)}</td>'
         rows.append(
-            f'<tr class="scenario">{cells}{status}{escape(result.status)}</td>'
-            f"<td>{escape(row.fia)}</td><td>{links}</td></tr>"
+            f'<tr class="scenario">{cells}{status}<td class="reason">{escape(reason(row))}</td>'
+            f"<td>{escape(row.fia)}</td><td>{' '.join(report)} {folded}</td></tr>"
         )
     return "\n".join([*rows, "</table>"])

@@ -11,6 +11,8 @@ from s1harness.reporting.wording import (
     conformance_line,
     evidence,
     provenance,
+    reason,
+    requirement_text,
     suite_line,
 )
 
@@ -44,21 +46,27 @@ def _matrix(signoff: Signoff) -> list[str]:
     for requirement in signoff.requirements:
         cells = [cell_text(signoff.cell(requirement, c)) for c in columns]
         title = f"**{requirement}** {REQUIREMENT_TITLES[requirement]}"
-        out.append(_line([title, *cells, cell_text(signoff.requirement_total(requirement))]))
+        out.append(_line([title, *cells, requirement_text(signoff, requirement)]))
     totals = [cell_text(signoff.column_total(c)) for c in columns]
     out.append(_line(["**All scenarios** (each once)", *totals, cell_text(signoff.totals())]))
     return out
 
 
 def _scenarios(signoff: Signoff, places: Places) -> list[str]:
-    head = ["Requirement", "Feature", "Scenario", "S1SP", "Device", "Status", "FIA section"]
+    """One line per scenario, those that did not pass first, with why; the report page of
+    each, and its attachments for those that did not pass."""
+    head = ["Requirement", "Feature", "Scenario", "S1SP", "Device", "Status", "Reason", "FIA"]
     out = [_line([*head, "Evidence"]), _line(["---"] * (len(head) + 1))]
-    for row in signoff.rows:
-        links = " ".join(f"[{_escape(t)}](<{href}>)" for t, href in evidence(row, places))
+    for row in signoff.failures_first():
+        shown = evidence(row, places)
+        if row.result.status == "passed":
+            shown = shown[:1] if places.report is not None else []
+        links = " ".join(f"[{_escape(t)}](<{href}>)" for t, href in shown)
         feature = ", ".join(row.result.label_values("feature"))
         status = row.result.status.upper() if row.result.status != "passed" else "passed"
         cells = [", ".join(row.requirements), feature, row.result.name, row.s1sp, row.device]
-        out.append(_line([*(_escape(c) for c in cells), status, _escape(row.fia), links]))
+        texts = [*(_escape(c) for c in cells), status, _escape(reason(row)), _escape(row.fia)]
+        out.append(_line([*texts, links]))
     return out
 
 

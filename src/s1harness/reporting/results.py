@@ -144,8 +144,36 @@ def write_environment(folder: Path, pairs: Iterable[tuple[str, str]]) -> None:
     """Record the run's identity where Allure shows it (its Environment tab) and the sign-off
     reads it."""
     folder.mkdir(parents=True, exist_ok=True)
-    lines = [f"{key}={' '.join(value.split())}" for key, value in pairs]
+    # A properties key ends at its first space: a key of several words takes hyphens.
+    lines = [f"{'-'.join(key.split())}={' '.join(value.split())}" for key, value in pairs]
     (folder / ENVIRONMENT).write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+CATEGORIES = (
+    {
+        "name": "Product defects: the system under test did not do what the scenario expects",
+        "matchedStatuses": ["failed"],
+    },
+    {
+        "name": "Harness or environment problems: the scenario could not be run to its verdict",
+        "matchedStatuses": ["broken"],
+    },
+)
+"""Allure's categories (``categories.json``): an expectation that did not hold is *failed*
+(an assertion failure); anything else that stopped a scenario is *broken*."""
+
+
+def write_categories(folder: Path) -> None:
+    """Allure's failure categories, in the results folder."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "categories.json").write_text(json.dumps(CATEGORIES, indent=1), encoding="utf-8")
+
+
+def write_executor(folder: Path, *, name: str, build: str) -> None:
+    """Who ran the results (Allure's ``executor.json``: the report's Executor section)."""
+    executor = {"name": name, "type": "s1harness", "buildName": build}
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "executor.json").write_text(json.dumps(executor), encoding="utf-8")
 
 
 def _load(path: Path) -> dict[str, Any]:

@@ -6,12 +6,18 @@ Classification (the conventions the feature suites follow, ``features/README.md`
   SECMP0058). A scenario carrying several appears in each of those rows (traceability); the
   suite totals count it once. Without any, it is ``baseline`` when tagged ``baseline``, else
   ``other``;
-* S1SP and device type: the Scenario Outline parameters ``s1sp`` and ``device``; a scenario
-  without one is in the ``—`` column for it (all or none);
+* S1SP and device type: the scenario's ``s1sp`` and ``device`` parameters, else a tag naming an
+  S1SP (``@IOC``) or a device type (``@ESME``); a scenario with neither is in the ``—`` column
+  for it (all or none);
 * FIA section: the ``fia`` labels, joined.
 
 Every count comes from :class:`~s1harness.reporting.results.ResultSet`, so the summary's
 totals are the counts of the allure-results folder (one per scenario, the latest attempt).
+
+The suite's verdict (:meth:`Signoff.verdict`) is **PASS** only when every requirement of the
+catalogue (:data:`REQUIREMENTS`) ran and every scenario passed; **FAIL** when a scenario failed
+or broke; **INCOMPLETE** otherwise — a requirement with no scenario run (**NOT RUN**: a filtered
+run), or a scenario skipped. A filtered run can therefore never sign off as PASS.
 """
 
 from __future__ import annotations
@@ -27,6 +33,10 @@ UNTRACED = ("baseline", "other")
 S1SPS = COHORTS
 DEVICES = ("ESME", "GPF", "GSME", "CHF", "PPMID", "HCALCS")
 NONE = "—"
+NOT_RUN = "NOT RUN"
+INCOMPLETE = "INCOMPLETE"
+RAN = ("passed", "failed", "broken", "unknown")
+"""The statuses of a scenario that ran (a skipped one did not)."""
 REQUIREMENT_TITLES = {
     "R1": "SECMP0107 Requirement 1 — no RDP check on NO 6.15.1 (SMETS1)",
     "R2": "SECMP0107 Requirement 2 — one-off S1SP data update",
@@ -94,6 +104,23 @@ class Signoff:
         """Counts per status over the suite: the counts of the allure-results folder."""
         return self.results.counts()
 
+    def not_run(self) -> tuple[str, ...]:
+        """The requirements of the catalogue that no scenario of this run exercised."""
+        return tuple(r for r in REQUIREMENTS if not ran(self.requirement_total(r)))
+
+    def verdict(self) -> str:
+        """``PASS``, ``FAIL`` or ``INCOMPLETE`` for the whole run (see the module docstring)."""
+        totals = self.totals()
+        if totals["failed"] or totals["broken"] or totals["unknown"]:
+            return "FAIL"
+        if self.not_run() or totals["skipped"] or not totals["passed"]:
+            return INCOMPLETE
+        return "PASS"
+
+    def failures_first(self) -> tuple[Row, ...]:
+        """The rows with the scenarios that failed or broke first, in their order otherwise."""
+        return tuple(sorted(self.rows, key=lambda r: r.result.status in ("passed", "skipped")))
+
 
 def build_signoff(results: ResultSet, generated: datetime) -> Signoff:
     """Classify every scenario of ``results`` (see the module docstring)."""
@@ -119,12 +146,17 @@ def verdict(counts: dict[str, int]) -> str:
     return "SKIP" if counts["skipped"] else NONE
 
 
+def ran(counts: dict[str, int]) -> bool:
+    """Whether any of these scenarios ran (skipped ones did not)."""
+    return any(counts[status] for status in RAN)
+
+
 def _row(result: ScenarioResult) -> Row:
     return Row(
         result=result,
         requirements=requirements_of(result),
-        s1sp=result.parameter("s1sp") or NONE,
-        device=result.parameter("device") or NONE,
+        s1sp=result.parameter("s1sp") or _tagged(result, S1SPS) or NONE,
+        device=result.parameter("device") or _tagged(result, DEVICES) or NONE,
         fia="; ".join(result.label_values("fia")),
     )
 
@@ -139,6 +171,11 @@ def _row_order(row: Row) -> tuple[int, str, str, tuple[tuple[int, str], tuple[in
         outline = outline.replace(value, "")
     name = row.result.name
     return (order.index(row.requirements[0]), feature, outline, _column_order(row.column), name)
+
+
+def _tagged(result: ScenarioResult, known: tuple[str, ...]) -> str | None:
+    """The first of ``known`` the scenario is tagged with."""
+    return next((k for k in known if k in result.tags), None)
 
 
 def _rank(value: str, known: tuple[str, ...]) -> tuple[int, str]:

@@ -9,7 +9,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from s1harness.reporting.results import STATUSES
-from s1harness.reporting.signoff import NONE, Column, Row, Signoff, verdict
+from s1harness.reporting.signoff import (
+    NONE,
+    NOT_RUN,
+    REQUIREMENTS,
+    Column,
+    Row,
+    Signoff,
+    ran,
+    verdict,
+)
 
 SYMBOLS = {"passed": "✓", "failed": "✗", "broken": "!", "skipped": "↷", "unknown": "?"}
 LEGEND = ", ".join(f"{SYMBOLS[s]} {s}" for s in STATUSES)
@@ -48,10 +57,30 @@ def column_title(column: Column) -> str:
     return f"{s1sp} · {device}"
 
 
+def requirement_text(signoff: Signoff, requirement: str) -> str:
+    """A requirement's total cell: ``NOT RUN`` (with any skipped) for a requirement of the
+    catalogue no scenario exercised, else its verdict and counts."""
+    counts = signoff.requirement_total(requirement)
+    if requirement in REQUIREMENTS and not ran(counts):
+        skipped = f" {counts['skipped']}{SYMBOLS['skipped']}" if counts["skipped"] else ""
+        return NOT_RUN + skipped
+    return cell_text(counts)
+
+
 def suite_line(signoff: Signoff) -> str:
     totals = signoff.totals()
     parts = ", ".join(f"{totals[s]} {s}" for s in STATUSES)
-    return f"{sum(totals.values())} scenarios — {parts}. Verdict: {verdict(totals)}"
+    line = f"{sum(totals.values())} scenarios — {parts}. Verdict: {signoff.verdict()}"
+    missing = signoff.not_run()
+    return line + (f" (not run: {', '.join(missing)})" if missing else "")
+
+
+def reason(row: Row, most: int = 240) -> str:
+    """Why a scenario did not pass, in one line (its failure message), or nothing."""
+    if row.result.status in ("passed", "skipped") and not row.result.message:
+        return ""
+    text = " ".join(row.result.message.split())
+    return text if len(text) <= most else text[: most - 1] + "…"
 
 
 def provenance(signoff: Signoff, places: Places) -> str:
@@ -64,7 +93,9 @@ def provenance(signoff: Signoff, places: Places) -> str:
         line += f"; {results.superseded} earlier attempts of retried scenarios not counted"
     line += ")."
     if results.environment:
-        line += " Run: " + "; ".join(f"{key} {value}" for key, value in results.environment)
+        line += " Run: " + "; ".join(
+            f"{key.replace('-', ' ')} {value}" for key, value in results.environment
+        )
         line += "."
     return line
 

@@ -33,8 +33,11 @@ from s1harness.spec.identifiers import Eui64
 from s1harness.testing.harness import Harness, is_final, refusal
 
 
-class ScenarioFailure(HarnessError):  # noqa: N818 - a failed scenario, reported as a result
-    """An expectation of a scenario did not hold."""
+class ScenarioFailure(HarnessError, AssertionError):  # noqa: N818 - a scenario's result
+    """An expectation of a scenario did not hold: what the system under test did was not what
+    the scenario expects. An assertion failure, so pytest and Allure report the scenario
+    *failed* (a product defect) — any other exception is *broken* (the harness, the
+    environment or the build could not run it)."""
 
     code = "SCENARIO-FAILED"
 

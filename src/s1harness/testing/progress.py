@@ -3,9 +3,10 @@
 Loaded with ``-p s1harness.testing.progress``; writes to the file named by
 ``$S1HARNESS_PROGRESS`` (nothing without it). One object per line: ``{"event": "collected",
 "count": N}`` once the suite is collected, then ``{"event": "result", "nodeid", "name",
-"outcome", "seconds", "message"}`` per scenario (``outcome``: passed, failed, skipped; a
-failure in setup or teardown is a failure). Under pytest-xdist the controller writes every
-worker's results.
+"outcome", "seconds", "message"}`` per scenario (``outcome``: passed, failed, broken, skipped —
+as Allure says: *failed* is an expectation that did not hold, an assertion failure; *broken* is
+any other error, in the scenario or its setup or teardown, that kept it from its verdict).
+Under pytest-xdist the controller writes every worker's results.
 """
 
 from __future__ import annotations
@@ -76,7 +77,7 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
         event="result",
         nodeid=report.nodeid,
         name=_name(report),
-        outcome=report.outcome,
+        outcome="broken" if ("broken", True) in report.user_properties else report.outcome,
         seconds=round(report.duration, 3),
         message=message,
     )
@@ -90,6 +91,12 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     title = _title(item)
     if title and ("scenario", title) not in report.user_properties:
         report.user_properties.append(("scenario", title))
+    if (
+        report.failed
+        and call.excinfo is not None
+        and not call.excinfo.errisinstance(AssertionError)
+    ):
+        report.user_properties.append(("broken", True))
 
 
 def _title(item: pytest.Item) -> str | None:

@@ -13,7 +13,7 @@ from s1harness.reporting.html_summary import render_html
 from s1harness.reporting.markdown import render_markdown
 from s1harness.reporting.results import read_results
 from s1harness.reporting.signoff import Signoff, build_signoff, verdict
-from s1harness.reporting.wording import Places, cell_text
+from s1harness.reporting.wording import Places, cell_text, requirement_text, suite_line
 
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 
@@ -93,8 +93,11 @@ def test_markdown(signoff: Signoff, tmp_path: Path) -> None:
     assert "[req\\|1](<allure-results/b-attachment.xml>)" in text  # the pipe cannot split a cell
     table = text.split("## Scenarios")[1].strip().splitlines()
     assert len(table) == 8 and {line.count(" | ") for line in table} == {
-        7
+        8
     }  # every scenario line has as many cells as the header
+    assert [line.split(" | ")[2] for line in table[2:]] == [
+        f"scenario {u}" for u in "bfacde"
+    ]  # failures first
 
 
 def test_html_is_self_contained_and_escaped(signoff: Signoff, tmp_path: Path) -> None:
@@ -106,3 +109,50 @@ def test_html_is_self_contained_and_escaped(signoff: Signoff, tmp_path: Path) ->
     assert "#" not in re.findall(r'href="([^"]*)"', page)[0]  # no report: no test pages
     assert len(re.findall(r'<tr class="scenario">', page)) == 6
     assert 'class="FAIL">FAIL 1✓ 1✗</td>' in page
+    assert "<details><summary>1 files</summary>" in page  # evidence folded
+
+
+def _suite(folder: Path, *scenarios: tuple[str, str, list[str]]) -> Signoff:
+    folder.mkdir(exist_ok=True)
+    for uuid, status, tags in scenarios:
+        scenario(folder, uuid, status, tags, s1sp="IOC", device="ESME")
+    return build_signoff(read_results(folder), NOW)
+
+
+def test_the_verdict_is_pass_only_when_every_requirement_ran_and_passed(tmp_path: Path) -> None:
+    every = _suite(tmp_path / "all", ("1", "passed", ["R1"]), ("2", "passed", ["R2", "MP058"]))
+    assert (every.verdict(), every.not_run()) == ("PASS", ())
+    filtered = _suite(tmp_path / "R1", ("1", "passed", ["R1"]))
+    assert (filtered.verdict(), filtered.not_run()) == ("INCOMPLETE", ("R2", "MP058"))
+    assert "Verdict: INCOMPLETE (not run: R2, MP058)" in suite_line(filtered)
+    assert requirement_text(filtered, "R2") == "NOT RUN"
+    skipped = _suite(tmp_path / "skip", ("1", "passed", ["R1"]), ("2", "skipped", ["R2", "MP058"]))
+    assert skipped.verdict() == "INCOMPLETE"
+    assert requirement_text(skipped, "MP058") == "NOT RUN 1↷"
+    failed = _suite(tmp_path / "fail", ("1", "failed", ["R1"]))
+    assert failed.verdict() == "FAIL"  # a failure is a failure, however little ran
+    assert _suite(tmp_path / "skipped only", ("1", "skipped", ["R1", "R2", "MP058"])).verdict() == (
+        "INCOMPLETE"
+    )
+
+
+def test_not_run_requirements_and_reasons_are_on_the_page(tmp_path: Path) -> None:
+    results = tmp_path / "allure-results"
+    results.mkdir()
+    scenario(results, "1", "failed", ["R1"], s1sp="IOC", device="ESME")
+    raw = json.loads((results / "1-result.json").read_text())
+    raw["statusDetails"] = {"message": "expected I0 then a SMETS1 response, got E42"}
+    (results / "1-result.json").write_text(json.dumps(raw))
+    signoff = build_signoff(read_results(results), NOW)
+    places = Places(tmp_path, results, None)
+    page, text = render_html(signoff, places), render_markdown(signoff, places)
+    assert 'class="NOT-RUN">NOT RUN</td>' in page
+    assert "expected I0 then a SMETS1 response, got E42" in page
+    assert "| expected I0 then a SMETS1 response, got E42 |" in text
+    assert '<p id="suite" class="FAIL">' in page
+
+
+def test_columns_come_from_tags_when_a_scenario_has_no_such_parameters(tmp_path: Path) -> None:
+    scenario(tmp_path, "1", "passed", ["R1", "MOC", "GPF"])  # a plain Scenario, tagged
+    scenario(tmp_path, "2", "passed", ["R1"], s1sp="FOC", device="ESME")
+    assert build_signoff(read_results(tmp_path), NOW).columns == (("MOC", "GPF"), ("FOC", "ESME"))
