@@ -1,10 +1,10 @@
 """A tiny throw-away pytest-bdd suite run with allure-pytest-bdd, for the reporting tests.
 
-It follows the conventions the real feature suites follow (features/README.md): requirement,
-phase, polarity and component tags; Scenario Outline columns ``s1sp`` and ``device``; an
-``fia`` label and DUIS XML / GBCS JSON attachments added from inside the steps. Its rows pass,
-fail (an assertion), break (another exception) and skip, so every status is produced by the
-real adapter.
+It follows the conventions the real feature suites follow
+(src/s1harness/suite/features/README.md): requirement, phase, polarity and component tags;
+Scenario Outline columns ``s1sp`` and ``device``; an ``fia`` label and DUIS XML / GBCS JSON
+attachments added from inside the steps. Its rows pass, fail (an assertion), break (another
+exception) and skip, so every status is produced by the real adapter.
 """
 
 from __future__ import annotations
@@ -105,7 +105,8 @@ def run_suite(folder: Path, *extra: str) -> Path:
     (folder / "test_steps.py").write_text(STEPS)
     (folder / "pytest.ini").write_text(INI)
     results = folder / "allure-results"
-    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+    # Its own steps only: the installed suite's plugin (entry point "s1harness") stays out.
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:s1harness"]
     command += [f"--alluredir={results}", *extra]
     done = subprocess.run(
         command, cwd=folder, capture_output=True, text=True, timeout=300, check=False

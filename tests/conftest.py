@@ -1,4 +1,5 @@
-"""Fixtures shared by every test."""
+"""Fixtures shared by every test. The feature suite's plugin (steps, markers, the DUIS audit of
+every message a test creates) comes from the installed package's pytest11 entry point."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ from pathlib import Path
 import pytest
 
 from brokers import mosquitto
-from duis_audit import DuisAudit, listening
 from s1harness.smki import SmkiCertificate, TestPki
 from support import VECTORS, load
 
@@ -24,16 +24,6 @@ else:
     settings.load_profile("loaded-machine")
     # Property tests on a busy 2-core machine (CI): no deadline and no complaint that
     # generating inputs is slow — how fast the machine is never decides a test.
-
-pytest_plugins = (
-    "bdd.plugin",
-    "bdd.steps.given",
-    "bdd.steps.when",
-    "bdd.steps.then",
-    "bdd.steps.remediation",
-    "bdd.steps.hostile",
-)
-"""The feature suite's plugin and step library (tests/bdd), for the features under features/."""
 
 REFERENCE_TIME = datetime(2026, 11, 21, tzinfo=UTC)
 """The date the certificate validity checks of the golden tests are judged at."""
@@ -69,23 +59,3 @@ def pki() -> TestPki:
 @pytest.fixture
 def reference_time() -> datetime:
     return REFERENCE_TIME
-
-
-_AUDITED = [0]
-
-
-@pytest.fixture(autouse=True)
-def duis_audit() -> Iterator[DuisAudit]:
-    """Every DUIS message created during the test validates against the schema, or it fails."""
-    with listening(DuisAudit()) as audit:
-        yield audit
-    _AUDITED[0] += audit.checked
-    if audit.failures:
-        shown = "\n  ".join(audit.failures[:5])
-        pytest.fail(f"{len(audit.failures)} emitted DUIS message(s) invalid:\n  {shown}")
-
-
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    terminalreporter.write_line(
-        f"DUIS audit: {_AUDITED[0]} emitted DUIS messages validated against the schema"
-    )

@@ -1,4 +1,4 @@
-"""The feature suite (``features/``, steps in ``tests/bdd``) run as a user runs it: ``python -m
+"""The feature suite (``s1harness.suite``, through ``tests/bdd``) run as a user runs it: ``python -m
 pytest tests/bdd`` in a fresh process, with the target options (``--s1h-bus``, ``--s1h-broker``,
 ``--s1h-external``, ``--s1h-run``), and what it reports scenario by scenario (its JUnit
 XML). The target options are the only ones that count: the caller's ``S1HARNESS_BUS`` and the

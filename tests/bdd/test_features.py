@@ -1,5 +1,8 @@
-"""Every feature under features/ (pytest-bdd; steps in tests/bdd/steps)."""
+"""The bundled FIA features (src/s1harness/suite/features), run by the packaged plugin and
+steps — the repository's own tests use the suite exactly as a test team's project does."""
 
 from pytest_bdd import scenarios
 
-scenarios(".")
+from s1harness.suite import FEATURES
+
+scenarios(str(FEATURES))

@@ -23,7 +23,6 @@ import pytest
 from aiohttp import web
 from lxml import etree
 
-from duis_audit import DuisAudit
 from s1harness.duis import xml
 from s1harness.duis.messages import (
     GbcsPayload,
@@ -56,6 +55,7 @@ from s1harness.smki import Keystore, KeystoreEntry, SmkiCertificate, parse_certi
 from s1harness.smki.keys import PrivateKey
 from s1harness.spec import checks
 from s1harness.spec.bus import Envelope, Kind, dsp_requests, user_inbox
+from s1harness.suite.audit import DuisAudit
 from s1harness.testing import Harness, is_final
 
 pytestmark = pytest.mark.vectors

@@ -15,11 +15,12 @@ import pytest
 
 from brokers import free_port, mosquitto, wait_for
 from s1harness.estate import load, preset
+from s1harness.estate.presets import EXAMPLES, resolve
 
 pytestmark = [pytest.mark.mqtt, pytest.mark.vectors]
 
 EMULATORS = Path(__file__).resolve().parents[2] / "emulators"
-ESTATES = sorted((EMULATORS / "estates").glob("*.yaml"))
+ESTATES = sorted(EXAMPLES.glob("*.yaml"))
 
 
 def test_the_estate_files_are_the_small_estate_with_their_switches() -> None:
@@ -28,8 +29,9 @@ def test_the_estate_files_are_the_small_estate_with_their_switches() -> None:
     for path in ESTATES:
         estate = load(path)
         assert dataclasses.replace(estate, name="small", dsp=small.dsp, s1sps=small.s1sps) == small
-    assert load(EMULATORS / "estates" / "small.yaml") == small
-    assert not load(EMULATORS / "estates" / "switch-off.yaml").dsp.mp107
+    assert load(EXAMPLES / "small.yaml") == small
+    assert not load(EXAMPLES / "switch-off.yaml").dsp.mp107
+    assert resolve("partial-rollout") == load(EXAMPLES / "partial-rollout.yaml")  # by name
 
 
 @pytest.mark.parametrize("path", ESTATES, ids=lambda p: p.stem)

@@ -1,7 +1,8 @@
-"""The FIA scenarios — the feature suite (``features/``, steps in ``tests/bdd``) — on the buses
-a test site may use: in memory and against Mosquitto, each in a fresh pytest process (the
-normal test run covers the embedded MQTT broker). Every scenario passes: each asserts the check
-that accepted or refused the request at every hop, and that a refusal changed no store."""
+"""The FIA scenarios — the feature suite shipped in ``s1harness.suite``, run through ``tests/bdd``
+— on the buses a test site may use: in memory and against Mosquitto, each in a fresh pytest
+process (the normal test run covers the embedded MQTT broker). Every scenario passes: each
+asserts the check that accepted or refused the request at every hop, and that a refusal changed
+no store."""
 
 from __future__ import annotations
 

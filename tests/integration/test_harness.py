@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from duis_audit import DuisAudit
 from s1harness.estate import EstateError, dumps, preset
 from s1harness.estate.presets import NETWORK_OPERATOR, SUPPLIER, WRONG_NETWORK_OPERATOR
 from s1harness.roles.s1sp.store import SlotKind, SlotRole
@@ -17,6 +16,7 @@ from s1harness.roles.smets2.cells import NETWORK_OPERATOR_DS
 from s1harness.roles.user import DccUser
 from s1harness.spec.bus import Envelope, Kind, user_inbox
 from s1harness.spec.errors import InputError
+from s1harness.suite.audit import DuisAudit
 from s1harness.testing import Harness, RoleFailureError, refusal
 
 pytestmark = pytest.mark.vectors  # the DUIS XSD is read from the shared vectors

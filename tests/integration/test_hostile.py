@@ -13,7 +13,6 @@ import aiomqtt
 import pytest
 
 from brokers import forged_acknowledgements_change_nothing, login
-from duis_audit import DuisAudit
 from s1harness.duis.messages import SMETS1ResponseMessage
 from s1harness.estate.presets import (
     NETWORK_OPERATOR,
@@ -27,6 +26,7 @@ from s1harness.services.broker import EmbeddedBroker
 from s1harness.services.mqtt import MqttBus
 from s1harness.spec import checks, codes
 from s1harness.spec.bus import Envelope, Kind, dsp_from_s1sp, dsp_requests, on_wire, s1sp_requests
+from s1harness.suite.audit import DuisAudit
 from s1harness.testing import Harness, refusal
 from s1harness.testing.expectations import estate
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from browsers import allure_tools, rendered_dom, visible_text
+from s1harness.suite import FEATURES
 
 pytestmark = [pytest.mark.vectors, pytest.mark.slow, pytest.mark.mqtt]
 
@@ -117,12 +118,9 @@ def test_a_failed_scenario_fails_the_run(tmp_path: Path) -> None:
 
 
 def _project(folder: Path) -> Path:
-    """A project of its own: the feature suite, its steps and the test support beside it."""
-    shutil.copytree(ROOT / "features", folder / "features")
-    shutil.copytree(ROOT / "tests" / "bdd", folder / "tests" / "bdd")
-    for support in (ROOT / "tests").glob("*.py"):
-        shutil.copy(support, folder / "tests")
-    shutil.copy(ROOT / "pyproject.toml", folder)
+    """A project of its own, outside the checkout: a copy of the bundled features (run with
+    ``s1harness run features``) and the results of an earlier run."""
+    shutil.copytree(FEATURES, folder / "features")
     earlier = folder / "reports" / "allure-results"
     earlier.mkdir(parents=True)
     (earlier / "earlier-result.json").write_text("{}")
@@ -135,7 +133,7 @@ def _kept(folder: Path) -> bool:
 
 def test_nothing_selected_could_not_run(tmp_path: Path) -> None:
     project = _project(tmp_path)
-    done = run("-k", "nosuchscenario", cwd=project)
+    done = run("features", "-k", "nosuchscenario", cwd=project)
     assert done.returncode == 2, done.stdout + done.stderr
     assert "no scenario selected" in done.stdout
     assert _kept(project)
@@ -147,7 +145,7 @@ def test_a_gherkin_error_is_on_the_terminal_exits_2_and_keeps_the_earlier_result
     project = _project(tmp_path)
     feature = project / "features" / "baselines" / "switch_off_deadlock.feature"
     feature.write_text(feature.read_text() + "\n  Scenaroi: a misspelt keyword\n")
-    done = run("-k", "deadlock", cwd=project)
+    done = run("features", "-k", "deadlock", cwd=project)
     assert done.returncode == 2, done.stdout + done.stderr
     assert "the suite could not run" in done.stdout
     assert (
@@ -167,18 +165,20 @@ def test_a_bad_option_is_one_usage_error_before_any_scenario(
     tmp_path: Path, args: list[str], said: str
 ) -> None:
     project = _project(tmp_path)
-    done = run("-k", "deadlock", *args, cwd=project)
+    done = run("features", "-k", "deadlock", *args, cwd=project)
     assert done.returncode == 2, done.stdout + done.stderr
     assert done.stdout.count(said) == 1
     assert "(0 scenarios ran)" in done.stdout
     assert _kept(project)
 
 
-def test_outside_a_checkout_is_one_line(tmp_path: Path) -> None:
-    done = run(cwd=tmp_path)
+def test_a_path_that_is_not_features_is_one_line(tmp_path: Path) -> None:
+    done = run(str(tmp_path / "nowhere"), cwd=tmp_path)
     assert done.returncode == 2
-    assert done.stderr.startswith("s1harness: error: no feature suite found")
-    assert done.stderr.count("\n") == 1
+    assert (
+        done.stderr
+        == f"s1harness: error: {tmp_path / 'nowhere'}: not a feature file or a folder of them\n"
+    )
 
 
 def test_without_the_xsd_is_one_line(tmp_path: Path) -> None:
@@ -208,7 +208,7 @@ def test_one_deliberate_failure_is_counted_alike_everywhere_under_two_workers(
 ) -> None:
     project = _project(tmp_path)
     (project / "features" / "deliberate.feature").write_text(DELIBERATE)
-    done = run("-n", "2", "-k", "deliberately or (deadlock and MOC)", cwd=project)
+    done = run("features", "-n", "2", "-k", "deliberately or (deadlock and MOC)", cwd=project)
     assert done.returncode == 1, done.stdout + done.stderr
     assert "1 failed, 2 passed in" in done.stdout  # the terminal
     assert "FAILED a deliberately wrong expectation on the ESME of the IOC S1SP" in done.stdout

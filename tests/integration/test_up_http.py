@@ -14,7 +14,6 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from duis_audit import DuisAudit
 from s1harness.duis import xml
 from s1harness.duis.messages import (
     GbcsPayload,
@@ -32,6 +31,7 @@ from s1harness.duis.signature import sign
 from s1harness.gbcs.crypto import sign_precommand
 from s1harness.gbcs.frames import GeneralSigningApdu, decode
 from s1harness.smki import Keystore, KeystoreEntry
+from s1harness.suite.audit import DuisAudit
 
 from .test_duis_http import NO_BY_NO, receiving
 

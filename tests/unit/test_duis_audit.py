@@ -1,4 +1,4 @@
-"""The central DUIS audit (tests/duis_audit.py) is not a no-op: it catches invalid documents."""
+"""The central DUIS audit (s1harness.suite.audit) is not a no-op: it catches invalid documents."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from duis_audit import DuisAudit, listening
 from s1harness.spec.bus import Envelope, Kind
+from s1harness.suite.audit import DuisAudit, listening
 
 pytestmark = pytest.mark.vectors
 

@@ -2,7 +2,8 @@
 
 The layers, lowest first: the package root ``s1harness/__init__.py`` <- ``locations`` <- spec
 <- smki <- gbcs/duis/registry <- roles <- estate/remediation <- services <- bench/reporting <-
-testing <- cli <- ``s1harness/__main__.py``. A module imports only from its own layer's package
+testing <- suite (the feature suite's steps and pytest plugin) <- cli <-
+``s1harness/__main__.py``. A module imports only from its own layer's package
 or from lower layers; the packages of one group (``gbcs|duis|registry``) do not import each
 other. smki sits below the other codecs: they verify with its certificates. The sans-IO layers
 never import asyncio, aiomqtt, pytest or allure.
@@ -43,6 +44,7 @@ ORDER = [
     "services",
     "bench|reporting",
     "testing",
+    "suite",
     "cli",
     "__main__",
 ]

@@ -27,9 +27,12 @@ def _test_only() -> set[str]:
 
 
 def _loaded_by_run() -> list[Path]:
+    """What a feature run loads: the packaged suite (plugin, steps, audit) — and, for the
+    repository's own run of it, the test support its conftest imports."""
+    suite = TESTS.parent / "src" / "s1harness" / "suite"
     return [
-        TESTS / "conftest.py", TESTS / "brokers.py", TESTS / "duis_audit.py",
-        TESTS / "support.py", *sorted((TESTS / "bdd").rglob("*.py")),
+        TESTS / "conftest.py", TESTS / "brokers.py", TESTS / "support.py",
+        *sorted((TESTS / "bdd").rglob("*.py")), *sorted(suite.rglob("*.py")),
     ]  # fmt: skip
 
 

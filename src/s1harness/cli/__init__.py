@@ -24,6 +24,7 @@ from s1harness.cli import (
     duis,
     estate,
     gbcs,
+    init,
     remediate,
     report,
     run,
@@ -94,6 +95,7 @@ app.command("conform", context_settings={"allow_extra_args": True, "ignore_unkno
     conform.conform
 )
 app.command("up")(up.up)
+app.command("init")(init.init)
 app.command("report")(report.report)
 app.command("remediate")(remediate.remediate_command)
 

@@ -1,13 +1,16 @@
 """``s1harness run``: the main job.
 
-Runs the whole feature suite (``features/``, steps in ``tests/bdd``) on the emulated estate —
-over MQTT with an embedded broker unless told otherwise — with a progress display, writes the
-Allure results to ``reports/allure-results``, builds the Allure HTML report and the sign-off
-summary, prints where they are, and exits 1 if any scenario failed.
+Runs the FIA feature suite shipped in the package (:mod:`s1harness.suite`) — or the feature
+files and folders given first on the command line, with the same steps — on the emulated
+estate, over MQTT with an embedded broker unless told otherwise, from any folder: with a
+progress display, it writes the Allure results to ``reports/allure-results`` and the JUnit XML
+to ``reports/junit.xml``, builds the Allure HTML report and the sign-off summary, and prints
+where they are. Exit status 0 every scenario passed, 1 one failed or broke, 2 the suite could
+not run (the previous results are then kept).
 
-Everything after the options goes to pytest unchanged (``-k``, ``-m 'R1 and not UIT'``,
-``-n 2``, ``--s1h-bus memory``, ``--s1h-broker URL``, ``--s1h-external s1sp:IOC``...). pytest's
-own output is kept in ``reports/pytest.log``.
+Everything after the paths and options goes to pytest unchanged (``-k``, ``-m 'R1 and not
+UIT'``, ``-n 2``, ``--lf``, ``--s1h-bus memory``, ``--s1h-broker URL``, ``--s1h-external
+s1sp:IOC``...). pytest's own output is kept in ``reports/pytest.log``.
 """
 
 from __future__ import annotations
@@ -34,26 +37,32 @@ from s1harness.duis.schema import load_schema
 from s1harness.reporting import build_reports, tools_folder
 from s1harness.reporting.wording import suite_line
 from s1harness.spec.errors import InputError
+from s1harness.suite import BUNDLED, FEATURES_VARIABLE
 from s1harness.testing.progress import ENVIRONMENT
 
-SUITE = ("features", "tests/bdd")
-"""What a checkout must hold for ``run`` to find the suite."""
 POLL = 0.1
+PYTEST_INI = """\
+[pytest]
+asyncio_default_fixture_loop_scope = function
+"""
+"""The configuration the suite runs under: its own, not that of the folder it is run from."""
 
 
-def find_project(start: Path) -> Path:
-    """The nearest folder, from ``start`` up, holding the feature suite.
+def split_paths(args: list[str]) -> tuple[list[Path], list[str]]:
+    """The feature files and folders given before the first option, and the rest.
 
     Raises:
-        InputError: when there is none (``run`` works from a checkout of the repository).
+        InputError: for a path that is neither a feature file nor a folder.
     """
-    for folder in (start, *start.parents):
-        if all((folder / part).is_dir() for part in SUITE):
-            return folder
-    raise InputError(
-        f"no feature suite found from {start} (looked for {' and '.join(SUITE)}): "
-        "run s1harness run from the repository"
-    )
+    paths: list[Path] = []
+    for index, arg in enumerate(args):
+        if arg.startswith("-"):
+            return paths, args[index:]
+        path = Path(arg)
+        if not (path.is_dir() or (path.is_file() and path.suffix == ".feature")):
+            raise InputError(f"{arg}: not a feature file or a folder of them")
+        paths.append(path.resolve())
+    return paths, []
 
 
 @dataclass
@@ -111,31 +120,41 @@ def run(
         bool, typer.Option("--report/--no-report", help="Build the HTML report and sign-off.")
     ] = True,
 ) -> int:
-    """Run the feature suite on the emulated estate, write the reports; exit 1 if any scenario
-    failed. Extra arguments go to pytest."""
-    return run_suite(reports, list(context.args), report=report)
+    """Run the FIA feature suite (or FEATURES..., files or folders, given first) on the
+    emulated estate and write the reports. Extra arguments go to pytest."""
+    paths, args = split_paths(list(context.args))
+    return run_suite(reports, args, report=report, features=paths)
 
 
 def run_suite(
-    reports: Path, args: list[str], *, report: bool, after: Callable[[Path], None] | None = None
+    reports: Path,
+    args: list[str],
+    *,
+    report: bool,
+    after: Callable[[Path], None] | None = None,
+    features: list[Path] | None = None,
 ) -> int:
-    """Run the feature suite with pytest ``args``, results and log under ``reports`` (relative
-    to the project), then ``after(reports)`` and, with ``report``, the reports; the exit status
-    of ``s1harness run``: 0 every scenario passed, 1 a scenario failed, 2 the suite could not
-    run (a usage or collection error, a Gherkin syntax error, nothing selected) — then the
-    results of the previous run are left as they were."""
-    project = find_project(Path.cwd())
+    """Run the feature suite (the bundled one, or ``features``) with pytest ``args``, results
+    and log under ``reports``, then ``after(reports)`` and, with ``report``, the reports; the
+    exit status of ``s1harness run``: 0 every scenario passed, 1 a scenario failed, 2 the suite
+    could not run (a usage or collection error, a Gherkin syntax error, nothing selected) —
+    then the results of the previous run are left as they were."""
     load_schema()  # every request is validated against it: no XSD, no run (one line)
     console = Console(highlight=False, soft_wrap=True)  # a CI log gets whole lines
-    reports = reports if reports.is_absolute() else project / reports
+    here = Path.cwd()
+    reports = reports if reports.is_absolute() else here / reports
     results, fresh = reports / "allure-results", reports / ".allure-results-next"
     junit = _option(args, "--junitxml")
     reports.mkdir(parents=True, exist_ok=True)
     log = reports / "pytest.log"
     with tempfile.TemporaryDirectory() as scratch:
         progress_file = Path(scratch) / "progress.jsonl"
+        ini = Path(scratch) / "pytest.ini"
+        ini.write_text(PYTEST_INI, encoding="utf-8")
         command = [
-            sys.executable, "-m", "pytest", "tests/bdd",
+            sys.executable, "-m", "pytest", str(BUNDLED),
+            # Allure names a scenario by its feature's path under the rootdir.
+            "-c", str(ini), "--rootdir", os.path.commonpath([BUNDLED.parent, *(features or [])]),
             "-p", "s1harness.testing.progress",
             "-o", f"cache_dir={reports / '.pytest-cache'}",  # --lf, --ff work run to run
             f"--alluredir={fresh}", "--clean-alluredir", "-q", "-rN",
@@ -145,13 +164,15 @@ def run_suite(
         env = {
             **os.environ,
             ENVIRONMENT: str(progress_file),
+            FEATURES_VARIABLE: os.pathsep.join(str(p) for p in features or []),
             "S1HARNESS_COMMAND": shlex.join(["s1harness", *sys.argv[1:]]),
         }
-        console.print(f"s1harness {__version__}: the feature suite, {_target(args)}")
+        what = ", ".join(str(p) for p in features) if features else "the feature suite"
+        console.print(f"s1harness {__version__}: {what}, {_target(args)}")
         started = time.perf_counter()
         tally = Tally()
         with log.open("wb") as out:
-            process = subprocess.Popen(command, cwd=project, env=env, stdout=out, stderr=out)
+            process = subprocess.Popen(command, cwd=here, env=env, stdout=out, stderr=out)
             try:
                 _show(process, progress_file, tally, console)
             except KeyboardInterrupt:

@@ -238,21 +238,45 @@ def preset(name: str) -> Estate:
     return make()
 
 
+EXAMPLES = Path(__file__).resolve().parent / "examples"
+"""Example estate files shipped in the package (``partial-rollout``, ``switch-off``, and
+``small`` written out), each usable by name."""
+
+
+def examples() -> dict[str, Path]:
+    """Every example estate file by name (its file name without ``.yaml``)."""
+    return {path.stem: path for path in sorted(EXAMPLES.glob("*.yaml"))}
+
+
 def resolve(ref: Estate | str | Path) -> Estate:
-    """An estate given as itself, a preset name, or a YAML file or estate folder.
+    """An estate given as itself, a preset name, an example's name, or a YAML file or estate
+    folder (a path wins over an example of the same name).
 
     Raises:
-        EstateError: for a name that is neither a preset nor an existing path, or a bad file.
+        EstateError: for a name that is none of these, or a bad file.
     """
     if isinstance(ref, Estate):
         return ref
     if isinstance(ref, str) and ref in PRESETS:
         return preset(ref)
     path = Path(ref)
+    if not path.exists() and isinstance(ref, str) and ref in examples():
+        path = examples()[ref]
     if not path.exists():
-        known = ", ".join(sorted(PRESETS))
+        known = ", ".join(sorted({*PRESETS, *examples()}))
         raise EstateError(f"{ref}: neither an estate file or folder nor a preset ({known})")
     return load(path)
 
 
-__all__ = ["BOXED_START", "PRESETS", "START", "boxed", "device_id", "preset", "resolve", "small"]
+__all__ = [
+    "BOXED_START",
+    "EXAMPLES",
+    "PRESETS",
+    "START",
+    "boxed",
+    "device_id",
+    "examples",
+    "preset",
+    "resolve",
+    "small",
+]

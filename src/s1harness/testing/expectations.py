@@ -1,12 +1,12 @@
-"""What the feature suite's steps (``tests/bdd/steps``) expect of a run, as checks on a
+"""What the feature suite's steps (:mod:`s1harness.suite.steps`) expect of a run, as checks on a
 :class:`Harness`: the cell of the sign-off matrix a SMETS1 device belongs to (:class:`Case`),
 the ``small`` estate with the MP107 switches set (:func:`estate`), the check that accepted or
 refused a request at every hop (:func:`decisions`, :func:`refused_at`), that a refusal changed
 no store (:func:`changed_by_refusal`), and what an accepted request's response holds. A failed
 expectation raises :class:`ScenarioFailure` saying what was expected and what happened.
 
-The scenarios themselves are the Gherkin features (``features/``), which ``s1harness run``
-and the test suite run.
+The scenarios themselves are the Gherkin features (``s1harness/suite/features/``), which
+``s1harness run`` and the test suite run.
 """
 
 from __future__ import annotations

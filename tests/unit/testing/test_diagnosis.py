@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from duis_audit import DuisAudit
 from s1harness.estate.presets import NETWORK_OPERATOR, WRONG_NETWORK_OPERATOR
 from s1harness.spec.bus import Envelope, Kind, dsp_from_s1sp
+from s1harness.suite.audit import DuisAudit
 from s1harness.testing import Harness
 from s1harness.testing.diagnosis import diagnose
 from s1harness.testing.expectations import estate

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import subprocess
 import sys
 import textwrap
@@ -114,11 +113,9 @@ def test_a_suite_with_an_async_step_fails_loudly(tmp_path: Path) -> None:
         """)
     )
     (tmp_path / "pytest.ini").write_text("[pytest]\nbdd_features_base_dir = features/\n")
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(TESTS), *sys.path])}
-    done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "bdd.plugin", "-p", "no:cacheprovider", "-q"],
+    done = subprocess.run(  # the step library's plugin loads from the package's entry point
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q"],
         cwd=tmp_path,
-        env=env,
         capture_output=True,
         text=True,
         timeout=120,

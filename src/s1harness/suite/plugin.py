@@ -1,6 +1,7 @@
-"""The feature suite's pytest plugin: where it runs, the session's event loop and broker, one
-World per scenario, the guard against ``async def`` steps, pending scenarios, and the evidence
-each scenario carries into the Allure results.
+"""The feature suite's pytest plugin (the pytest11 entry point ``s1harness``): the step
+library, the suite's markers, the DUIS audit of every message a test creates, where it runs,
+the session's event loop and broker, one World per scenario, the guard against ``async def``
+steps, pending scenarios, and the evidence each scenario carries into the Allure results.
 
 Target (options, else environment variables, else the default):
 
@@ -33,20 +34,21 @@ import platform
 import re
 import sys
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from bdd.world import Target, World
 from s1harness import __version__
 from s1harness.locations import commit
 from s1harness.reporting.results import write_categories, write_environment, write_executor
 from s1harness.services.broker import EmbeddedBroker
-from s1harness.spec.bus import AUDIT_EVENT, run_id
+from s1harness.spec.bus import AUDIT_EVENT, COHORTS, run_id
 from s1harness.spec.errors import InputError
 from s1harness.spec.wire import Delivery, acks, encode
+from s1harness.suite.audit import DuisAudit, listening
+from s1harness.suite.world import Target, World
 from s1harness.testing.diagnosis import diagnose
 from s1harness.testing.evidence import exhibits
 from s1harness.testing.harness import DEFAULT_TIMEOUT, EXTERNAL_ROLES, NotObservableError
@@ -54,8 +56,9 @@ from s1harness.testing.loop import LoopThread, refuse_async_step
 
 try:  # the report adapter is optional for a plain test run
     import allure
+    from allure_pytest_bdd.steps import get_step_uuid
 except ImportError:  # pragma: no cover - allure-pytest-bdd is a dependency
-    allure = None
+    allure = None  # type: ignore[assignment]
 
 WORLD = pytest.StashKey[World]()
 """The scenario's World, kept on its test item."""
@@ -83,7 +86,38 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+pytest_plugins = (
+    "s1harness.suite.steps.given",
+    "s1harness.suite.steps.when",
+    "s1harness.suite.steps.then",
+    "s1harness.suite.steps.remediation",
+    "s1harness.suite.steps.hostile",
+)
+"""The step library."""
+
+MARKERS = (
+    "R1: SECMP0107 requirement 1 — a Network Operator may replace the NO certificates (SRV 6.15.1)",
+    "R2: SECMP0107 requirement 2 — the one-off S1SP data update",
+    "MP058: the optional SECMP0058 check of NO certificates against the MPAN",
+    "baseline: behaviour SECMP0107 must leave as it is (switch off, SMETS2)",
+    "SIT: a System Integration Testing scenario of the FIA (section 5.2)",
+    "UIT: a User Integration Testing scenario of the FIA (section 5.2)",
+    "positive: the request is expected to succeed",
+    "negative: the request is expected to be refused",
+    "dsp: exercises the DSP's checks",
+    "s1sp: exercises an S1SP's checks",
+    "device: exercises the device",
+    "pending: a scenario not built yet (skipped, with its reason)",
+    *(f"{cohort}: a scenario on a device of the {cohort} S1SP" for cohort in COHORTS),
+    *(f"{kind}: a scenario on a {kind}" for kind in ("ESME", "GPF")),
+)
+"""The suite's Gherkin tags (suite/features/README.md): requirement, phase, polarity, component,
+the scenario's state, and — for a plain Scenario — the S1SP and device type it is on."""
+
+
 def pytest_configure(config: pytest.Config) -> None:
+    for marker in MARKERS:
+        config.addinivalue_line("markers", marker)
     _target(config)  # a bad option is one usage error before any scenario, not one per scenario
     tap = config.getoption("--s1h-tap")
     if tap:
@@ -123,8 +157,6 @@ def pytest_bdd_before_step_call(
     )
     if not objects or listener is None:
         return
-    from allure_pytest_bdd.steps import get_step_uuid  # only where Allure reports
-
     with listener.lifecycle.update_step(uuid=get_step_uuid(step)) as result:
         if result is not None:
             result.parameters = [p for p in result.parameters if p.name not in objects]
@@ -257,6 +289,27 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         _write_identity(session.config, identity, ended=datetime.datetime.now(datetime.UTC))
 
 
+_AUDITED = [0]
+
+
+@pytest.fixture(autouse=True)
+def duis_audit() -> Iterator[DuisAudit]:
+    """Every DUIS message created during the test validates against the schema, or it fails."""
+    with listening(DuisAudit()) as audit:
+        yield audit
+    _AUDITED[0] += audit.checked
+    if audit.failures:
+        shown = "\n  ".join(audit.failures[:5])
+        pytest.fail(f"{len(audit.failures)} emitted DUIS message(s) invalid:\n  {shown}")
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if _AUDITED[0]:
+        terminalreporter.write_line(
+            f"DUIS audit: {_AUDITED[0]} emitted DUIS messages validated against the schema"
+        )
+
+
 @pytest.fixture
 def world(
     request: pytest.FixtureRequest, loop_thread: LoopThread, target: Target
@@ -279,7 +332,7 @@ def world(
 def pytest_bdd_before_scenario(request: pytest.FixtureRequest, feature: Any, scenario: Any) -> None:
     found = FIA_LINE.search(feature.description or "")
     if found and allure is not None:
-        allure.dynamic.label("fia", found["section"])
+        allure.dynamic.label("fia", found["section"])  # type: ignore[no-untyped-call]
 
 
 def pytest_bdd_before_step(
@@ -333,7 +386,9 @@ def _diagnose(request: pytest.FixtureRequest, exception: Exception) -> None:
 
 
 @pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, Any, None]:
     """A step that cannot judge a role another build plays reports the scenario skipped as
     "not observable", never passed."""
     outcome = yield

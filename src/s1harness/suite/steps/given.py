@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pytest_bdd import given, parsers
 
-from bdd.world import World
 from s1harness.estate.presets import SUPPLIER
+from s1harness.suite.world import World
 from s1harness.testing.expectations import Case
 
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 import asyncio
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from pytest_bdd import given, then, when
 
-from bdd.world import World
 from s1harness.remediation import NoRegister, remediate
 from s1harness.services.control import NOT_SUPPORTED, OK
+from s1harness.suite.world import World
 from s1harness.testing.expectations import expect
 
 
@@ -59,7 +59,7 @@ def _remediated_by(
     expect(answer.status == OK, f"the build playing {role} to run the data update: {answer}")
     report = answer.data.get("report")
     expect(isinstance(report, dict), f"the build playing {role} to report its counts: {answer}")
-    return report  # type: ignore[return-value]
+    return cast(dict[str, Any], report)
 
 
 def _merge(into: dict[str, Any], report: dict[str, Any]) -> None:

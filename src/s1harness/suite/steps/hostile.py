@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from pytest_bdd import parsers, when
 
-from bdd.world import World
 from s1harness.duis import xml
 from s1harness.duis.messages import (
     Request,
@@ -22,6 +21,7 @@ from s1harness.roles.dsp import transform
 from s1harness.roles.user import Exchange
 from s1harness.smki.keys import derive_private_key
 from s1harness.spec.bus import Envelope, Kind, s1sp_requests
+from s1harness.suite.world import World
 from s1harness.testing.expectations import ScenarioFailure
 
 NOT_IN_ANY_SLOT = derive_private_key(b"s1harness hostile", "a key no certificate carries")

@@ -6,12 +6,13 @@ from datetime import timedelta
 
 from pytest_bdd import parsers, then
 
-from bdd.world import World
 from s1harness.gbcs.crypto import verify_signature
 from s1harness.roles.s1sp.store import SlotKind, SlotRole
 from s1harness.roles.smets1.codes import LONG_OUTAGE
 from s1harness.roles.smets2.cells import NETWORK_OPERATOR_DS
 from s1harness.spec import checks
+from s1harness.spec.codes import E21, I0, I99, N42
+from s1harness.suite.world import World
 from s1harness.testing import alert_code, refusal
 from s1harness.testing.expectations import (
     COHORTS,
@@ -59,7 +60,7 @@ def accepted_at_rdp(world: World, hop: str, how: str) -> None:
         wanted = (where, str(check), outcome)
         expect(wanted in steps, f"{where} {check} {outcome} (decisions: {steps})")
     elif where == "DSP":
-        expect(codes[:2] == ["I0", "I99"], f"the DSP to get past {check} (I0, I99): {codes}")
+        expect(codes[:2] == [I0.code, I99.code], f"the DSP to get past {check} (I0, I99): {codes}")
     else:
         got = refusal(final)
         early = {
@@ -75,7 +76,7 @@ def accepted_at_rdp(world: World, hop: str, how: str) -> None:
         if not world.h.plays(where) and sender == registered:
             raise NotObservableError(f"{sender} would pass {check} anyway: lifted or not")
         if where == "DSP":
-            expect(codes[:2] == ["I0", "I99"], f"the DSP to accept (I0, I99): {codes}")
+            expect(codes[:2] == [I0.code, I99.code], f"the DSP to accept (I0, I99): {codes}")
 
 
 @then(
@@ -94,7 +95,7 @@ def executed_after(world: World, hop: str, check: str) -> None:
         world.judged(_hop(hop), judged)
     world.expect_accepted("the request")
     codes = world.last.exchange.codes
-    expect(codes == ["I0", "I99", "I0"], f"I0, I99, I0 for the critical flow: {codes}")
+    expect(codes == [I0.code, I99.code, I0.code], f"I0, I99, I0 for the critical flow: {codes}")
     where = _hop(hop)
     if world.h.plays(where):
         steps = decisions(world.h, world.last.exchange)
@@ -165,7 +166,7 @@ def device_holds(world: World, still: str | None, whose: str) -> None:
 @then("the registered Network Operator is told its certificates were placed")
 def told_of_placement(world: World) -> None:
     registered = world.network_operator("registered")
-    world.run(world.h.alert(registered, code="N42", after=world.marks.get(registered, 0)))
+    world.run(world.h.alert(registered, code=N42.code, after=world.marks.get(registered, 0)))
 
 
 @then("the same request is accepted on the devices of the other S1SPs")
@@ -234,11 +235,11 @@ def smets2_device_answers(world: World) -> None:
 def smets2_silent(world: World) -> None:
     world.run(world.h.settle())
     codes = world.last.exchange.codes
-    expect(codes == ["I0", "I99"], f"only I0 and I99 while the device stays silent: {codes}")
+    expect(codes == [I0.code, I99.code], f"only I0 and I99 while the device stays silent: {codes}")
 
 
 @then("after a while the DSP answers E21")
 def dsp_gives_up(world: World) -> None:
     world.run(world.h.advance(timedelta(minutes=2)))
     got = refusal(world.outcome())
-    expect(got == "E21", f"E21 once the DSP gives up on the device, got {got}")
+    expect(got == E21.code, f"E21 once the DSP gives up on the device, got {got}")

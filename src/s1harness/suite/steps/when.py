@@ -7,8 +7,6 @@ from datetime import timedelta
 from lxml import etree
 from pytest_bdd import parsers, when
 
-from bdd.world import World
-from duis_audit import DuisAudit
 from s1harness.duis import xml
 from s1harness.estate.presets import (
     EXPORT_SUPPLIER,
@@ -18,6 +16,8 @@ from s1harness.estate.presets import (
     SUPPLIER_AGENT,
 )
 from s1harness.spec.identifiers import Eui64
+from s1harness.suite.audit import DuisAudit
+from s1harness.suite.world import World
 from s1harness.testing.expectations import ScenarioFailure
 
 UNKNOWN_DEVICE = Eui64("00DB999999999999")
