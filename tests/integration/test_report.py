@@ -7,13 +7,14 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import subprocess
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
 from allure_suite import EXPECTED, run_suite
-from browsers import allure2_tools, allure_tools, rendered_dom, visible_text
+from browsers import allure2_tools, allure_tools, chromium, rendered_dom, visible_text
 from s1harness.cli import main
 
 pytestmark = pytest.mark.slow
@@ -191,3 +192,37 @@ def test_bad_input_is_one_line(
     assert main(["report", "--results", str(folder), "--out", str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1 and not (tmp_path / "out").exists()
+
+
+def _printed_pages(page: Path, profile: Path) -> int:
+    pdf = page.with_suffix(".pdf")
+    command = [chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+               f"--user-data-dir={profile}", f"--print-to-pdf={pdf}", page.as_uri()]  # fmt: skip
+    done = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
+    assert done.returncode == 0 and pdf.is_file(), done.stderr[-2000:]
+    return len(re.findall(rb"/Type\s*/Page[^s]", pdf.read_bytes()))
+
+
+def test_the_sign_off_of_a_whole_suite_prints_on_a_few_pages(tmp_path: Path) -> None:
+    """76 scenarios, as the FIA suite has, with names, FIA labels, failure reasons and a dozen
+    attachments each as long as the real ones: a print of under ten pages (evidence is folded
+    on screen and left out of the print)."""
+    results = tmp_path / "allure-results"
+    results.mkdir()
+    for n in range(76):
+        status = "failed" if n % 19 == 0 else "passed"
+        raw = {
+            "uuid": f"u{n}", "historyId": f"h{n}", "status": status,
+            "name": f"the wrong Network Operator hands the ESME of the IOC S1SP to the registered "
+                    f"one, variant {n}",
+            "statusDetails": {"message": "90B3D51F30020000 in the NO critical slot, found "
+                                         "90B3D51F30020001" if status == "failed" else ""},
+            "labels": [{"name": "tag", "value": "R1"}, {"name": "feature", "value": "F"},
+                       {"name": "fia", "value": "5.2 SIT — positive Network Operator handover"}],
+            "parameters": [{"name": "s1sp", "value": "IOC"}, {"name": "device", "value": "ESME"}],
+            "attachments": [{"name": f"DUIS request {k}", "source": f"{n}-{k}-attachment.xml",
+                             "type": "application/xml"} for k in range(12)],
+        }  # fmt: skip
+        (results / f"u{n}-result.json").write_text(json.dumps(raw))
+    assert main(["report", "--results", str(results), "--out", str(tmp_path), "--no-html"]) == 0
+    assert _printed_pages(tmp_path / "signoff.html", tmp_path / "profile") < 10

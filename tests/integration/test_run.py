@@ -231,3 +231,6 @@ def test_one_deliberate_failure_is_counted_alike_everywhere_under_two_workers(
     assert "a deliberately wrong expectation" in scenarios[2]  # failures first, with the reason
     assert " ".join(why.split())[:60].replace("_", "\\_") in scenarios[2]
     assert not _kept(project)  # a run that ran replaces the earlier results
+    again = run("features", "--lf", "--no-report", cwd=project)  # the last failure only
+    assert again.returncode == 1, again.stdout + again.stderr
+    assert "1 failed in" in again.stdout and "passed" not in again.stdout

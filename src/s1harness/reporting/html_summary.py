@@ -28,6 +28,11 @@ th { background: #eee; }
 .PASS { background: #d8f0d8; } .FAIL { background: #f6d0d0; } .SKIP { background: #eee8c8; }
 .INCOMPLETE, .NOT-RUN { background: #f3e2b8; }
 details > summary { cursor: pointer; color: #335; }
+@media print {
+  body { font-size: 9pt; margin: 0; }
+  th, td { padding: 1px 4px; }
+  .evidence { display: none; }
+}
 .passed { color: #1a6b1a; } .failed, .broken, .unknown { color: #a01010; font-weight: bold; }
 .skipped { color: #7a6a00; } .note { color: #555; }
 """
@@ -87,7 +92,7 @@ def _matrix(signoff: Signoff) -> str:
 def _scenarios(signoff: Signoff, places: Places) -> str:
     """One row per scenario, those that did not pass first, with why; evidence folded."""
     names = ("Requirement", "Feature", "Scenario", "S1SP", "Device", "Status", "Reason", "FIA")
-    head = "".join(f"<th>{n}</th>" for n in (*names, "Evidence"))
+    head = "".join(f"<th>{n}</th>" for n in names) + '<th class="evidence">Evidence</th>'
     rows = [f'<table id="scenarios"><tr>{head}</tr>']
     for row in signoff.failures_first():
         result = row.result
@@ -111,6 +116,6 @@ def _scenarios(signoff: Signoff, places: Places) -> str:
         status = f'<td class="{escape(result.status)}">{escape(result.status)}</td>'
         rows.append(
             f'<tr class="scenario">{cells}{status}<td class="reason">{escape(reason(row))}</td>'
-            f"<td>{escape(row.fia)}</td><td>{' '.join(report)} {folded}</td></tr>"
+            f'<td>{escape(row.fia)}</td><td class="evidence">{" ".join(report)} {folded}</td></tr>'
         )
     return "\n".join([*rows, "</table>"])
