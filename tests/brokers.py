@@ -164,6 +164,7 @@ async def forged_acknowledgements_change_nothing(
             await rogue.publish(forged, encode_ack([seen.message_id]), qos=1)
         await asyncio.sleep(1.0)
         assert dsp.busy(), "a forged acknowledgement ended the resending"
+        assert dsp.stats.forged_acks == 1  # the devices' own-name one, seen and ignored
         async with MqttBus(url, access=access("s1sp-IOC"), run=run) as s1sp:
             taken = s1sp.subscribe(topic)
             assert (await taken.get(10)).correlation_id == "c-1"

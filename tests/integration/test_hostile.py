@@ -150,23 +150,45 @@ async def test_a_forged_acknowledgement_on_the_embedded_broker_changes_nothing()
         await forged_acknowledgements_change_nothing(broker.url, broker.access, "forged-ack")
 
 
+async def _silent(client: aiomqtt.Client, seconds: float = 1.0) -> None:
+    """Nothing reaches ``client`` for ``seconds``."""
+    with pytest.raises(TimeoutError):
+        async with asyncio.timeout(seconds):
+            await anext(aiter(client.messages))
+
+
 async def test_the_embedded_broker_takes_only_its_own_logins_within_their_access_lists() -> None:
     async with EmbeddedBroker() as broker:
-        for refused in ({}, {"username": "dsp", "password": "guess"}, {"username": "root"}):
+        will = aiomqtt.Will(on_wire("acl", "acks/x/dsp"), b'{"v":1,"ids":["m"]}')
+        devices = login(broker, "devices")
+        for refused in (
+            {}, {"username": "dsp", "password": "guess"}, {"username": "root"},
+            devices | {"will": will},  # a will the broker would publish unchecked
+        ):  # fmt: skip
             with pytest.raises(aiomqtt.MqttCodeError):
                 async with aiomqtt.Client(broker.host, broker.port, **refused):  # type: ignore[arg-type]
                     pass
         async with (
-            MqttBus(broker.url, access=broker.access(), run="acl") as harness,
-            aiomqtt.Client(broker.host, broker.port, **login(broker, "devices")) as prying,
+            aiomqtt.Client(broker.host, broker.port, **login(broker)) as harness,
+            aiomqtt.Client(broker.host, broker.port, **devices) as prying,
         ):
+            await harness.subscribe(on_wire("acl", dsp_requests()), qos=1)
             await prying.subscribe("#", qos=1)  # refused: nothing of the run reaches it
             await prying.publish(on_wire("acl", dsp_requests()), b"{}", qos=1)  # dropped
-            watched = harness.subscribe(dsp_requests(), observe=True)
-            await harness.subscribed()
-            await harness.publish(Envelope(dsp_requests(), Kind.GBCS_COMMAND, b"<r/>", "r-1"))
-            assert (await watched.get(10)).correlation_id == "r-1"  # the harness hears it …
-            with pytest.raises(TimeoutError):
-                async with asyncio.timeout(1.0):
-                    await anext(aiter(prying.messages))  # … the devices' login does not
-            assert harness.stats.undecodable == 0  # the devices' "{}" never arrived
+            await _silent(harness)  # the devices' "{}" never reached the DSP's topic
+            await harness.publish(on_wire("acl", dsp_requests()), b"<r/>", qos=1)
+            assert (await anext(aiter(harness.messages))).payload == b"<r/>"  # it hears it …
+            await _silent(prying)  # … the devices' login does not
+
+
+async def test_the_embedded_broker_retains_nothing_for_another_login() -> None:
+    async with EmbeddedBroker() as broker:
+        inbox = on_wire("acl", "users/90B3D51F30010000/inbox")
+        async with aiomqtt.Client(broker.host, broker.port, **login(broker)) as harness:
+            await harness.subscribe(on_wire("acl", "users/+/inbox"), qos=1)
+            async with aiomqtt.Client(broker.host, broker.port, **login(broker, "dsp")) as dsp:
+                await dsp.publish(inbox, b"<secret/>", qos=1, retain=True)
+            assert (await anext(aiter(harness.messages))).payload == b"<secret/>"
+            async with aiomqtt.Client(broker.host, broker.port, **login(broker, "devices")) as late:
+                await late.subscribe(on_wire("acl", "devices/+/inbox"), qos=1)
+                await _silent(late)  # no retained User inbox message handed to it

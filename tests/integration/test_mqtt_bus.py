@@ -196,3 +196,53 @@ async def test_a_message_whose_handler_failed_is_handled_again_and_acknowledged_
     assert [str(f.error) for f in runner.failures] == ["database is locked"]
     assert consumer.stats.handler_failures == 1
     assert producer.stats.acked == 1
+
+
+async def test_a_resend_after_a_failure_goes_only_to_the_consumer_that_failed() -> None:
+    """Two routes take a topic and an observer watches it: one route fails once. The copy the
+    producer sends again is handled by that route only; the other route and the observer see
+    the message once."""
+    calls: dict[str, int] = {"steady": 0, "flaky": 0}
+
+    def steady(envelope: Envelope) -> list[Envelope]:
+        calls["steady"] += 1
+        return []
+
+    def flaky(envelope: Envelope) -> list[Envelope]:
+        calls["flaky"] += 1
+        if calls["flaky"] == 1:
+            raise RuntimeError("database is locked")
+        return []
+
+    async with (
+        EmbeddedBroker() as broker,
+        MqttBus(broker.url, access=broker.access(), retry_interval=0.2) as producer,
+        MqttBus(broker.url, access=broker.access()) as consumer,
+    ):
+        watched = consumer.subscribe("test/requests", observe=True)
+        routes = [("test/requests", steady), ("test/requests", flaky)]
+        async with RoleRunner(consumer, routes) as runner:
+            await producer.publish(_envelope(1, "test/requests"))
+            await _drained(producer)  # acknowledged: both routes have handled it
+        assert calls == {"steady": 1, "flaky": 2}
+        assert len(runner.failures) == 1
+        assert watched.pending() == 1  # the observer saw it once
+
+
+async def test_a_subscription_closed_before_it_handled_a_message_loses_nothing() -> None:
+    async with (
+        EmbeddedBroker() as broker,
+        MqttBus(broker.url, access=broker.access(), retry_interval=0.2) as producer,
+        MqttBus(broker.url, access=broker.access()) as consumer,
+    ):
+        first = consumer.subscribe("test/requests", handled=True)
+        await consumer.subscribed()
+        await producer.publish(_envelope(1, "test/requests"))
+        assert (await first.get(10)).correlation_id == "1"
+        first.close()  # taken, never handled: its consumer went away
+        second = consumer.subscribe("test/requests", handled=True)
+        assert (await second.get(10)).correlation_id == "1"  # the producer's next copy
+        second.done()
+        await _drained(producer)
+        assert producer.stats.acked == 1
+        assert not consumer.busy()

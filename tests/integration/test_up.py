@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import os
 import sys
 from pathlib import Path
 
@@ -115,3 +116,20 @@ async def test_a_build_that_connects_after_the_request_still_completes_it(tmp_pa
             outcome = await h.outcome(sent)
         assert isinstance(outcome.body, SMETS1ResponseMessage), refusal(outcome)
         assert sent.codes == ["I0", "I99", "I0"]
+
+
+async def test_up_with_a_login_that_may_not_read_its_role_s_topics_stops_in_one_line() -> None:
+    """A build of the MOC S1SP logged in as the DSP: the broker refuses it the S1SP's topics,
+    and ``up`` says so at once instead of saying it is ready and never answering."""
+    async with EmbeddedBroker() as broker:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "s1harness", "up", "--only", "s1sp:MOC", "--broker", broker.url,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+            env={**os.environ, **login_env(broker, "dsp")},
+        )  # fmt: skip
+        out, err = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode == 2, out.decode() + err.decode()
+    assert "ready" not in out.decode()
+    said = err.decode().strip().splitlines()[-1]
+    assert said.startswith("s1harness: error: MQTT broker at mqtt://127.0.0.1:")
+    assert "refused 'dsp' a subscription to s1sp/MOC/" in said

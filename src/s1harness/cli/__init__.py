@@ -73,6 +73,8 @@ app.add_typer(duis.app, name="duis")
 app.add_typer(estate.app, name="estate")
 app.add_typer(bench.app, name="bench")
 PASS_THROUGH = """\b
+Usage: s1harness run [FEATURES...] [--reports DIR] [--no-report] [PYTEST ARGS...]
+FEATURES: feature files or folders (default: the bundled FIA suite).
 Any other argument goes to pytest, for example:
   -k "MOC and ESME"          scenarios by name
   -m "R1 and not baseline"   scenarios by tag (R1, R2, MP058, baseline)
@@ -84,7 +86,8 @@ Any other argument goes to pytest, for example:
   --s1h-run ID               the run ID that build serves (default: default)
   --s1h-timeout SECONDS      how long a wait for a message lasts
 Exit status: 0 every scenario passed, 1 a scenario failed, 2 the suite
-could not run (usage, collection or Gherkin error: earlier results kept)."""
+could not run (usage, collection or Gherkin error, nothing selected:
+earlier results kept)."""
 
 app.command(
     "run",

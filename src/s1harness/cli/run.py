@@ -144,7 +144,7 @@ def run_suite(
     here = Path.cwd()
     reports = reports if reports.is_absolute() else here / reports
     results, fresh = reports / "allure-results", reports / ".allure-results-next"
-    junit = _option(args, "--junitxml")
+    junit = _option(args, "--junitxml") or _option(args, "--junit-xml")
     reports.mkdir(parents=True, exist_ok=True)
     log = reports / "pytest.log"
     with tempfile.TemporaryDirectory() as scratch:
@@ -162,7 +162,9 @@ def run_suite(
             *args,
         ]  # fmt: skip
         env = {
-            **os.environ,
+            # The suite is pytest plugins (its own, pytest-bdd, Allure, xdist): a CI's
+            # PYTEST_DISABLE_PLUGIN_AUTOLOAD would leave them out.
+            **{k: v for k, v in os.environ.items() if k != "PYTEST_DISABLE_PLUGIN_AUTOLOAD"},
             ENVIRONMENT: str(progress_file),
             FEATURES_VARIABLE: os.pathsep.join(str(p) for p in features or []),
             "S1HARNESS_COMMAND": shlex.join(["s1harness", *sys.argv[1:]]),
@@ -185,7 +187,7 @@ def run_suite(
         shutil.rmtree(fresh, ignore_errors=True)
         return _could_not_run(console, tally, status, elapsed, log, results)
     _replace(results, fresh)
-    if not junit:
+    if not junit and (results / JUNIT).is_file():
         (results / JUNIT).replace(reports / JUNIT)
     if after is not None:
         after(reports)

@@ -14,10 +14,12 @@ Classification (the conventions the feature suites follow, ``suite/features/READ
 Every count comes from :class:`~s1harness.reporting.results.ResultSet`, so the summary's
 totals are the counts of the allure-results folder (one per scenario, the latest attempt).
 
-The suite's verdict (:meth:`Signoff.verdict`) is **PASS** only when every requirement of the
-catalogue (:data:`REQUIREMENTS`) ran and every scenario passed; **FAIL** when a scenario failed
-or broke; **INCOMPLETE** otherwise — a requirement with no scenario run (**NOT RUN**: a filtered
-run), or a scenario skipped. A filtered run can therefore never sign off as PASS.
+The suite's verdict (:meth:`Signoff.verdict`) is **PASS** only when the whole FIA suite ran
+(the run records its ``selection``: nothing deselected, every bundled feature) and every
+scenario passed; **FAIL** when a scenario failed or broke; **INCOMPLETE** otherwise — a filtered
+run, a rerun of failures, features of a project's own, a requirement of the catalogue
+(:data:`REQUIREMENTS`) with no scenario run (**NOT RUN**), or a scenario skipped. A filtered run
+can therefore never sign off as PASS.
 """
 
 from __future__ import annotations
@@ -35,6 +37,9 @@ DEVICES = ("ESME", "GPF", "GSME", "CHF", "PPMID", "HCALCS")
 NONE = "—"
 NOT_RUN = "NOT RUN"
 INCOMPLETE = "INCOMPLETE"
+WHOLE = "the whole FIA suite"
+PART = "a part of the FIA suite"
+"""What the run's recorded ``selection`` says (the suite's plugin records it)."""
 RAN = ("passed", "failed", "broken", "unknown")
 """The statuses of a scenario that ran (a skipped one did not)."""
 REQUIREMENT_TITLES = {
@@ -108,12 +113,22 @@ class Signoff:
         """The requirements of the catalogue that no scenario of this run exercised."""
         return tuple(r for r in REQUIREMENTS if not ran(self.requirement_total(r)))
 
+    @property
+    def selection(self) -> str | None:
+        """How much of the FIA suite ran, as the run recorded it (None: not recorded)."""
+        return dict(self.results.environment).get("selection")
+
+    def partial(self) -> bool:
+        """Whether the run recorded that it ran less than the whole FIA suite (a filter, a
+        rerun of failures, features of its own)."""
+        return self.selection is not None and self.selection != WHOLE
+
     def verdict(self) -> str:
         """``PASS``, ``FAIL`` or ``INCOMPLETE`` for the whole run (see the module docstring)."""
         totals = self.totals()
         if totals["failed"] or totals["broken"] or totals["unknown"]:
             return "FAIL"
-        if self.not_run() or totals["skipped"] or not totals["passed"]:
+        if self.partial() or self.not_run() or totals["skipped"] or not totals["passed"]:
             return INCOMPLETE
         return "PASS"
 

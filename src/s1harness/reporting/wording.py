@@ -71,8 +71,9 @@ def suite_line(signoff: Signoff) -> str:
     totals = signoff.totals()
     parts = ", ".join(f"{totals[s]} {s}" for s in STATUSES)
     line = f"{sum(totals.values())} scenarios — {parts}. Verdict: {signoff.verdict()}"
-    missing = signoff.not_run()
-    return line + (f" (not run: {', '.join(missing)})" if missing else "")
+    notes = [f"not run: {', '.join(missing)}"] if (missing := signoff.not_run()) else []
+    notes += [f"ran {signoff.selection}"] if signoff.partial() else []
+    return line + (f" ({'; '.join(notes)})" if notes else "")
 
 
 def reason(row: Row, most: int = 240) -> str:

@@ -49,14 +49,17 @@ class GeneratedLogins(BaseAuthPlugin):  # type: ignore[misc]
         passwords: dict[str, str] = field(default_factory=dict)
 
     async def authenticate(self, *, session: Session) -> bool:
+        if session.will_flag:
+            return False  # a will is published by the broker unchecked: the bus never sets one
         expected = self.config.passwords.get(session.username or "")
         given = session.password or ""
         return expected is not None and hmac.compare_digest(expected.encode(), given.encode())
 
 
 class _Broker(Broker):  # type: ignore[misc]
-    """amqtt's broker holding each login to its access list (:data:`ACCESS`): it subscribes
-    and publishes within it; what it may subscribe to, it may receive.
+    """amqtt's broker holding each login to its access list (:data:`ACCESS`): it subscribes,
+    receives and publishes within it, and nothing is retained (the contract never retains, and
+    amqtt hands retained messages to every new client whatever it subscribed to).
 
     The check replaces amqtt's topic-plugin call (a private method, amqtt pinned to 0.12): a
     topic plugin is awaited through tasks for every delivery, and amqtt walks its subscription
@@ -65,14 +68,15 @@ class _Broker(Broker):  # type: ignore[misc]
     """
 
     async def _topic_filtering(self, session: Session, topic: str, action: Action) -> bool:
-        if action == Action.RECEIVE:
-            return True  # the subscription was checked
         access = ACCESS.get(session.username or "")
         if access is None:
             return False
-        return (
-            access.may_publish(topic) if action == Action.PUBLISH else access.may_subscribe(topic)
-        )
+        if action == Action.PUBLISH:
+            return access.may_publish(topic)
+        return access.may_subscribe(topic)  # a filter to subscribe, a topic to receive
+
+    async def retain_message(self, *args: object, **kwargs: object) -> None:
+        """Retain nothing."""
 
 
 class BrokerError(HarnessError):

@@ -41,6 +41,7 @@ from urllib.parse import urlsplit
 import aiomqtt
 
 from s1harness.services.topics import QueuedSubscription, TopicIndex
+from s1harness.spec.access import LOGINS
 from s1harness.spec.bus import DEFAULT_RUN, Envelope, consumer, off_wire, on_wire, run_id
 from s1harness.spec.errors import InputError
 from s1harness.spec.wire import (
@@ -192,12 +193,18 @@ class _Handling:
     delivery: Delivery
     topic: str
     waiting: int
+    succeeded: set[QueuedSubscription] = field(default_factory=set)
+    """The subscriptions that handled it (this time or an earlier one)."""
     failed: bool = False
 
-    def settle(self, then: Callable[[_Handling], None]) -> Callable[[bool], None]:
-        """What one consumer calls, once, with its outcome; ``then`` runs after the last."""
+    def settle(
+        self, then: Callable[[_Handling], None], subscription: QueuedSubscription
+    ) -> Callable[[bool], None]:
+        """What ``subscription`` calls, once, with its outcome; ``then`` runs after the last."""
 
         def settled(ok: bool) -> None:
+            if ok:
+                self.succeeded.add(subscription)
             self.failed |= not ok
             self.waiting -= 1
             if self.waiting == 0:
@@ -264,9 +271,10 @@ class MqttBus:
         # Not the client ID: an ack_to seen on the wire must not tell anyone how to connect in
         # this bus's place (a second client with its ID would take over its session).
         self.ack_topic = acks(secrets.token_hex(16))
-        self.login = self.access.username or "harness"
+        self.login = self.access.username if self.access.username in LOGINS else "harness"
         """Whom this bus's heartbeats name (``<ack_topic>/<login>``): a secured broker lets a
-        login publish acknowledgements under its own name only."""
+        login publish acknowledgements under its own name only (a login that is no role's
+        name heartbeats as ``harness``, the contract's name for anything else)."""
         self.stats = BusStats()
         self._retry, self._give_up, self._connect_timeout = (
             retry_interval,
@@ -282,6 +290,8 @@ class MqttBus:
         """Message IDs handled (or handed to consumers that do not say when they are done)."""
         self._handling: dict[str, _Handling] = {}
         """Message IDs handed to consumers that say when they are done, not yet done."""
+        self._redo: OrderedDict[str, set[QueuedSubscription]] = OrderedDict()
+        """Message IDs a consumer failed on, with the subscriptions that did handle them."""
         self._client: aiomqtt.Client | None = None
         self._connected = asyncio.Event()
         self._pending_subscribes: set[asyncio.Task[None]] = set()
@@ -366,10 +376,17 @@ class MqttBus:
         return subscription
 
     async def subscribed(self) -> None:
-        """Return once every subscription so far is in place at the broker."""
+        """Return once every subscription so far is in place at the broker.
+
+        Raises:
+            InputError: when the broker refused one (this login may not read that topic).
+        """
         await self._connected.wait()
         if self._pending_subscribes:
-            await asyncio.gather(*self._pending_subscribes, return_exceptions=True)
+            done = await asyncio.gather(*self._pending_subscribes, return_exceptions=True)
+            for outcome in done:
+                if isinstance(outcome, SubscriptionRefusedError):
+                    raise InputError(f"MQTT broker at {self.url}: {outcome}")
 
     def unsubscribe(self, subscription: QueuedSubscription) -> None:
         if self._index.remove(subscription):
@@ -400,7 +417,7 @@ class MqttBus:
                     backoff = 0.05
                     await self._serve(client)
             except aiomqtt.MqttError as exc:
-                self.stats.last_error = str(exc)
+                self.stats.last_error = str(exc).strip()
                 if self._connected.is_set():
                     log.warning("lost the MQTT broker at %s: %s", self.url, exc)
                 self._refused(exc)
@@ -425,7 +442,7 @@ class MqttBus:
             "CERTIFICATE_VERIFY_FAILED" in str(exc)  # aiomqtt passes on only the message
         )
         credentials = isinstance(exc, aiomqtt.MqttCodeError) and _code(exc.rc) in _REFUSALS
-        if certificate or credentials:
+        if certificate or credentials or isinstance(exc, SubscriptionRefusedError):
             self._first_outcome.set()
 
     async def _on_connect(self, client: aiomqtt.Client) -> None:
@@ -446,7 +463,12 @@ class MqttBus:
         self._first_outcome.set()
 
     async def _subscribe(self, client: aiomqtt.Client, pattern: str) -> None:
-        await client.subscribe(on_wire(self.run, pattern), qos=1)
+        granted = await client.subscribe(on_wire(self.run, pattern), qos=1)
+        if any((_code(g) or 0) >= _SUBACK_FAILURE for g in granted or ()):
+            raise SubscriptionRefusedError(
+                f"the broker refused {self.login!r} a subscription to {pattern} "
+                "(not in that login's access list)"
+            )
 
     async def _serve(self, client: aiomqtt.Client) -> None:
         """Read until the connection fails, or until the session is found lost (the heartbeat
@@ -590,7 +612,8 @@ class MqttBus:
 
     def _take(self, delivery: Delivery, topic: str, takers: tuple[QueuedSubscription, ...]) -> None:
         """Hand a message on once, and acknowledge it when its consumers have it (or, for
-        those that say so, when they have handled it)."""
+        those that say so, when they have handled it). A copy of a message a consumer failed
+        on goes only to the consumers that have not handled it."""
         message_id, consumed = delivery.message_id, not all(s.observe for s in takers)
         if message_id in self._handling:
             self.stats.repeats += 1  # acknowledged when handled
@@ -598,6 +621,11 @@ class MqttBus:
         if message_id in self._seen:
             self.stats.repeats += 1
             self._acknowledge(delivery, topic, consumed)
+            return
+        done = self._redo.get(message_id)
+        if done is not None:  # handled again only where it failed (or by a new consumer)
+            self.stats.repeats += 1
+            self._handle(delivery, topic, [s for s in takers if s.handled and s not in done], done)
             return
         handlers = [s for s in takers if s.handled]
         for subscription in takers:
@@ -607,21 +635,38 @@ class MqttBus:
             self._remember(message_id)
             self._acknowledge(delivery, topic, consumed)
             return
-        handling = _Handling(delivery, topic, len(handlers))
-        self._handling[message_id] = handling
+        self._handle(delivery, topic, handlers, set())
+
+    def _handle(
+        self,
+        delivery: Delivery,
+        topic: str,
+        handlers: list[QueuedSubscription],
+        done: set[QueuedSubscription],
+    ) -> None:
+        """Hand ``delivery`` to ``handlers`` (none: wait for the producer's next copy)."""
+        if not handlers:
+            return
+        handling = _Handling(delivery, topic, len(handlers), set(done))
+        self._handling[delivery.message_id] = handling
         for subscription in handlers:
-            subscription.deliver(delivery.envelope, handling.settle(self._settled))
+            subscription.deliver(delivery.envelope, handling.settle(self._settled, subscription))
 
     def _settled(self, handling: _Handling) -> None:
         """Every consumer that handles the message has said: acknowledge it if all handled it;
-        if one failed, forget it, so that the producer's next copy is handled again."""
+        if one failed, keep who handled it, so that the producer's next copy is handled again
+        by the others only."""
         message_id = handling.delivery.message_id
         self._handling.pop(message_id, None)
         if handling.failed:
             self.stats.handler_failures += 1
+            self._redo[message_id] = handling.succeeded
+            while len(self._redo) > SEEN_LIMIT:
+                self._redo.popitem(last=False)
             log.warning("not acknowledging %s on %s: its handler failed; it is handled again "
                         "when resent", message_id, handling.topic)  # fmt: skip
             return
+        self._redo.pop(message_id, None)
         self._remember(message_id)
         self._acknowledge(handling.delivery, handling.topic, consumed=True)
 
@@ -657,6 +702,11 @@ class MqttBus:
             self._seen.popitem(last=False)
 
 
+class SubscriptionRefusedError(aiomqtt.MqttError):
+    """The broker refused a subscription (SUBACK 0x80): the login may not read that topic."""
+
+
+_SUBACK_FAILURE = 0x80
 _REFUSALS = frozenset({4, 5, 134, 135})
 """CONNACK codes for bad credentials and not authorised (MQTT 3.1.1 and 5)."""
 
@@ -679,4 +729,11 @@ async def cancel_and_wait(task: asyncio.Task[None], attempts: int = 50) -> None:
             task.result()
 
 
-__all__ = ["BrokerAccess", "BusStats", "MqttBus", "cancel_and_wait", "parse_url"]
+__all__ = [
+    "BrokerAccess",
+    "BusStats",
+    "MqttBus",
+    "SubscriptionRefusedError",
+    "cancel_and_wait",
+    "parse_url",
+]

@@ -126,7 +126,15 @@ class QueuedSubscription:
             yield await self.get()
 
     def close(self) -> None:
+        """Give the subscription back; what it took or held and never settled counts as not
+        handled (its producer's next copy goes to whoever consumes the topic then)."""
         self._release(self)
+        while self._taken:
+            self.done(ok=False)
+        while not self._queue.empty():
+            _, settle = self._queue.get_nowait()
+            if settle is not None:
+                settle(False)
 
 
 __all__ = ["TOPIC_CACHE_LIMIT", "Filtered", "QueuedSubscription", "Settle", "TopicIndex"]

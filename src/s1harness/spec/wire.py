@@ -14,7 +14,7 @@ each sits under ``s1h/v3/<run>/`` (:func:`s1harness.spec.bus.on_wire`).
 
 ``id`` names the message: a producer that retransmits (because no acknowledgement came) sends
 the same ``id``, and a consumer handles an ``id`` once. ``ack_to``, when present, is where the
-consumer acknowledges, under its own login (:func:`acknowledgements`,
+consumer acknowledges, under its role's name (:func:`acknowledgements`,
 :func:`s1harness.spec.bus.consumer`): ``{"v": 1, "ids": ["9f1c…", …]}``. Acknowledgements are
 end to end, so a message accepted by a broker that then restarts is still delivered: nothing is
 lost.

@@ -26,6 +26,7 @@ whole run. Its verdicts come from what it sends (docs/harness.md).
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import datetime
 import json
@@ -39,14 +40,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pytest_bdd.scenario import scenario_wrapper_template_registry
 
 from s1harness import __version__
 from s1harness.locations import commit
 from s1harness.reporting.results import write_categories, write_environment, write_executor
+from s1harness.reporting.signoff import PART, WHOLE
 from s1harness.services.broker import EmbeddedBroker
-from s1harness.spec.bus import AUDIT_EVENT, COHORTS, run_id
+from s1harness.services.mqtt import MqttBus
+from s1harness.spec.bus import AUDIT_EVENT, COHORTS, DEFAULT_RUN, new_run_id, run_id
 from s1harness.spec.errors import InputError
 from s1harness.spec.wire import Delivery, acks, encode
+from s1harness.suite import FEATURES
 from s1harness.suite.audit import DuisAudit, listening
 from s1harness.suite.world import Target, World
 from s1harness.testing.diagnosis import diagnose
@@ -118,7 +123,9 @@ the scenario's state, and — for a plain Scenario — the S1SP and device type 
 def pytest_configure(config: pytest.Config) -> None:
     for marker in MARKERS:
         config.addinivalue_line("markers", marker)
-    _target(config)  # a bad option is one usage error before any scenario, not one per scenario
+    chosen = _target(config)  # a bad option is one usage error before any scenario
+    if chosen.bus == "mqtt" and chosen.broker is not None and not hasattr(config, "workerinput"):
+        _reach(chosen.broker)
     tap = config.getoption("--s1h-tap")
     if tap:
         sys.addaudithook(_Tap(Path(tap)))  # audit hooks stay for the process: a one-off run
@@ -162,10 +169,56 @@ def pytest_bdd_before_step_call(
             result.parameters = [p for p in result.parameters if p.name not in objects]
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+_DESELECTED = pytest.StashKey[int]()
+_FEATURE_FILES = pytest.StashKey[frozenset[Path]]()
+
+
+def pytest_deselected(items: list[pytest.Item]) -> None:
+    if items:
+        config = items[0].config
+        config.stash[_DESELECTED] = config.stash.get(_DESELECTED, 0) + len(items)
+
+
+@pytest.hookimpl(trylast=True)  # after -k, -m and --lf have deselected
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    files = set()
     for item in items:
         if item.get_closest_marker("pending"):
             item.add_marker(pytest.mark.skip(reason="pending: the scenario is not built yet"))
+        function = getattr(item, "obj", None)
+        template = scenario_wrapper_template_registry.get(function) if function else None
+        if template is not None:
+            files.add(Path(template.feature.filename).resolve())
+    config.stash[_FEATURE_FILES] = frozenset(files)
+
+
+def _selection(config: pytest.Config) -> str:
+    """How much of the FIA suite the run ran: all of it, a part, or features of its own."""
+    files = config.stash.get(_FEATURE_FILES, frozenset())
+    bundled = frozenset(path.resolve() for path in FEATURES.rglob("*.feature"))
+    outside = files - bundled
+    if outside:
+        return f"features of its own: {len(outside)} file(s) outside the FIA suite"
+    deselected, missing = config.stash.get(_DESELECTED, 0), len(bundled - files)
+    if deselected or missing:
+        parts = [f"{deselected} scenarios deselected"] if deselected else []
+        parts += [f"{missing} of its feature files not run"] if missing else []
+        return f"{PART} ({', '.join(parts)})"
+    return WHOLE
+
+
+def _reach(url: str) -> None:
+    """Connect to the external broker once, before any scenario: a broker that cannot be
+    reached or refuses the login is one usage error, not one broken scenario each."""
+
+    async def connect() -> None:
+        async with MqttBus(url, run=new_run_id()):
+            pass
+
+    try:
+        asyncio.run(connect())
+    except InputError as exc:
+        raise pytest.UsageError(f"--s1h-broker: {exc.message}") from None
 
 
 def _target(config: pytest.Config) -> Target:
@@ -269,10 +322,11 @@ def _write_identity(
     pairs = [
         ("s1harness", __version__ + (f" (commit {made})" if made else "")),
         ("command", command),
-        ("filter", "; ".join(selected) or "none: the whole suite"),
+        ("filter", "; ".join(selected) or "none"),
+        ("selection", _selection(config)),
         ("bus", target.bus),
         ("broker", broker),
-        ("run ID", target.run or "a fresh one per scenario"),
+        ("run ID", target.run or (DEFAULT_RUN if target.external else "a fresh one per scenario")),
         ("external roles", external or "none: every role emulated"),
         ("timeout", f"{target.timeout:g} s"),
         ("python", platform.python_version()),

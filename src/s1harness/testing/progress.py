@@ -91,11 +91,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     title = _title(item)
     if title and ("scenario", title) not in report.user_properties:
         report.user_properties.append(("scenario", title))
-    if (
-        report.failed
-        and call.excinfo is not None
-        and not call.excinfo.errisinstance(AssertionError)
-    ):
+    expectation = (AssertionError, pytest.fail.Exception)  # as Allure tells failed from broken
+    if report.failed and call.excinfo is not None and not call.excinfo.errisinstance(expectation):
         report.user_properties.append(("broken", True))
 
 

@@ -11,8 +11,8 @@ import pytest
 
 from s1harness.reporting.html_summary import render_html
 from s1harness.reporting.markdown import render_markdown
-from s1harness.reporting.results import read_results
-from s1harness.reporting.signoff import Signoff, build_signoff, verdict
+from s1harness.reporting.results import read_results, write_environment
+from s1harness.reporting.signoff import PART, WHOLE, Signoff, build_signoff, verdict
 from s1harness.reporting.wording import Places, cell_text, requirement_text, suite_line
 
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
@@ -156,3 +156,23 @@ def test_columns_come_from_tags_when_a_scenario_has_no_such_parameters(tmp_path:
     scenario(tmp_path, "1", "passed", ["R1", "MOC", "GPF"])  # a plain Scenario, tagged
     scenario(tmp_path, "2", "passed", ["R1"], s1sp="FOC", device="ESME")
     assert build_signoff(read_results(tmp_path), NOW).columns == (("MOC", "GPF"), ("FOC", "ESME"))
+
+
+def test_a_run_of_part_of_the_suite_is_incomplete_though_every_requirement_ran(
+    tmp_path: Path,
+) -> None:
+    """``-k IOC`` runs R1, R2 and MP058 scenarios alike: the recorded selection decides."""
+    folder = tmp_path / "part"
+    folder.mkdir()
+    write_environment(folder, [("selection", f"{PART} (53 scenarios deselected)")])
+    part = _suite(folder, ("1", "passed", ["R1"]), ("2", "passed", ["R2", "MP058"]))
+    assert part.not_run() == () and part.verdict() == "INCOMPLETE"
+    assert "Verdict: INCOMPLETE (ran a part of the FIA suite (53 scenarios deselected))" in (
+        suite_line(part)
+    )
+    whole = tmp_path / "whole"
+    whole.mkdir()
+    write_environment(whole, [("selection", WHOLE)])
+    assert _suite(whole, ("1", "passed", ["R1"]), ("2", "passed", ["R2", "MP058"])).verdict() == (
+        "PASS"
+    )
