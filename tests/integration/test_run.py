@@ -58,14 +58,17 @@ def test_the_signoff_counts_equal_the_allure_results(reports: Path) -> None:
     assert {a["type"] for a in attached} == {"application/xml", "application/json"}
 
 
+def _report_text(reports: Path, profile: Path, word: str) -> list[str]:
+    """The visible text of the Allure report, rendered until ``word`` shows."""
+    index = reports / "allure-report" / "index.html"
+    drawn = rendered_dom(index.as_uri(), profile, ready=lambda dom: word in visible_text(dom))
+    return visible_text(drawn)
+
+
 def test_the_report_of_the_suite_renders_in_headless_chromium(
     reports: Path, tmp_path: Path
 ) -> None:
-    index = reports / "allure-report" / "index.html"
-    drawn = rendered_dom(
-        index.as_uri(), tmp_path / "profile", ready=lambda dom: "Total" in visible_text(dom)
-    )
-    text = visible_text(drawn)
+    text = _report_text(reports, tmp_path / "profile", "Total")
     total = len(list((reports / "allure-results").glob("*-result.json")))
     assert int(text[text.index("Total") + 1]) == total == 8
 
@@ -94,11 +97,7 @@ def test_a_filtered_run_signs_off_incomplete_naming_what_did_not_run(reports: Pa
 def test_the_allure_report_shows_the_run_s_identity_in_headless_chromium(
     reports: Path, tmp_path: Path
 ) -> None:
-    index = reports / "allure-report" / "index.html"
-    drawn = rendered_dom(
-        index.as_uri(), tmp_path / "profile", ready=lambda dom: "command" in visible_text(dom)
-    )
-    text = visible_text(drawn)
+    text = _report_text(reports, tmp_path / "profile", "command")
     shown = dict(itertools.pairwise(text))
     assert shown["command"].startswith("s1harness run --reports")
     assert shown["filter"] == "-k deadlock or SMETS2"
