@@ -235,3 +235,24 @@ def test_one_deliberate_failure_is_counted_alike_everywhere_under_two_workers(
     again = run("features", "--lf", "--no-report", cwd=project)  # the last failure only
     assert again.returncode == 1, again.stdout + again.stderr
     assert "1 failed in" in again.stdout and "passed" not in again.stdout
+
+
+PENDING = """\
+@R1 @IOC @ESME
+Feature: A scenario not built yet
+  @pending
+  Scenario: a pending check
+    Given the MP107 switch is on at the DSP and at every S1SP
+"""
+
+
+def test_a_pending_scenario_is_in_the_results_as_skipped(tmp_path: Path) -> None:
+    (tmp_path / "features").mkdir()
+    (tmp_path / "features" / "pending.feature").write_text(PENDING)
+    done = run("features", cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    results = [json.loads(p.read_text()) for p in (tmp_path / "reports" / "allure-results").glob(
+        "*-result.json")]  # fmt: skip
+    assert [(r["name"], r["status"]) for r in results] == [("a pending check", "skipped")]
+    assert "1 scenarios — 0 passed, 0 failed, 0 broken, 1 skipped" in done.stdout
+    assert "Verdict: INCOMPLETE" in done.stdout
