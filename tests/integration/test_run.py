@@ -256,3 +256,15 @@ def test_a_pending_scenario_is_in_the_results_as_skipped(tmp_path: Path) -> None
     assert [(r["name"], r["status"]) for r in results] == [("a pending check", "skipped")]
     assert "1 scenarios — 0 passed, 0 failed, 0 broken, 1 skipped" in done.stdout
     assert "Verdict: INCOMPLETE" in done.stdout
+
+
+def test_a_ci_log_gets_whole_lines(tmp_path: Path) -> None:
+    """Not a terminal: a scenario's title is never cut at 80 columns."""
+    done = run("--reports", str(tmp_path), "--no-report", "-k", "Known_Remote_Party and IOC-ESME")
+    assert done.returncode == 0, done.stdout + done.stderr
+    titles = [line for line in done.stdout.splitlines() if line.startswith("  pass  ")]
+    assert titles and all(len(line) > 80 for line in titles)
+    assert (
+        "  pass  after the handover the registered Network Operator is the Known Remote Party on "
+        "the ESME of the IOC S1SP"
+    ) in titles
