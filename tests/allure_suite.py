@@ -1,7 +1,7 @@
 """A tiny throw-away pytest-bdd suite run with allure-pytest-bdd, for the reporting tests.
 
 It follows the conventions the real feature suites follow
-(src/s1harness/suite/features/README.md): requirement, phase, polarity and component tags;
+(features/README.md): requirement, phase, polarity and component tags;
 Scenario Outline columns ``s1sp`` and ``device``; an ``fia`` label and DUIS XML / GBCS JSON
 attachments added from inside the steps. Its rows pass, fail (an assertion), break (another
 exception) and skip, so every status is produced by the real adapter.

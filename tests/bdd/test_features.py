@@ -1,4 +1,4 @@
-"""The bundled FIA features (src/s1harness/suite/features), run by the packaged plugin and
+"""The bundled FIA features (features/, shipped in the package), run by the packaged plugin and
 steps — the repository's own tests use the suite exactly as a test team's project does."""
 
 from pytest_bdd import scenarios

@@ -240,7 +240,8 @@ def preset(name: str) -> Estate:
 
 EXAMPLES = Path(__file__).resolve().parent / "examples"
 """Example estate files shipped in the package (``partial-rollout``, ``switch-off``, and
-``small`` written out), each usable by name."""
+``small`` written out), each usable by name: the repository's ``emulators/estates/``, which
+``examples`` here links to and the wheel carries."""
 
 
 def examples() -> dict[str, Path]:

@@ -1,6 +1,6 @@
 """The sign-off summary: a requirement × S1SP × device-type matrix over the scenario results.
 
-Classification (the conventions the feature suites follow, ``suite/features/README.md``):
+Classification (the conventions the feature suites follow, ``features/README.md``):
 
 * requirement: the ``tag`` labels ``R1``, ``R2`` and ``MP058`` (SECMP0107 Requirements 1 and 2,
   SECMP0058). A scenario carrying several appears in each of those rows (traceability); the

@@ -1,5 +1,6 @@
 """The FIA feature suite as a pytest plugin: the Gherkin features of SECMP0107's Full Impact
-Assessment (``features/``, shipped in the package), the step library (``steps/``), the World a
+Assessment (the repository's top-level ``features/``, which ``features`` here links to and the
+wheel carries), the step library (``steps/``), the World a
 scenario runs in, and the plugin (:mod:`.plugin`) — registered as the pytest11 entry point
 ``s1harness``, so any project that installs s1harness has the steps, markers, ``--s1h-*``
 options and Allure evidence in its own pytest runs.

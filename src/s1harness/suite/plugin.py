@@ -116,7 +116,7 @@ MARKERS = (
     *(f"{cohort}: a scenario on a device of the {cohort} S1SP" for cohort in COHORTS),
     *(f"{kind}: a scenario on a {kind}" for kind in ("ESME", "GPF")),
 )
-"""The suite's Gherkin tags (suite/features/README.md): requirement, phase, polarity, component,
+"""The suite's Gherkin tags (features/README.md): requirement, phase, polarity, component,
 the scenario's state, and — for a plain Scenario — the S1SP and device type it is on."""
 
 

@@ -1,5 +1,5 @@
 """The state one scenario's steps share: the estate it asks for, the running Harness, the
-device in play and what was last sent (see suite/features/README.md for the step catalogue)."""
+device in play and what was last sent (see features/README.md for the step catalogue)."""
 
 from __future__ import annotations
 

@@ -5,7 +5,7 @@ refused a request at every hop (:func:`decisions`, :func:`refused_at`), that a r
 no store (:func:`changed_by_refusal`), and what an accepted request's response holds. A failed
 expectation raises :class:`ScenarioFailure` saying what was expected and what happened.
 
-The scenarios themselves are the Gherkin features (``s1harness/suite/features/``), which
+The scenarios themselves are the Gherkin features (``features/``), which
 ``s1harness run`` and the test suite run.
 """
 
