@@ -120,6 +120,19 @@ async def receiving(statuses: Iterable[int] = ()) -> AsyncIterator[Receiver]:
         await runner.cleanup()
 
 
+@asynccontextmanager
+async def _boxed_service() -> AsyncIterator[tuple[Harness, Receiver, DuisEndpoint]]:
+    """The boxed estate, its DUIS web service, and the Network Operator's receive URL."""
+    async with (
+        Harness.start("boxed") as h,
+        receiving() as receiver,
+        DuisEndpoint(
+            h.bus, dsp=h.dsp_trust(), receive_urls={NETWORK_OPERATOR: receiver.url}
+        ) as endpoint,
+    ):
+        yield h, receiver, endpoint
+
+
 @pytest.fixture(scope="module")
 def zaz1(vectors: Path) -> Keystore:
     return Keystore.load(vectors / "smki" / "zaz1-keystore.json")
@@ -250,13 +263,7 @@ async def test_the_boxed_no_by_no_flow_end_to_end_over_http(
     assert placed.digital_signing is not None
     replacement = parse_certificate(placed.digital_signing)
     request_id = request.header.request_id
-    async with (
-        Harness.start("boxed") as h,
-        receiving() as receiver,
-        DuisEndpoint(
-            h.bus, dsp=h.dsp_trust(), receive_urls={NETWORK_OPERATOR: receiver.url}
-        ) as endpoint,
-    ):
+    async with _boxed_service() as (h, receiver, endpoint):
         assert endpoint.url.startswith("http://127.0.0.1:") and not endpoint.url.endswith(":0")
         device = h.system.smets2[BOXED_ESME]
         assert h.cells(BOXED_ESME).certificate(c.NETWORK_OPERATOR_DS) == old.certificate
@@ -314,13 +321,7 @@ async def test_a_request_on_the_wrong_url_is_e13_and_changes_nothing(
     template = _template(vectors)
     request_id = parse_request(template).header.request_id
     cv4 = _signed(template, xml_signer)
-    async with (
-        Harness.start("boxed") as h,
-        receiving() as receiver,
-        DuisEndpoint(
-            h.bus, dsp=h.dsp_trust(), receive_urls={NETWORK_OPERATOR: receiver.url}
-        ) as endpoint,
-    ):
+    async with _boxed_service() as (h, receiver, endpoint):
 
         async def e13(service: str, request: bytes, variant: int) -> None:
             before = h.snapshot()
@@ -627,13 +628,7 @@ async def test_only_what_the_dsp_signed_reaches_a_receive_url(
 ) -> None:
     """Anything else on a User's inbox topic — not XML, or DUIS signed by a User rather than the
     DSP — is dropped and counted, never POSTed to the User."""
-    async with (
-        Harness.start("boxed") as h,
-        receiving() as receiver,
-        DuisEndpoint(
-            h.bus, dsp=h.dsp_trust(), receive_urls={NETWORK_OPERATOR: receiver.url}
-        ) as endpoint,
-    ):
+    async with _boxed_service() as (h, receiver, endpoint):
         inbox = user_inbox(NETWORK_OPERATOR)
         answer = Response(ResponseHeader("I0", h.clock()), ResponseMessage("6.15", "6.15.1"))
         key = xml_signer.private_key
