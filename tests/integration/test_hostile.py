@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import gc
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -192,3 +193,53 @@ async def test_the_embedded_broker_retains_nothing_for_another_login() -> None:
             async with aiomqtt.Client(broker.host, broker.port, **login(broker, "devices")) as late:
                 await late.subscribe(on_wire("acl", "devices/+/inbox"), qos=1)
                 await _silent(late)  # no retained User inbox message handed to it
+
+
+async def test_clients_that_vanish_leave_no_socket_open_in_the_broker() -> None:
+    """A client that connects and says nothing, and one that drops while the broker writes to
+    it: the broker closes both sockets (an unclosed one is a ResourceWarning, an error here)."""
+    async with EmbeddedBroker() as broker:
+        _, silent = await asyncio.open_connection(broker.host, broker.port)
+        silent.close()
+        await silent.wait_closed()
+        async with aiomqtt.Client(broker.host, broker.port, **login(broker)) as harness:
+            reader, writer = await asyncio.open_connection(broker.host, broker.port)
+            writer.write(_connect(login(broker, "dsp")))
+            await reader.readexactly(4)  # CONNACK
+            writer.write(_subscribe(on_wire("acl", dsp_requests())))
+            await reader.readexactly(5)  # SUBACK
+            writer.transport.set_write_buffer_limits(0)
+            for _ in range(50):  # unread deliveries fill the socket, then it is reset
+                await harness.publish(on_wire("acl", dsp_requests()), b"x" * 65536, qos=1)
+            writer.transport.abort()
+            await asyncio.sleep(0.5)
+    gc.collect()
+
+
+def _connect(access: dict[str, str]) -> bytes:
+    user, password = access["username"].encode(), access["password"].encode()
+    body = (
+        b"\x00\x04MQTT\x04\xc2\x00\x3c"  # MQTT 3.1.1, user name + password + clean, keep-alive 60
+        + _string(b"vanishing")
+        + _string(user)
+        + _string(password)
+    )
+    return b"\x10" + _length(len(body)) + body
+
+
+def _subscribe(topic: str) -> bytes:
+    body = b"\x00\x01" + _string(topic.encode()) + b"\x01"
+    return b"\x82" + _length(len(body)) + body
+
+
+def _string(data: bytes) -> bytes:
+    return len(data).to_bytes(2, "big") + data
+
+
+def _length(n: int) -> bytes:
+    out = bytearray()
+    while True:
+        n, digit = divmod(n, 128)
+        out.append(digit | (0x80 if n else 0))
+        if not n:
+            return bytes(out)

@@ -78,6 +78,17 @@ class _Broker(Broker):  # type: ignore[misc]
     async def retain_message(self, *args: object, **kwargs: object) -> None:
         """Retain nothing."""
 
+    async def stream_connected(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, listener_name: str
+    ) -> None:
+        """Serve one TCP client, and close its socket however the session ended: amqtt leaves
+        it open when the client vanishes while the broker is writing to it (its close drains
+        first, and the drain raises), or when the first packet never comes."""
+        try:
+            await super().stream_connected(reader, writer, listener_name)
+        finally:
+            writer.close()
+
 
 class BrokerError(HarnessError):
     """The embedded broker could not start."""
