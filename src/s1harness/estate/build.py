@@ -27,6 +27,7 @@ from s1harness.registry.model import Cohort, DeviceType, Smets
 from s1harness.registry.store import Registry
 from s1harness.roles.dsp.service import Dsp
 from s1harness.roles.dsp.settings import DspCredentials, DspSettings
+from s1harness.roles.dsp.state import DspState
 from s1harness.roles.s1sp.replies import S1spSigner
 from s1harness.roles.s1sp.service import S1sp
 from s1harness.roles.s1sp.store import SlotKind, SlotRole, SlotStore
@@ -90,6 +91,7 @@ class System:
     smets2: dict[Eui64, Smets2Device] = field(default_factory=dict)
     cohorts: dict[Eui64, Cohort] = field(default_factory=dict)
     device_store: DeviceStore | None = None
+    dsp_state: DspState | None = None
     """Where the SMETS1 devices' state is kept between runs (with a data folder)."""
 
     def roles(self) -> dict[str, list[tuple[str, Handler]]]:
@@ -166,6 +168,8 @@ class System:
             s1sp.store.close()
         if self.device_store is not None:
             self.device_store.close()
+        if self.dsp_state is not None:
+            self.dsp_state.close()
 
 
 def build(estate: Estate, *, clock: Clock, data_dir: Path | None = None) -> System:
@@ -173,9 +177,9 @@ def build(estate: Estate, *, clock: Clock, data_dir: Path | None = None) -> Syst
 
     Args:
         clock: The time every role reads.
-        data_dir: Where the registry, S1SP and SMETS1 device databases live
-            (``registry.sqlite``, ``s1sp-IOC.sqlite``…, ``devices.sqlite``); they are filled
-            from the estate only when new. None keeps them in memory.
+        data_dir: Where the registry, DSP, S1SP and SMETS1 device databases live
+            (``registry.sqlite``, ``dsp.sqlite``, ``s1sp-IOC.sqlite``…, ``devices.sqlite``);
+            they are filled from the estate only when new. None keeps them in memory.
     """
     keys = KEY_SOURCES[estate.keys](estate.seed)
     registry = Registry.open(data_dir / "registry.sqlite" if data_dir else ":memory:")
@@ -208,6 +212,9 @@ def build(estate: Estate, *, clock: Clock, data_dir: Path | None = None) -> Syst
         clock=clock,
     )  # fmt: skip
     system = System(estate, clock, keys, registry, dsp, acb, parties, users)
+    if data_dir is not None:
+        system.dsp_state = DspState.open(str(data_dir / "dsp.sqlite"), registry)
+        dsp.attach(system.dsp_state)
     _s1sps(system, dsp_xml, keystore, data_dir)
     _devices(system, keystore)
     return system

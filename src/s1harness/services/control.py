@@ -38,6 +38,7 @@ from s1harness.estate.provisioned import build_dsp, build_s1sp
 from s1harness.estate.provisioning import ProvisioningError, read
 from s1harness.registry.model import Cohort
 from s1harness.remediation import NoRegister, remediate
+from s1harness.services.journal import Journal
 from s1harness.services.transport import Transport
 from s1harness.spec.bus import Envelope, Kind, control, control_replies
 from s1harness.spec.clock import RunningClock
@@ -176,6 +177,7 @@ class RoleHost:
     ) -> None:
         self.system, self.roles, self.clock, self._data_dir = system, roles, clock, data_dir
         self._handlers = self._current()
+        self._journals: dict[str, Journal] = {}
 
     def _current(self) -> dict[str, dict[str, Handler]]:
         every = self.system.roles()
@@ -190,6 +192,43 @@ class RoleHost:
                 out.append((pattern, self._late(role, pattern)))
             out.append((control(role), self._control(role)))
         return out
+
+    def journals(self) -> dict[str, Journal]:
+        """Each route's bus journal, by topic filter, when the roles keep their state on disk
+        (a data dir): the DSP's in ``dsp.sqlite`` (its counters and requests in flight written
+        in the same transaction), an S1SP's in its own database, the devices' in
+        ``devices.sqlite`` (SMETS1 state; SMETS2 devices keep theirs in memory). Control
+        channels have none: a control request is answered at most once per run of ``up``."""
+        if self._data_dir is None:
+            return {}
+        out: dict[str, Journal] = {}
+        for role in self.roles:
+            journal = self.journal(role)
+            if journal is not None:
+                out.update(dict.fromkeys(self._handlers[role], journal))
+        return out
+
+    def journal(self, role: str) -> Journal | None:
+        """``role``'s bus journal (one per role, made at the first call), or None without a
+        data dir."""
+        if self._data_dir is None:
+            return None
+        journal = self._journals.get(role)
+        if journal is not None:
+            return journal
+        system = self.system
+        state, devices = system.dsp_state, system.device_store
+        if role == "dsp" and state is not None:
+            journal = Journal(lambda: state.db)
+            journal.before_commit(lambda: system.dsp.flush())  # noqa: PLW0108 - the DSP playing now
+        elif role.startswith("s1sp:"):
+            cohort = Cohort(role.removeprefix("s1sp:"))
+            journal = Journal(lambda: system.s1sps[cohort].store.connection)
+        elif role == "devices" and devices is not None:
+            journal = Journal(lambda: devices.connection)
+        if journal is not None:
+            self._journals[role] = journal
+        return journal
 
     def _late(self, role: str, pattern: str) -> Handler:
         def handle(envelope: Envelope) -> list[Envelope]:  # whichever emulator plays it now

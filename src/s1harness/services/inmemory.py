@@ -5,6 +5,7 @@ subscriptions take a topic is worked out once per topic (:class:`~.topics.TopicI
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from types import TracebackType
 
 from s1harness.services.topics import QueuedSubscription, TopicIndex
@@ -19,10 +20,18 @@ class InMemoryBus:
         self.published: list[Envelope] = []
         """Every envelope ever published, in order (what tests audit)."""
 
-    async def publish(self, envelope: Envelope) -> None:
+    async def publish(
+        self,
+        envelope: Envelope,
+        *,
+        message_id: str | None = None,
+        on_acked: Callable[[str], None] | None = None,
+    ) -> None:
         self.published.append(envelope)
         for subscription in self._index.for_topic(envelope.topic):
-            subscription.deliver(envelope)
+            subscription.deliver(envelope, message_id=message_id)
+        if message_id is not None and on_acked is not None:
+            on_acked(message_id)  # delivered, nothing to resend
 
     def subscribe(
         self, pattern: str, *, observe: bool = False, handled: bool = False

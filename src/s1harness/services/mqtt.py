@@ -184,6 +184,8 @@ class _Outgoing:
     first_sent: float
     last_sent: float = 0.0
     attempts: int = 0
+    on_acked: Callable[[str], None] | None = None
+    """Told the message's ID when its consumer acknowledges it (a journal's outbox)."""
 
 
 @dataclass
@@ -350,13 +352,23 @@ class MqttBus:
 
     # -- the transport interface -------------------------------------------------------------
 
-    async def publish(self, envelope: Envelope) -> None:
-        """Queue ``envelope``; it is sent (again) until a consumer acknowledges it."""
-        message_id = uuid.uuid4().hex
+    async def publish(
+        self,
+        envelope: Envelope,
+        *,
+        message_id: str | None = None,
+        on_acked: Callable[[str], None] | None = None,
+    ) -> None:
+        """Queue ``envelope``; it is sent (again) until a consumer acknowledges it. A
+        ``message_id`` given (a journal's, kept across restarts) is the one it carries, and
+        ``on_acked`` is told it when its consumer acknowledges it."""
+        message_id = message_id or uuid.uuid4().hex
+        if message_id in self._outbox:
+            return  # already on its way
         data = encode(Delivery(envelope, message_id, self.ack_topic))
         topic = on_wire(self.run, envelope.topic)
         self._outbox[message_id] = _Outgoing(
-            topic, data, consumer(envelope.topic), time.monotonic()
+            topic, data, consumer(envelope.topic), time.monotonic(), on_acked=on_acked
         )
         self.stats.published += 1
         self._to_send.put_nowait(message_id)
@@ -630,7 +642,7 @@ class MqttBus:
         handlers = [s for s in takers if s.handled]
         for subscription in takers:
             if not subscription.handled:
-                subscription.deliver(delivery.envelope)
+                subscription.deliver(delivery.envelope, message_id=message_id)
         if not handlers:
             self._remember(message_id)
             self._acknowledge(delivery, topic, consumed)
@@ -650,7 +662,8 @@ class MqttBus:
         handling = _Handling(delivery, topic, len(handlers), set(done))
         self._handling[delivery.message_id] = handling
         for subscription in handlers:
-            subscription.deliver(delivery.envelope, handling.settle(self._settled, subscription))
+            settle = handling.settle(self._settled, subscription)
+            subscription.deliver(delivery.envelope, settle, delivery.message_id)
 
     def _settled(self, handling: _Handling) -> None:
         """Every consumer that handles the message has said: acknowledge it if all handled it;
@@ -695,6 +708,8 @@ class MqttBus:
                 continue
             del self._outbox[message_id]
             self.stats.acked += 1
+            if outgoing.on_acked is not None:
+                outgoing.on_acked(message_id)
 
     def _remember(self, message_id: str) -> None:
         self._seen[message_id] = None

@@ -9,15 +9,22 @@ envelope, so one bad message never stops a role; whoever drives the run checks t
 whether it failed: on MQTT a message is acknowledged only once its handler returned and what it
 produced is in the outbox, and one whose handler failed is handled again when its producer
 resends it — an accepted request is not dropped by a passing fault.
+
+A route with a :class:`~s1harness.services.journal.Journal` (a role whose state is in SQLite)
+is handled exactly once across restarts: each message inside one of the journal's units — a
+message the journal already holds is acknowledged without being handled again, and what the
+handler wrote, the message's ID and what it produced commit together before anything is
+published — and on entry the runner sends again what the journal's outbox still holds.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from types import TracebackType
 
+from s1harness.services.journal import Journal
 from s1harness.services.transport import Subscription, Transport
 from s1harness.spec.bus import Envelope
 
@@ -48,6 +55,8 @@ class RoleRunner:
         routes: (topic filter, handler) of the roles run here: they consume what they take.
         observers: (topic filter, handler) that watch without consuming (a recorder of the
             traffic of roles another build plays).
+        journals: The journal of a route's role, by the route's topic filter (see the module
+            docstring); a route without one is handled at most once per run of this process.
     """
 
     def __init__(
@@ -56,8 +65,10 @@ class RoleRunner:
         routes: Sequence[tuple[str, Handler]],
         *,
         observers: Sequence[tuple[str, Handler]] = (),
+        journals: Mapping[str, Journal] | None = None,
     ) -> None:
         self._transport = transport
+        self._journals = dict(journals or {})
         self._routes = [(pattern, handler, False) for pattern, handler in routes]
         self._routes += [(pattern, handler, True) for pattern, handler in observers]
         self._subscriptions: list[Subscription] = []
@@ -67,6 +78,11 @@ class RoleRunner:
         self.delivered = 0
 
     async def __aenter__(self) -> RoleRunner:
+        for journal in {id(j): j for j in self._journals.values()}.values():
+            for message_id, envelope in journal.unsent():  # produced before a restart
+                await self._transport.publish(
+                    envelope, message_id=message_id, on_acked=journal.sent
+                )
         for index, (pattern, handler, observe) in enumerate(self._routes):
             subscription = self._transport.subscribe(pattern, observe=observe, handled=True)
             self._subscriptions.append(subscription)
@@ -90,12 +106,17 @@ class RoleRunner:
         await asyncio.gather(*self._tasks, return_exceptions=True)
 
     async def _serve(self, pattern: str, handler: Handler, subscription: Subscription) -> None:
+        journal = self._journals.get(pattern)
         while True:
-            envelope = await subscription.get()
+            envelope, message_id = await subscription.take()
             self._busy += 1
             ok = False
+            ids: list[str | None] = []
             try:
-                outputs = handler(envelope)
+                if journal is None:
+                    outputs = handler(envelope)
+                else:
+                    outputs, ids = _journaled(journal, handler, envelope, message_id)
                 ok = True
             except Exception as error:  # noqa: BLE001 - a role's bug is recorded, not fatal
                 self.failures.append(HandlerFailure(pattern, envelope, error))
@@ -103,8 +124,14 @@ class RoleRunner:
             finally:
                 self.delivered += 1
             try:
-                for output in outputs:
-                    await self._transport.publish(output)
+                if journal is None:
+                    for output in outputs:
+                        await self._transport.publish(output)
+                else:
+                    for output, output_id in zip(outputs, ids, strict=True):
+                        await self._transport.publish(
+                            output, message_id=output_id, on_acked=journal.sent
+                        )
             finally:
                 self._busy -= 1
                 # Its effects are committed and what it produced is in the outbox: only now is
@@ -133,6 +160,17 @@ class RoleRunner:
                     if self.idle():
                         return
                 await asyncio.sleep(0.001)
+
+
+def _journaled(
+    journal: Journal, handler: Handler, envelope: Envelope, message_id: str | None
+) -> tuple[list[Envelope], list[str | None]]:
+    """Handle ``envelope`` in one of ``journal``'s units: nothing when it was handled before."""
+    with journal.unit():
+        if message_id is not None and journal.handled(message_id):
+            return [], []
+        outputs = handler(envelope)
+        return outputs, list(journal.record(message_id, outputs))
 
 
 __all__ = ["Handler", "HandlerFailure", "RoleRunner"]

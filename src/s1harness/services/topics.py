@@ -92,20 +92,28 @@ class QueuedSubscription:
         acknowledges end to end acknowledges it only then, and offers it again if the consumer
         failed on it."""
         self._release = release
-        self._queue: asyncio.Queue[tuple[Envelope, Settle | None]] = asyncio.Queue()
+        self._queue: asyncio.Queue[tuple[Envelope, Settle | None, str | None]] = asyncio.Queue()
         self._taken: deque[Settle | None] = deque()
 
-    def deliver(self, envelope: Envelope, settle: Settle | None = None) -> None:
+    def deliver(
+        self, envelope: Envelope, settle: Settle | None = None, message_id: str | None = None
+    ) -> None:
         """Queue an envelope already known to match this subscription's filter; ``settle`` is
-        told the outcome when the consumer calls :meth:`done` for it."""
-        self._queue.put_nowait((envelope, settle))
+        told the outcome when the consumer calls :meth:`done` for it; ``message_id`` is the ID
+        it travelled under (None on a bus without them)."""
+        self._queue.put_nowait((envelope, settle, message_id))
 
     async def get(self, timeout: float | None = None) -> Envelope:
         """The next envelope; raises ``TimeoutError`` after ``timeout`` seconds."""
-        envelope, settle = await asyncio.wait_for(self._queue.get(), timeout)
+        envelope, _ = await self.take(timeout)
+        return envelope
+
+    async def take(self, timeout: float | None = None) -> tuple[Envelope, str | None]:
+        """The next envelope and its message ID (see :meth:`get`)."""
+        envelope, settle, message_id = await asyncio.wait_for(self._queue.get(), timeout)
         if self.handled:
             self._taken.append(settle)
-        return envelope
+        return envelope, message_id
 
     def done(self, ok: bool = True) -> None:
         """The consumer has handled (``ok``) or failed on the oldest envelope it took and has
@@ -132,7 +140,7 @@ class QueuedSubscription:
         while self._taken:
             self.done(ok=False)
         while not self._queue.empty():
-            _, settle = self._queue.get_nowait()
+            _, settle, _ = self._queue.get_nowait()
             if settle is not None:
                 settle(False)
 

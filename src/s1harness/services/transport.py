@@ -7,6 +7,7 @@ subscription yields matching envelopes in arrival order. Roles never see a trans
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Protocol
 
 from s1harness.spec.bus import Envelope
@@ -19,6 +20,10 @@ class Subscription(Protocol):
 
     async def get(self, timeout: float | None = None) -> Envelope:
         """The next envelope; ``TimeoutError`` after ``timeout`` seconds."""
+
+    async def take(self, timeout: float | None = None) -> tuple[Envelope, str | None]:
+        """The next envelope and the message ID it travelled under (None on a bus without
+        them); ``TimeoutError`` after ``timeout`` seconds."""
 
     def pending(self) -> int:
         """How many envelopes wait to be taken."""
@@ -34,8 +39,17 @@ class Subscription(Protocol):
 class Transport(Protocol):
     """What a bus offers."""
 
-    async def publish(self, envelope: Envelope) -> None:
-        """Send ``envelope`` on its topic; once this returns, it will not be lost."""
+    async def publish(
+        self,
+        envelope: Envelope,
+        *,
+        message_id: str | None = None,
+        on_acked: Callable[[str], None] | None = None,
+    ) -> None:
+        """Send ``envelope`` on its topic; once this returns, it will not be lost. A producer
+        that keeps its outbox itself (a :class:`~s1harness.services.journal.Journal`) gives the
+        ``message_id`` it recorded, and ``on_acked`` is called with it once the consumer has
+        acknowledged it (at once on a bus that acknowledges nothing)."""
 
     def subscribe(
         self, pattern: str, *, observe: bool = False, handled: bool = False

@@ -96,6 +96,7 @@ class Running:
     bus: OpenBus
     roles: list[str]
     runner: RoleRunner
+    host: RoleHost
     extra: dict[str, str] = field(default_factory=dict)
     """Further things to show (e.g. the DUIS endpoint's URL)."""
 
@@ -123,15 +124,15 @@ async def serve(config: UpConfig, stop: asyncio.Event, *, on_ready: Hook | None 
         roles = config.roles(system.roles())
         if "dsp" in roles:
             _ = system.dsp.schema  # a missing DUIS XSD is a one-line error before anything runs
-        routes = RoleHost(system, roles, clock=clock, data_dir=config.data_dir).routes()
+        host = RoleHost(system, roles, clock=clock, data_dir=config.data_dir)
         client_id = config.client_id or _client_id(roles)
         async with (
             contextlib.AsyncExitStack() as cleanup,
             open_bus("mqtt", broker=config.broker, client_id=client_id, run=config.run) as bus,
-            RoleRunner(bus.transport, routes) as runner,
+            RoleRunner(bus.transport, host.routes(), journals=host.journals()) as runner,
             _endpoint(config, bus, system) as endpoint,
         ):
-            running = Running(config, system, bus, roles, runner)
+            running = Running(config, system, bus, roles, runner, host)
             if bus.broker is not None:
                 running.extra["broker logins"] = str(_logins(config, bus, cleanup))
             if endpoint is not None:
@@ -159,8 +160,7 @@ async def _tick_until(running: Running, stop: asyncio.Event) -> None:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), TICK_SECONDS)
         if "dsp" in running.roles:
-            for envelope in system.dsp.tick():
-                await transport.publish(envelope)
+            await _expire(running)
         if "devices" in running.roles:
             for device_id, device in system.smets2.items():
                 for envelope in system.smets2_frames(device_id, device.tick(), "tick"):
@@ -168,6 +168,22 @@ async def _tick_until(running: Running, stop: asyncio.Event) -> None:
         for failure in running.runner.failures[-5:]:
             log.error("%s", failure)
         running.runner.failures.clear()
+
+
+async def _expire(running: Running) -> None:
+    """The DSP's E21 for requests nobody answered — with a data dir, in one transaction with
+    the requests leaving its table, and sent from its outbox."""
+    system, transport = running.system, running.bus.transport
+    journal = running.host.journal("dsp")
+    if journal is None:
+        for envelope in system.dsp.tick():
+            await transport.publish(envelope)
+        return
+    with journal.unit():
+        answers = system.dsp.tick()
+        ids = journal.record(None, answers)
+    for envelope, message_id in zip(answers, ids, strict=True):
+        await transport.publish(envelope, message_id=message_id, on_acked=journal.sent)
 
 
 @asynccontextmanager

@@ -85,6 +85,8 @@ class Pending:
     certificates: list[SmkiCertificate] = field(default_factory=list)
     routed_at: datetime | None = None
     """When it left for the device or S1SP (the E21 timeout runs from here)."""
+    read_from: bytes | None = None
+    """The octets ``request`` was read from, when not ``raw`` (a critical SR's CV 4)."""
 
     @property
     def key(self) -> str:

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from types import MappingProxyType
+from typing import TypeVar
 
 from s1harness.duis.messages import (
     PreCommand,
@@ -36,6 +37,7 @@ from s1harness.roles.dsp import checks, replies, transform
 from s1harness.roles.dsp.checks import Admitted
 from s1harness.roles.dsp.relay import Pending, Relay
 from s1harness.roles.dsp.settings import DspCredentials, DspSettings
+from s1harness.roles.dsp.state import DspState, Tracked
 from s1harness.smki.certificate import SmkiCertificate
 from s1harness.spec import checks as spec_checks
 from s1harness.spec import codes
@@ -47,6 +49,8 @@ from s1harness.spec.identifiers import Eui64
 
 CRITICAL_TRANSFORM, CRITICAL_SEND, NON_CRITICAL = 4, 5, 1
 
+_K = TypeVar("_K")
+_V = TypeVar("_V")
 RequestHandler = Callable[["Dsp", Request, Srv, bytes, Party, Device], list[Envelope]]
 
 
@@ -84,6 +88,36 @@ class Dsp:
             log=self.decisions,
         )
         self._acb_counter = 1300
+        self._state: DspState | None = None
+
+    def attach(self, state: DspState) -> None:
+        """Keep this DSP's own state (counters, requests in flight) in ``state``: what it holds
+        is loaded now, and :meth:`flush` writes what changed since."""
+        self._state = state
+        self._last_counter = Tracked(state.counters())
+        self._acb_counter = state.value("acb_counter", self._acb_counter)
+        self._transforms = Tracked(state.pending("transforms", str))
+        flight = self.relay.in_flight
+        flight.by_command = Tracked(state.pending("by_command", _device_and_number))
+        flight.by_seq = Tracked(state.pending("by_seq", _device_and_number))
+        flight.by_request = Tracked(state.pending("by_request", str))
+
+    def flush(self) -> None:
+        """Write to the attached state what changed since the last flush (nothing attached:
+        nothing to do). Called inside the transaction that records the message handled."""
+        state = self._state
+        if state is None:
+            return
+        flight = self.relay.in_flight
+        state.write_counters(_changes(self._last_counter))
+        state.write_value("acb_counter", self._acb_counter)
+        for name, table in (
+            ("transforms", self._transforms),
+            ("by_command", flight.by_command),
+            ("by_seq", flight.by_seq),
+            ("by_request", flight.by_request),
+        ):
+            state.write_pending(name, _changes(table))
 
     # -- envelopes -----------------------------------------------------------------------------
 
@@ -235,7 +269,7 @@ class Dsp:
             Outcome.ACCEPTED,
             "signed pre-command matches the one issued",
         )
-        pending.raw = raw
+        pending.read_from, pending.raw = pending.raw, raw
         routed = self.relay.route(pending, signed)
         del self._transforms[key]
         return [self._reply(request.header.request_id, codes.I99, srv.variant), *routed]
@@ -288,6 +322,14 @@ class Dsp:
             now=self.now(),
             request_id=request_id,
         )
+
+
+def _changes(table: Mapping[_K, _V]) -> list[tuple[_K, _V | None]]:
+    return table.changes() if isinstance(table, Tracked) else []
+
+
+def _device_and_number(key: list[str | int]) -> tuple[Eui64, int]:
+    return Eui64(str(key[0])), int(key[1])
 
 
 def _variant(payload: bytes) -> str:

@@ -113,6 +113,11 @@ class SlotStore:
     def __init__(self, connection: sqlite3.Connection) -> None:
         self._db = connection
 
+    @property
+    def connection(self) -> sqlite3.Connection:
+        """The database connection (the S1SP's bus journal keeps its tables there)."""
+        return self._db
+
     @classmethod
     def open(cls, path: str | Path) -> SlotStore:
         """Open (creating if need be) an S1SP database; ``":memory:"`` for tests."""
@@ -298,11 +303,21 @@ def slot_row(device_id: str, role: SlotRole, kind: SlotKind, cert: SmkiCertifica
 
 
 class _transaction:  # noqa: N801 - used as a context manager keyword-like
+    """A transaction of its own, or a savepoint inside one already open (the S1SP's bus
+    journal handles a message in one transaction: its writes here join it)."""
+
     def __init__(self, db: sqlite3.Connection) -> None:
         self._db = db
+        self._nested = False
 
     def __enter__(self) -> None:
-        self._db.execute("BEGIN IMMEDIATE")
+        self._nested = self._db.in_transaction
+        self._db.execute("SAVEPOINT slot_store" if self._nested else "BEGIN IMMEDIATE")
 
     def __exit__(self, kind: object, exc: object, tb: object) -> None:
-        self._db.execute("COMMIT" if kind is None else "ROLLBACK")
+        if not self._nested:
+            self._db.execute("COMMIT" if kind is None else "ROLLBACK")
+            return
+        if kind is not None:
+            self._db.execute("ROLLBACK TO slot_store")
+        self._db.execute("RELEASE slot_store")

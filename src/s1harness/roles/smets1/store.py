@@ -40,6 +40,11 @@ class DeviceStore:
         self._db = db
         self._db.executescript(_SCHEMA)
 
+    @property
+    def connection(self) -> sqlite3.Connection:
+        """The database connection (the devices' bus journal keeps its tables there)."""
+        return self._db
+
     @classmethod
     def open(cls, path: Path | str) -> DeviceStore:
         """Open (creating if need be) the store at ``path`` (``:memory:`` for none on disk).

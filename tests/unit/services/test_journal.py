@@ -1,0 +1,70 @@
+"""The bus journal: a handled message, the role's writes and its outputs commit together or
+not at all, and survive the connection (a restarted role reads them back)."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from s1harness.services.journal import Journal
+from s1harness.spec.bus import Envelope, Kind
+
+
+def _db(path: Path) -> sqlite3.Connection:
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute("CREATE TABLE IF NOT EXISTS role (value INTEGER)")
+    return db
+
+
+def _envelope(n: int) -> Envelope:
+    return Envelope("dsp/from-devices", Kind.GBCS_DEVICE_FRAME, bytes([n]), f"r{n}")
+
+
+def test_a_handled_message_its_writes_and_outputs_commit_together(tmp_path: Path) -> None:
+    db = _db(tmp_path / "role.sqlite")
+    journal = Journal(lambda: db)
+    with journal.unit():
+        db.execute("INSERT INTO role VALUES (1)")
+        ids = journal.record("m1", [_envelope(1), _envelope(2)])
+    assert journal.handled("m1") and not journal.handled("m2")
+    db.close()
+
+    again = _db(tmp_path / "role.sqlite")  # a restarted role
+    journal = Journal(lambda: again)
+    assert journal.handled("m1")
+    assert [(i, e.correlation_id) for i, e in journal.unsent()] == list(
+        zip(ids, ["r1", "r2"], strict=True)
+    )
+    journal.sent(ids[0])
+    assert [i for i, _ in journal.unsent()] == ids[1:]
+    assert again.execute("SELECT value FROM role").fetchall() == [(1,)]
+
+
+def test_a_failed_handler_leaves_nothing(tmp_path: Path) -> None:
+    db = _db(tmp_path / "role.sqlite")
+    journal = Journal(lambda: db)
+    flushed: list[int] = []
+    journal.before_commit(lambda: flushed.append(1))
+
+    def failing() -> None:
+        with journal.unit():
+            db.execute("INSERT INTO role VALUES (1)")
+            journal.record("m1", [_envelope(1)])
+            raise RuntimeError("the handler failed")
+
+    with pytest.raises(RuntimeError):
+        failing()
+    assert not journal.handled("m1") and journal.unsent() == []
+    assert db.execute("SELECT count(*) FROM role").fetchone() == (0,)
+    assert flushed == []  # a role writes its memory only into a unit that commits
+    with journal.unit(), journal.unit():  # joins the outer one
+        journal.record("m1", [])
+    assert journal.handled("m1") and flushed == [1]
+
+
+def test_a_journal_needs_autocommit(tmp_path: Path) -> None:
+    db = sqlite3.connect(tmp_path / "role.sqlite")
+    with pytest.raises(ValueError, match="autocommit"):
+        Journal(lambda: db).handled("m1")
