@@ -5,6 +5,7 @@ device frames, tampered countersigned requests, and an instruction completed acr
 from __future__ import annotations
 
 import dataclasses
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -201,3 +202,22 @@ def test_an_alert_naming_no_request_and_no_recipient_is_dropped_by_the_dsp() -> 
     assert estate.dsp.handle(alert) == []  # nobody to send it to: recorded, not raised
     last = estate.dsp.decisions[-1]
     assert (last.check, last.outcome) == (checks.S1SP_ALERT_RELAY, "rejected")
+
+
+def test_a_device_frame_overtaken_by_a_later_one_passes_once(tmp_path: Path) -> None:
+    store, device = SlotStore.open(tmp_path / "s1sp.sqlite"), "00DB111000000001"
+    assert store.accept_inbound(device, 1)
+    assert store.accept_inbound(device, 3)  # 2, sent before it, comes after it
+    assert store.accept_inbound(device, 2)
+    assert not store.accept_inbound(device, 2)  # a copy of it: a replay
+    assert not store.accept_inbound(device, 1)
+    assert store.accept_inbound(device, 100)
+    assert not store.accept_inbound(device, 36)  # more than the window below the last
+    assert store.accept_inbound(device, 37)
+    store.close()
+    with sqlite3.connect(tmp_path / "s1sp.sqlite") as db:  # a link kept before the window was
+        db.execute("DELETE FROM link_seen")
+    store = SlotStore.open(tmp_path / "s1sp.sqlite")
+    assert not store.accept_inbound(device, 99)  # nothing known below the last: not fresh
+    assert store.accept_inbound(device, 102) and store.accept_inbound(device, 101)
+    store.close()

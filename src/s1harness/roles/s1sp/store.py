@@ -7,7 +7,8 @@ counter must exceed. Each S1SP has its own database; a replacement is one transa
 reader never sees half a device updated.
 
 The device link is durable too: the sequence of the last instruction sent to each device and
-of the last frame accepted from it (a replayed device frame is dropped), and every
+of the last frames accepted from it (a replayed device frame is dropped; one overtaken by a
+later frame still passes, once), and every
 instruction still awaiting its device's answer — an S1SP restarted between instruction and
 answer completes the request when the answer arrives.
 """
@@ -26,6 +27,8 @@ from s1harness.spec.identifiers import Eui64
 from s1harness.spec.roles import RemotePartyRole
 
 SCHEMA_VERSION = 1
+LINK_WINDOW = 64
+"""How far below the last accepted frame a device frame not yet accepted still passes."""
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS slot (
     device_id TEXT NOT NULL,
@@ -48,6 +51,11 @@ CREATE TABLE IF NOT EXISTS link (
     outbound INTEGER NOT NULL,
     inbound INTEGER NOT NULL
 ) STRICT;
+CREATE TABLE IF NOT EXISTS link_seen (
+    device_id TEXT NOT NULL,
+    sequence INTEGER NOT NULL,
+    PRIMARY KEY (device_id, sequence)
+) STRICT, WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS pending (
     device_id TEXT NOT NULL,
     correlation INTEGER NOT NULL,
@@ -196,19 +204,48 @@ class SlotStore:
             return int(row.fetchone()[0])
 
     def accept_inbound(self, device_id: Eui64 | str, sequence: int) -> bool:
-        """Record a frame's sequence from the device; False (and no change) if not fresh."""
+        """Record a frame's sequence from the device; False (and no change) if not fresh.
+
+        Fresh is above the last accepted — or, for a frame a later one overtook (a copy resent
+        after a fault), within :data:`LINK_WINDOW` below it and not accepted yet. The
+        sequences accepted within the window are kept (``link_seen``); its lowest row is the
+        bottom, at or below which nothing passes (-1 for a device not heard from yet; the last
+        accepted, for a link recorded before the window was kept).
+        """
         device = Eui64(device_id)
         with _transaction(self._db):
             row = self._db.execute(
                 "SELECT inbound FROM link WHERE device_id=?", (device,)
             ).fetchone()
-            if row is not None and sequence <= int(row[0]):
+            last = -1 if row is None else int(row[0])
+            bottom = self._db.execute(
+                "SELECT min(sequence) FROM link_seen WHERE device_id=?", (device,)
+            ).fetchone()[0]
+            if bottom is None:
+                bottom = last
+                self._db.execute("INSERT INTO link_seen VALUES (?, ?)", (device, bottom))
+            if sequence <= bottom or sequence <= last - LINK_WINDOW:
                 return False
-            self._db.execute(
-                "INSERT INTO link VALUES (?, 0, ?) "
-                "ON CONFLICT (device_id) DO UPDATE SET inbound = excluded.inbound",
-                (device, sequence),
-            )
+            seen = self._db.execute(
+                "SELECT 1 FROM link_seen WHERE device_id=? AND sequence=?", (device, sequence)
+            ).fetchone()
+            if seen is not None:
+                return False
+            self._db.execute("INSERT INTO link_seen VALUES (?, ?)", (device, sequence))
+            if sequence > last:
+                self._db.execute(
+                    "INSERT INTO link VALUES (?, 0, ?) "
+                    "ON CONFLICT (device_id) DO UPDATE SET inbound = excluded.inbound",
+                    (device, sequence),
+                )
+                floor = sequence - LINK_WINDOW  # the window moves up: its new bottom
+                if floor > bottom:
+                    self._db.execute(
+                        "DELETE FROM link_seen WHERE device_id=? AND sequence < ?", (device, floor)
+                    )
+                    self._db.execute(
+                        "INSERT OR IGNORE INTO link_seen VALUES (?, ?)", (device, floor)
+                    )
             return True
 
     def add_pending(
@@ -285,6 +322,7 @@ class SlotStore:
             ).fetchall(),
             "floor": self._db.execute("SELECT * FROM floor ORDER BY 1, 2").fetchall(),
             "link": self._db.execute("SELECT * FROM link ORDER BY 1").fetchall(),
+            "link_seen": self._db.execute("SELECT * FROM link_seen ORDER BY 1, 2").fetchall(),
             "pending": self._db.execute("SELECT * FROM pending ORDER BY 1, 2").fetchall(),
         }
 
