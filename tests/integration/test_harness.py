@@ -91,8 +91,8 @@ async def test_stores_in_a_data_folder_outlive_the_run(tmp_path: Path) -> None:
         device = h.system.smets1[esme].state
     assert device.sequence > 0 and device.instruction_floor > 0
     assert sorted(p.name for p in tmp_path.glob("*.sqlite")) == [
-        "devices.sqlite", "registry.sqlite", "s1sp-FOC.sqlite", "s1sp-IOC.sqlite",
-        "s1sp-MOC.sqlite",
+        "devices.sqlite", "dsp.sqlite", "registry.sqlite", "s1sp-FOC.sqlite",
+        "s1sp-IOC.sqlite", "s1sp-MOC.sqlite",
     ]  # fmt: skip
     async with Harness.start("small", data_dir=tmp_path) as again:
         assert again.slot_owner(esme) == NETWORK_OPERATOR  # not re-seeded from the estate
