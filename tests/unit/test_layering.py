@@ -1,8 +1,8 @@
 """Imports flow one way (README "Layout") and never in a circle.
 
 The layers, lowest first: the package root ``s1harness/__init__.py`` <- ``locations`` <- spec
-<- smki <- gbcs/duis/registry <- roles <- estate/remediation <- services <- bench/reporting <-
-testing <- suite (the feature suite's steps and pytest plugin) <- cli <-
+<- smki <- gbcs/duis/registry <- roles <- estate/remediation <- services <- campaign <-
+bench/reporting <- testing <- suite (the feature suite's steps and pytest plugin) <- cli <-
 ``s1harness/__main__.py``. A module imports only from its own layer's package
 or from lower layers; the packages of one group (``gbcs|duis|registry``) do not import each
 other. smki sits below the other codecs: they verify with its certificates. The sans-IO layers
@@ -42,6 +42,7 @@ ORDER = [
     "roles",
     "estate|remediation",
     "services",
+    "campaign",
     "bench|reporting",
     "testing",
     "suite",

@@ -20,6 +20,7 @@ from typer.exceptions import TyperException
 from s1harness import __version__
 from s1harness.cli import (
     bench,
+    campaign,
     conform,
     duis,
     estate,
@@ -101,6 +102,7 @@ app.command("up")(up.up)
 app.command("init")(init.init)
 app.command("report")(report.report)
 app.command("remediate")(remediate.remediate_command)
+app.command("campaign")(campaign.campaign_command)
 
 EXIT_INVALID = 1
 EXIT_USAGE = 2

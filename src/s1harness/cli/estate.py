@@ -21,7 +21,14 @@ from rich.table import Table
 
 from s1harness.cli._output import emit, iso, warn
 from s1harness.estate import Estate, EstateError, build, dumps, provisioning
-from s1harness.estate.fia import DEFAULT_DEVICES, emulated_count, generate, population
+from s1harness.estate.fia import (
+    DEFAULT_DEVICES,
+    FIA_WRONG_NO,
+    WrongNo,
+    emulated_count,
+    generate,
+    population,
+)
 from s1harness.estate.model import DeviceSpec
 from s1harness.estate.presets import PRESETS, preset, resolve
 from s1harness.registry.model import Cohort
@@ -47,6 +54,16 @@ def init(
             "--devices", min=1, help=f"fia: SMETS1 devices in all (default {DEFAULT_DEVICES:,})."
         ),
     ] = None,
+    wrong_share: Annotated[
+        float | None,
+        typer.Option(
+            "--wrong-share",
+            min=0.0,
+            max=1.0,
+            help="fia: this share of each S1SP × device type holds another NO's certificates, "
+            "instead of the FIA's counts (a small estate: --devices 200 --wrong-share 0.3).",
+        ),
+    ] = None,
     force: Annotated[
         bool, typer.Option("--force", help="Overwrite an existing estate.yaml.")
     ] = False,
@@ -54,14 +71,15 @@ def init(
     """Write DIR/estate.yaml from a preset; for ``fia`` also its databases (registry, one per
     S1SP) holding the whole population, and its NO certificate register."""
     estate = preset(preset_name)
-    if devices is not None and preset_name != "fia":
-        raise InputError("--devices is for the fia preset")
+    if (devices is not None or wrong_share is not None) and preset_name != "fia":
+        raise InputError("--devices and --wrong-share are for the fia preset")
+    wrong: WrongNo | float = FIA_WRONG_NO if wrong_share is None else wrong_share
     target = out / "estate.yaml"
     if target.exists() and not force:
         warn(f"error: {target} exists (use --force to overwrite)")
         return EXIT_INVALID
     if preset_name == "fia":
-        population(devices or DEFAULT_DEVICES)  # too few devices: refuse before writing anything
+        population(devices or DEFAULT_DEVICES, wrong)  # too few devices: refused before writing
     try:
         out.mkdir(parents=True, exist_ok=True)
         if preset_name == "fia":
@@ -72,9 +90,9 @@ def init(
         return EXIT_INVALID
     counts = estate.counts()
     if preset_name == "fia":
-        _generate(out, devices or DEFAULT_DEVICES)
+        _generate(out, devices or DEFAULT_DEVICES, wrong)
         counts["devices"] = counts["smets1"] = devices or DEFAULT_DEVICES
-        counts["wrong_no"] = sum(k.wrong for k in population(devices or DEFAULT_DEVICES))
+        counts["wrong_no"] = sum(k.wrong for k in population(devices or DEFAULT_DEVICES, wrong))
     print(
         f"wrote {target}: {counts['parties']} parties, {counts['devices']} devices "
         f"({counts['smets1']} SMETS1, {counts['smets2']} SMETS2, {counts['wrong_no']} wrong NO)"
@@ -85,12 +103,14 @@ def init(
 REGISTER_FILE = "no-register.json"
 
 
-def _generate(out: Path, devices: int) -> None:
+def _generate(out: Path, devices: int, wrong: WrongNo | float) -> None:
     """The fia databases and register, with a progress bar on standard error."""
     console = Console(stderr=True)
     with Progress(console=console, transient=True) as bar:
         task = bar.add_task("writing devices", total=devices)
-        system = generate(out, devices=devices, progress=lambda n: bar.advance(task, n))
+        system = generate(
+            out, devices=devices, wrong=wrong, progress=lambda n: bar.advance(task, n)
+        )
         bar.advance(task, emulated_count())
     register = NoRegister.of_system(system)
     (out / REGISTER_FILE).write_text(register.dumps(), encoding="utf-8")
@@ -101,7 +121,7 @@ def _generate(out: Path, devices: int) -> None:
 
 
 def _remove_databases(out: Path) -> None:
-    for name in ("registry", *(f"s1sp-{c}" for c in Cohort)):
+    for name in ("registry", "dsp", "devices", *(f"s1sp-{c}" for c in Cohort)):
         for suffix in (".sqlite", ".sqlite-wal", ".sqlite-shm"):
             (out / f"{name}{suffix}").unlink(missing_ok=True)
 

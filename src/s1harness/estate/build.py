@@ -31,6 +31,7 @@ from s1harness.roles.dsp.state import DspState
 from s1harness.roles.s1sp.replies import S1spSigner
 from s1harness.roles.s1sp.service import S1sp
 from s1harness.roles.s1sp.store import SlotKind, SlotRole, SlotStore
+from s1harness.roles.smets1.bank import Smets1Bank
 from s1harness.roles.smets1.codes import Cohort as FrameCohort
 from s1harness.roles.smets1.commissioning import Smets1Commissioning
 from s1harness.roles.smets1.device import Smets1Device
@@ -51,6 +52,7 @@ from s1harness.spec.bus import (
     s1sp_requests,
     user_inbox,
 )
+from s1harness.spec.errors import InputError
 from s1harness.spec.identifiers import Eui64
 from s1harness.spec.roles import RemotePartyRole
 
@@ -73,6 +75,11 @@ class MillisecondCounter:
         self._last = max(self._last + 1, int(self._clock().timestamp() * 1000))
         return self._last
 
+    def at_least(self, counter: int) -> None:
+        """Make the next counter at least ``counter`` (above every counter a run before this
+        one used: a DSP and an S1SP remember them)."""
+        self._last = max(self._last, counter - 1)
+
 
 @dataclass
 class System:
@@ -91,8 +98,13 @@ class System:
     smets2: dict[Eui64, Smets2Device] = field(default_factory=dict)
     cohorts: dict[Eui64, Cohort] = field(default_factory=dict)
     device_store: DeviceStore | None = None
-    dsp_state: DspState | None = None
     """Where the SMETS1 devices' state is kept between runs (with a data folder)."""
+    dsp_state: DspState | None = None
+    """Where the DSP's own state is kept between runs (with a data folder)."""
+    bank: Smets1Bank | None = None
+    """The inventory's other SMETS1 devices, emulated on demand."""
+    counters: MillisecondCounter | None = None
+    """Where every User's RequestID counters come from."""
 
     def roles(self) -> dict[str, list[tuple[str, Handler]]]:
         """Topic filter → handler, per role: ``dsp``, ``s1sp:IOC`` (one per S1SP),
@@ -109,8 +121,7 @@ class System:
                 (s1sp_requests(cohort), s1sp.handle),
                 (s1sp_from_devices(cohort), s1sp.handle),
             ]
-        out["devices"] = [(device_inbox(d), self._smets1_handler(d)) for d in self.smets1]
-        out["devices"] += [(device_inbox(d), self._smets2_handler(d)) for d in self.smets2]
+        out["devices"] = [(device_inbox("+"), self.on_device_frame)]
         out["users"] = [(user_inbox(u), user.receive) for u, user in self.users.items()]
         return out
 
@@ -126,7 +137,7 @@ class System:
         """SMETS1 device frames as envelopes to the device's S1SP. Every frame a device sends
         passes here (answers, outage alerts), so its state is saved here, before they go."""
         self.keep(device_id)
-        cohort = self.cohorts[device_id]
+        cohort = self.cohorts.get(device_id) or self._cohort(device_id)
         return [
             Envelope(
                 s1sp_from_devices(cohort), Kind.SMETS1_DEVICE_FRAME, frame, correlation,
@@ -147,19 +158,50 @@ class System:
             for frame in frames
         ]  # fmt: skip
 
-    def _smets1_handler(self, device_id: Eui64) -> Handler:
-        device = self.smets1[device_id]
+    def smets1_device(self, device_id: Eui64) -> Smets1Device | None:
+        """The emulator of a SMETS1 device of the estate: one of the estate document's, or one
+        of the inventory's others built on demand by the bank (None: no such device)."""
+        emulator = self.smets1.get(device_id)
+        if emulator is None and self.bank is not None:
+            emulator = self.bank.device(device_id)
+        return emulator
 
-        return lambda e: self.smets1_frames(device_id, device.receive(e.payload), e.correlation_id)
+    def on_device_frame(self, envelope: Envelope) -> list[Envelope]:
+        """The devices role: a frame to any device of the estate (``devices/+/inbox``) — an
+        instruction from its S1SP or a GBCS command from the DSP. A frame for a device the
+        estate does not hold is dropped."""
+        _, _, rest = envelope.topic.partition("/")
+        try:
+            device_id = Eui64(rest.partition("/")[0])
+        except InputError:
+            return []
+        smets2 = self.smets2.get(device_id)
+        if smets2 is not None:
+            frames = smets2.receive(envelope.payload)
+            return self.smets2_frames(device_id, frames, envelope.correlation_id)
+        smets1 = self.smets1_device(device_id)
+        if smets1 is None:
+            return []
+        return self.smets1_frames(
+            device_id, smets1.receive(envelope.payload), envelope.correlation_id
+        )
+
+    def _cohort(self, device_id: Eui64) -> Cohort:
+        row = self.registry.device(device_id)
+        if row is None or row.cohort is None:
+            raise InputError(f"{device_id} is not a SMETS1 device of the estate")
+        return row.cohort
 
     def keep(self, device_id: Eui64) -> None:
-        """Save a SMETS1 device's state (when there is a data folder)."""
-        if self.device_store is not None:
-            self.device_store.save(device_id, self.smets1[device_id].state)
-
-    def _smets2_handler(self, device_id: Eui64) -> Handler:
-        device = self.smets2[device_id]
-        return lambda e: self.smets2_frames(device_id, device.receive(e.payload), e.correlation_id)
+        """Save a SMETS1 device's state (to the data folder's store, or the bank's memory)."""
+        emulator = self.smets1.get(device_id)
+        if emulator is not None:
+            if self.device_store is not None:
+                self.device_store.save(device_id, emulator.state)
+            return
+        emulator = self.smets1_device(device_id)
+        if emulator is not None and self.bank is not None:
+            self.bank.keep(device_id, emulator)
 
     def close(self) -> None:
         """Close the databases."""
@@ -211,7 +253,7 @@ def build(estate: Estate, *, clock: Clock, data_dir: Path | None = None) -> Syst
         settings=DspSettings(mp107=estate.dsp.mp107, mp058=estate.dsp.mp058),
         clock=clock,
     )  # fmt: skip
-    system = System(estate, clock, keys, registry, dsp, acb, parties, users)
+    system = System(estate, clock, keys, registry, dsp, acb, parties, users, counters=counters)
     if data_dir is not None:
         system.dsp_state = DspState.open(str(data_dir / "dsp.sqlite"), registry)
         dsp.attach(system.dsp_state)
@@ -242,6 +284,7 @@ def _s1sps(
         )
     if data_dir is not None:
         system.device_store = DeviceStore.open(data_dir / "devices.sqlite")
+    system.bank = Smets1Bank(device_keys, system.registry, system.clock, system.device_store)
     for spec in estate.devices:
         device = spec.device
         if device.generation is not Smets.SMETS1 or device.cohort is None:

@@ -19,6 +19,7 @@ from itertools import count
 from s1harness.duis import xml
 from s1harness.duis.errors import DuisParseError
 from s1harness.duis.messages import (
+    DCCAlertMessage,
     PreCommand,
     Request,
     RequestBody,
@@ -26,6 +27,7 @@ from s1harness.duis.messages import (
     RequestId,
     Response,
     ResponseMessage,
+    S1SPAlertDSP,
     SignedPreCommand,
     parse_message,
     to_element,
@@ -177,3 +179,22 @@ class DccUser:
 
     def exchange(self, request_id: str) -> Exchange:
         return self.exchanges[request_id]
+
+
+def is_final(response: Response) -> bool:
+    """Whether a message ends a request: not the I0 transform reply, not the I99 ack."""
+    if response.header.response_code == codes.I99.code:
+        return False
+    body = response.body
+    return not (isinstance(body, ResponseMessage) and isinstance(body.content, PreCommand))
+
+
+def refusal(response: Response) -> str | None:
+    """Why a request was refused: the DSP's error code (``E4``…) or the S1SP's alert code
+    (``S1VE64``…); None for anything that is not a refusal."""
+    if response.header.response_code.startswith("E"):
+        return response.header.response_code
+    body = response.body
+    if isinstance(body, DCCAlertMessage) and isinstance(body.alert, S1SPAlertDSP):
+        return body.alert.alert.alert_code
+    return None

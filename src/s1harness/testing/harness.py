@@ -28,11 +28,8 @@ from s1harness.duis.errors import DuisParseError
 from s1harness.duis.messages import (
     DCCAlertMessage,
     DeviceAlertMessage,
-    PreCommand,
     RequestBody,
     Response,
-    ResponseMessage,
-    S1SPAlertDSP,
     SMETS1DeviceAlertMessage,
     SMETS1ResponseMessage,
     parse_message,
@@ -45,7 +42,7 @@ from s1harness.estate.provisioning import export
 from s1harness.registry.model import Cohort, DeviceType, RegistrationPeriod, Smets
 from s1harness.roles.s1sp.store import Slot, SlotKind, SlotRole
 from s1harness.roles.smets2.cells import TrustAnchorCells
-from s1harness.roles.user import Exchange
+from s1harness.roles.user import Exchange, is_final, refusal
 from s1harness.services.broker import EmbeddedBroker
 from s1harness.services.buses import open_bus
 from s1harness.services.control import Controller
@@ -55,7 +52,6 @@ from s1harness.services.runner import RoleRunner
 from s1harness.services.transport import Transport
 from s1harness.smki.keys import derive_private_key
 from s1harness.smki.keystore import Keystore, KeystoreEntry
-from s1harness.spec import codes
 from s1harness.spec.bus import DEFAULT_RUN, Envelope, new_run_id, user_inbox
 from s1harness.spec.clock import ManualClock
 from s1harness.spec.errors import HarnessError, InputError
@@ -79,14 +75,6 @@ class RoleFailureError(HarnessError):
     """A role raised while handling a message (a bug, not a rejection)."""
 
     code = "ROLE-FAILURE"
-
-
-def is_final(response: Response) -> bool:
-    """Whether a message ends a request: not the I0 transform reply, not the I99 ack."""
-    if response.header.response_code == codes.I99.code:
-        return False
-    body = response.body
-    return not (isinstance(body, ResponseMessage) and isinstance(body.content, PreCommand))
 
 
 TRAFFIC = tuple(f"{area}/#" for area in ("dsp", "users", "s1sp", "devices"))
@@ -473,17 +461,6 @@ def alert_code(response: Response) -> str | None:
         inner = body.signed_response.response.body
         if isinstance(inner, SMETS1DeviceAlertMessage) and inner.content is not None:
             return inner.content.gbcs_hex_alert_code
-    return None
-
-
-def refusal(response: Response) -> str | None:
-    """Why a request was refused: the DSP's error code (``E4``…) or the S1SP's alert code
-    (``S1VE64``…); None for anything that is not a refusal."""
-    if response.header.response_code.startswith("E"):
-        return response.header.response_code
-    body = response.body
-    if isinstance(body, DCCAlertMessage) and isinstance(body.alert, S1SPAlertDSP):
-        return body.alert.alert.alert_code
     return None
 
 

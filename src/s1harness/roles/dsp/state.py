@@ -106,6 +106,7 @@ class DspState:
         db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         if path != ":memory:":
             db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")  # WAL: a commit survives kill -9
         return cls(db, registry)
 
     def counters(self) -> dict[Eui64, int]:

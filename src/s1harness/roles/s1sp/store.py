@@ -133,6 +133,7 @@ class SlotStore:
             connection = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
             if str(path) != ":memory:":
                 connection.execute("PRAGMA journal_mode=WAL")
+                connection.execute("PRAGMA synchronous=NORMAL")  # WAL: a commit survives kill -9
             connection.executescript(_SCHEMA)
             connection.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
         except sqlite3.Error as exc:

@@ -56,6 +56,7 @@ class DeviceStore:
             db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
             if str(path) != ":memory:":
                 db.execute("PRAGMA journal_mode=WAL")
+                db.execute("PRAGMA synchronous=NORMAL")  # WAL: a commit survives kill -9
             return cls(db)
         except sqlite3.Error as exc:
             raise InputError(f"{path}: not a SMETS1 device store ({exc})") from None

@@ -1,0 +1,149 @@
+"""The Requirement 1 campaign end to end: on a small ``fia`` estate every mismatched device is
+corrected by its wrong NO's SRV 6.15.1 through the emulated DSP, S1SPs and devices, and the NO
+slots end as Requirement 2's data update leaves a copy of the same estate; a campaign killed
+with SIGKILL and run again ends the same way; at an S1SP without MP107 every device is named
+with the code it was refused with."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from contextlib import closing
+from pathlib import Path
+
+import pytest
+
+from s1harness.cli import main
+from s1harness.estate.document import dumps, load
+from s1harness.registry.model import Cohort
+
+pytestmark = [pytest.mark.vectors, pytest.mark.slow]
+
+DEVICES, SHARE = 400, 0.3
+"""A small fia estate: about 115 of its 400 SMETS1 devices hold another NO's certificates."""
+
+
+@pytest.fixture(scope="module")
+def estate(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("campaign") / "fia"
+    assert main(["estate", "init", "--preset", "fia", "--devices", str(DEVICES),
+                 "--wrong-share", str(SHARE), "--out", str(folder)]) == 0  # fmt: skip
+    return folder
+
+
+def _copy(estate: Path, to: Path) -> Path:
+    shutil.copytree(estate, to)
+    return to
+
+
+def _json(capsys: pytest.CaptureFixture[str], *args: str, code: int = 0) -> dict[str, object]:
+    capsys.readouterr()
+    assert main([*args, "--json"]) == code
+    out: dict[str, object] = json.loads(capsys.readouterr().out)
+    return out
+
+
+def _no_slots(folder: Path) -> dict[str, list[tuple[object, ...]]]:
+    """Every S1SP's Network Operator slots: device, kind, the certificate and its owner."""
+    out = {}
+    for path in sorted(folder.glob("s1sp-*.sqlite")):
+        with closing(sqlite3.connect(path)) as db:
+            out[path.name] = db.execute(
+                "SELECT device_id, kind, certificate, owner FROM slot "
+                "WHERE role = 'network_operator' ORDER BY 1, 2"
+            ).fetchall()
+    return out
+
+
+def _remediated(estate: Path, to: Path, capsys: pytest.CaptureFixture[str]) -> Path:
+    copy = _copy(estate, to)
+    done = _json(capsys, "remediate", "--estate", str(copy), "--at", "2026-11-21T10:00:00Z")
+    assert sum(sum(c.values()) for c in done["corrected"].values()) > 100  # type: ignore[attr-defined]
+    return copy
+
+
+def test_the_campaign_corrects_every_device_as_the_data_update_does(
+    estate: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    campaigned = _copy(estate, tmp_path / "campaign")
+    before = _no_slots(campaigned)
+    report = _json(capsys, "campaign", "--estate", str(campaigned))
+    totals = report["totals"]
+    assert isinstance(totals, dict) and totals["corrected"] > 100
+    assert totals == {"corrected": totals["corrected"], "refused": 0, "timed out": 0,
+                      "not sent": 0}  # fmt: skip
+    rows = report["by_s1sp"]
+    assert isinstance(rows, list) and {r["s1sp"] for r in rows} == {"IOC", "MOC", "FOC"}
+    assert all(r["remaining"] == 0 and r["outcomes"] == {"corrected": r["mismatched"]}
+               for r in rows)  # fmt: skip
+    after = _no_slots(campaigned)
+    assert after != before
+    assert after == _no_slots(_remediated(estate, tmp_path / "remediate", capsys))
+    again = _json(capsys, "campaign", "--estate", str(campaigned))  # nothing left to do
+    assert again["totals"] == {"corrected": 0, "refused": 0, "timed out": 0, "not sent": 0}
+
+
+def test_a_campaign_killed_and_run_again_ends_as_an_uninterrupted_one(
+    estate: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = _copy(estate, tmp_path / "killed")
+    before = _no_slots(folder)
+    argv = [sys.executable, "-m", "s1harness", "campaign", "--estate", str(folder),
+            "--window", "2", "--json"]  # fmt: skip
+    errors = tmp_path / "campaign.err"
+    with (
+        errors.open("wb") as err,
+        subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=err) as process,
+    ):
+        try:
+            deadline = time.monotonic() + 120
+            while _corrected(folder, before) < 10:  # part of the way: then SIGKILL
+                assert process.poll() is None, errors.read_text()
+                assert time.monotonic() < deadline, "the campaign made no progress"
+                time.sleep(0.05)
+            process.send_signal(signal.SIGKILL)
+        finally:
+            process.kill()
+            process.wait()
+    assert process.returncode == -signal.SIGKILL
+    part = _corrected(folder, before)
+    assert 10 <= part < sum(len(rows) for rows in before.values())
+    report = _json(capsys, "campaign", "--estate", str(folder))
+    assert report["totals"] == {"corrected": report["totals"]["corrected"], "refused": 0,  # type: ignore[index]
+                                "timed out": 0, "not sent": 0}  # fmt: skip
+    assert all(r["remaining"] == 0 for r in report["by_s1sp"])  # type: ignore[attr-defined]
+    assert _no_slots(folder) == _no_slots(_remediated(estate, tmp_path / "remediate", capsys))
+
+
+def _corrected(folder: Path, before: dict[str, list[tuple[object, ...]]]) -> int:
+    """NO slots changed since ``before`` (read while the campaign writes: WAL readers)."""
+    now = _no_slots(folder)
+    return sum(len(set(now[name]) - set(rows)) for name, rows in before.items())
+
+
+def test_at_an_s1sp_without_mp107_every_device_is_named_with_its_refusal(
+    estate: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = _copy(estate, tmp_path / "partial")
+    document = load(folder / "estate.yaml")
+    s1sps = tuple(
+        dataclasses.replace(s, mp107=False) if s.cohort == Cohort.FOC else s for s in document.s1sps
+    )
+    (folder / "estate.yaml").write_text(
+        dumps(dataclasses.replace(document, s1sps=s1sps)), encoding="utf-8"
+    )
+    report = _json(capsys, "campaign", "--estate", str(folder))
+    rows = {r["s1sp"]: r for r in report["by_s1sp"] if r["device_type"] == "ESME"}  # type: ignore[attr-defined]
+    assert rows["IOC"]["remaining"] == 0 and rows["MOC"]["remaining"] == 0
+    assert rows["FOC"]["remaining"] == rows["FOC"]["mismatched"] > 0
+    refused = [d for d in report["not_corrected"] if d["s1sp"] == "FOC"]  # type: ignore[attr-defined]
+    foc = sum(r["mismatched"] for r in report["by_s1sp"] if r["s1sp"] == "FOC")  # type: ignore[attr-defined]
+    assert len(refused) == foc
+    assert {(d["outcome"], d["code"]) for d in refused} == {("refused", "S1VE4")}
+    assert all(d["device"] and d["sender"] for d in refused)
