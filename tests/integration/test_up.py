@@ -26,7 +26,7 @@ pytestmark = [pytest.mark.mqtt, pytest.mark.vectors]
 
 COHORT_SCENARIOS = 23
 """The feature suite's scenarios on the devices of one S1SP (``-k IOC`` and so on)."""
-ALL_SCENARIOS = 76
+ALL_SCENARIOS = 77
 
 
 @pytest.mark.slow

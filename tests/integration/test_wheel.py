@@ -70,7 +70,7 @@ def test_run_from_an_empty_folder_runs_every_bundled_scenario(
 ) -> None:
     done = _call(installed / "bin" / "s1harness", "run", "-n", "2", cwd=tmp_path, env=environment)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr
-    assert "76 passed in" in done.stdout
+    assert "77 passed in" in done.stdout
     assert "Verdict: PASS" in done.stdout
     assert (tmp_path / "reports" / "allure-report" / "index.html").is_file()
 

@@ -80,12 +80,12 @@ async def _run(
             subject, bound = [], []
             for _ in range(rounds):
                 subject.append(await estate.round_trips(count, window))
-                bound.append(_bound_rate(operations, count))
+                bound.append(bound_rate(operations, count))
                 if progress is not None:
                     progress()
             breakdown[kind] = await estate.breakdown(count, window)
-        rates[f"{kind}: round trips"] = _summary(subject)
-        rates[f"{kind}: ECDSA bound"] = _summary(bound)
+        rates[f"{kind}: round trips"] = summary(subject)
+        rates[f"{kind}: ECDSA bound"] = summary(bound)
         ratios[kind] = round(statistics.median(subject) / statistics.median(bound), 3)
     return {
         "benchmark": "bus",
@@ -217,7 +217,7 @@ _KEY = ec.generate_private_key(ec.SECP256R1())
 _MESSAGE = b"s1harness bench bus " * 20
 
 
-def _bound_rate(operations: Counter[str], count: int) -> float:
+def bound_rate(operations: Counter[str], count: int) -> float:
     """Round trips per second if the ECDSA work were all there was."""
     signature = _KEY.sign(_MESSAGE, _ECDSA)
     public = _KEY.public_key()
@@ -244,7 +244,7 @@ def _ecdsa_seconds(samples: int = 200) -> dict[str, float]:
     return {"sign": (middle - start) / samples, "verify": (end - middle) / samples}
 
 
-def _summary(rates: list[float]) -> dict[str, float]:
+def summary(rates: list[float]) -> dict[str, float]:
     return {
         "per_second": round(statistics.median(rates), 1),
         "low": round(min(rates), 1),

@@ -12,6 +12,7 @@ from rich.progress import Progress
 from rich.table import Table
 
 from s1harness.bench import bus as bus_bench
+from s1harness.bench import campaign as campaign_bench
 from s1harness.bench import duis as duis_bench
 from s1harness.bench import gbcs as gbcs_bench
 from s1harness.bench import remediation as remediation_bench
@@ -130,6 +131,32 @@ def remediate(
     """Devices the Requirement 2 data update corrects per second, against a plain UPDATE."""
     return _report(
         lambda p: remediation_bench.run_remediate(devices=devices, progress=p), 3, json, check=check
+    )
+
+
+@app.command("campaign")
+def campaign(
+    json: JsonOption = False,
+    check: CheckOption = False,
+    devices: Annotated[
+        int, typer.Option("--devices", min=100, help="SMETS1 devices of the fia estate.")
+    ] = campaign_bench.DEVICES,
+    share: Annotated[
+        float,
+        typer.Option("--wrong-share", min=0.0, max=1.0, help="Share holding a wrong NO's."),
+    ] = campaign_bench.SHARE,
+    rounds: RoundsOption = 3,
+    window: Annotated[int, typer.Option("--window", min=1, help="Devices in flight.")] = 32,
+    bus_kind: Annotated[str, typer.Option("--bus", help="memory or mqtt.")] = "memory",
+) -> int:
+    """Devices the Requirement 1 campaign corrects per second, against their ECDSA work."""
+    return _report(
+        lambda p: campaign_bench.run(
+            devices=devices, share=share, rounds=rounds, window=window, bus=bus_kind, progress=p
+        ),
+        rounds,
+        json,
+        check=check,
     )
 
 

@@ -96,6 +96,7 @@ pytest_plugins = (
     "s1harness.suite.steps.when",
     "s1harness.suite.steps.then",
     "s1harness.suite.steps.remediation",
+    "s1harness.suite.steps.campaign",
     "s1harness.suite.steps.hostile",
 )
 """The step library."""
