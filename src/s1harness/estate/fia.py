@@ -6,18 +6,19 @@ FOC figure is unknown (:data:`FIA_WRONG_NO`). The ``fia`` estate places exactly 
 correctly-set devices — by default 100,000 SMETS1 devices over IOC, MOC and FOC
 (:data:`COHORT_SHARE`, :data:`ESME_SHARE`).
 
-Two kinds of device, decided here once:
+Two kinds of device:
 
 * **Emulated devices** — per cohort an ESME and a GPF holding the registered NO's
   certificates and an ESME and a GPF holding another NO's (:func:`fia`). They are the estate
   document's devices: ``s1harness up`` and the Harness build a SMETS1 emulator for each, so a
   6.15.1 to them runs end to end.
-* **Population devices** — everything else (:func:`generate`). They exist as rows only: a
-  Smart Metering Inventory entry and a registration in ``registry.sqlite``, and four virtual
-  anchor slots in their S1SP's database, holding the real DER of the parties' certificates
-  (each party's certificates are issued once and reused; none is issued per device). The DSP
-  and the S1SPs run every check on them, but no emulator answers an instruction sent to one,
-  so a request the S1SP accepts for one waits for an answer that never comes.
+* **Population devices** — everything else (:func:`generate`). They are rows: a Smart
+  Metering Inventory entry and a registration in ``registry.sqlite``, and four virtual anchor
+  slots in their S1SP's database, holding the real DER of the parties' certificates (each
+  party's certificates are issued once and reused; none is issued per device). The DSP and the
+  S1SPs run every check on them, and when an instruction reaches one the device bank
+  (:mod:`s1harness.roles.smets1.bank`) emulates it on demand, so it answers as the emulated
+  devices do.
 
 The emulated devices count in the FIA figures (each cohort's wrong-NO ESME and GPF are two of
 them), so the whole estate holds exactly :data:`FIA_WRONG_NO`. The FOC S1SP holds only its
