@@ -8,8 +8,12 @@ from s1harness.spec.checks import Check, Decision, Outcome, Refusal
 from s1harness.spec.codes import Code
 
 
+KEPT = 100_000
+"""How many decisions a log keeps at least (at most twice as many): the newest."""
+
+
 class DecisionLog(list[Decision]):
-    """The decisions of one role, oldest first."""
+    """The decisions of one role, oldest first (the newest :data:`KEPT` at least)."""
 
     def record(
         self,
@@ -27,6 +31,8 @@ class DecisionLog(list[Decision]):
         if code is not None and code not in check.codes:
             raise ValueError(f"{check.name} does not answer with {code.code}")
         self.append(Decision(request_id, check, outcome, code, detail))
+        if len(self) > 2 * KEPT:  # a long-running role forgets its oldest decisions
+            del self[:KEPT]
 
     def refused(self, request_id: str, refusal: Refusal) -> None:
         """Append the decision a refusal stands for."""
@@ -37,4 +43,4 @@ class DecisionLog(list[Decision]):
         return [d for d in self if d.request_id == request_id]
 
 
-__all__ = ["DecisionLog"]
+__all__ = ["KEPT", "DecisionLog"]

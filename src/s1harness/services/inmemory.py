@@ -12,13 +12,19 @@ from s1harness.services.topics import QueuedSubscription, TopicIndex
 from s1harness.spec.bus import Envelope
 
 
+PUBLISHED_LIMIT = 10_000
+"""How many envelopes :attr:`InMemoryBus.published` keeps at least (at most twice as many)."""
+
+
 class InMemoryBus:
     """Publish/subscribe with MQTT topic filters, inside one event loop."""
 
     def __init__(self) -> None:
         self._index: TopicIndex[QueuedSubscription] = TopicIndex()
         self.published: list[Envelope] = []
-        """Every envelope ever published, in order (what tests audit)."""
+        """The envelopes published, in order (what tests audit): every one, up to
+        :data:`PUBLISHED_LIMIT`; past it, the oldest go first (a long campaign would otherwise
+        hold every message it ever sent)."""
 
     async def publish(
         self,
@@ -28,6 +34,8 @@ class InMemoryBus:
         on_acked: Callable[[str], None] | None = None,
     ) -> None:
         self.published.append(envelope)
+        if len(self.published) > 2 * PUBLISHED_LIMIT:
+            del self.published[:PUBLISHED_LIMIT]
         for subscription in self._index.for_topic(envelope.topic):
             subscription.deliver(envelope, message_id=message_id)
         if message_id is not None and on_acked is not None:

@@ -79,6 +79,10 @@ _DEVICE_EXTENSIONS = (
 )
 
 
+_X962 = serialization.Encoding.X962
+_UNCOMPRESSED = serialization.PublicFormat.UncompressedPoint
+
+
 @dataclass(frozen=True, slots=True)
 class IssuedCertificate:
     """A certificate with its private key."""
@@ -272,7 +276,7 @@ class TestPki:
         """Derive the key, patch the template, sign; the fields are known, so nothing is
         re-parsed (tests check that parsing the DER gives the same value)."""
         key = derive_private_key(self.seed, f"key|{label}")
-        point = public_point(key)
+        point = key.public_key().public_bytes(_X962, _UNCOMPRESSED)  # public_point, unchecked
         fields = Fields(self._serial_bytes(label), eui.octets, point, ski_method2(point))
         issuer = self.device_ca if hardware_module_name else self.org_ca
         tbs = template.tbs(fields)
@@ -316,10 +320,14 @@ class TestPki:
         common_name: str | None,
         validity: tuple[datetime, datetime],
     ) -> Template:
+        key = ("org", role, usage, common_name, validity)
+        made = self._templates.get(key)
+        if made is not None:  # the usual case: no closure to make
+            return made
+
         def identity(eui: Eui64) -> dict[str, object]:
             return {"subject": _builder.organisation_name(eui, role, common_name)}
 
-        key = ("org", role, usage, common_name, validity)
         return self._template(key, _builder.build_organisation, identity, usage, validity)
 
     def _device_template(self, usage: KeyUsage, validity: tuple[datetime, datetime]) -> Template:

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from s1harness.services.inmemory import InMemoryBus
+from s1harness.services.inmemory import PUBLISHED_LIMIT, InMemoryBus
 from s1harness.spec.bus import Envelope, Kind, dsp_requests, matches, user_inbox
 
 
@@ -45,5 +45,16 @@ def test_publish_and_subscribe_in_order_with_wildcards() -> None:
             with pytest.raises(TimeoutError):
                 await inboxes.get(timeout=0.01)
             assert len(bus.published) == 5
+
+    asyncio.run(scenario())
+
+
+def test_the_record_of_what_was_published_keeps_the_newest_only() -> None:
+    async def scenario() -> None:
+        async with InMemoryBus() as bus:
+            for n in range(2 * PUBLISHED_LIMIT + 1):
+                await bus.publish(_envelope(dsp_requests(), n % 256))
+            assert len(bus.published) == PUBLISHED_LIMIT + 1
+            assert bus.published[-1].payload == bytes([(2 * PUBLISHED_LIMIT) % 256])
 
     asyncio.run(scenario())
