@@ -7,7 +7,6 @@ from __future__ import annotations
 from s1harness.spec.checks import Check, Decision, Outcome, Refusal
 from s1harness.spec.codes import Code
 
-
 KEPT = 100_000
 """How many decisions a log keeps at least (at most twice as many): the newest."""
 

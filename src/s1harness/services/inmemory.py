@@ -11,7 +11,6 @@ from types import TracebackType
 from s1harness.services.topics import QueuedSubscription, TopicIndex
 from s1harness.spec.bus import Envelope
 
-
 PUBLISHED_LIMIT = 10_000
 """How many envelopes :attr:`InMemoryBus.published` keeps at least (at most twice as many)."""
 

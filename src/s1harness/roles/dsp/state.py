@@ -30,6 +30,7 @@ from s1harness.registry.store import Registry
 from s1harness.roles.dsp.checks import Admitted
 from s1harness.roles.dsp.relay import Pending
 from s1harness.smki.certificate import parse_certificate
+from s1harness.spec.errors import InputError
 from s1harness.spec.identifiers import Eui64
 from s1harness.spec.users import UserRole
 
@@ -153,8 +154,11 @@ class DspState:
         party = self._registry.party(document["party"])
         device = self._registry.device(document["device"])
         if party is None or device is None:
-            raise ValueError(f"a kept request names {document['party']} / {document['device']}, "
-                             "which the registry no longer holds")  # fmt: skip
+            raise InputError(
+                f"dsp.sqlite: a request kept in flight names {document['party']} and "
+                f"{document['device']}, which the registry does not hold (a data folder of "
+                "another estate?)"
+            )
         precommand = document.get("precommand")
         routed_at = document.get("routed_at")
         return Pending(
