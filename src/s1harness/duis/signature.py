@@ -183,12 +183,40 @@ def _reference_octets(root: etree._Element, embedded: bool) -> bytes:
     elif root.getparent() is None and root.find(_SIGNATURE) is None:
         document = root
     else:
+        cut = _without_last_signature(root)
+        if cut is not None:
+            return cut
         document = copy.deepcopy(root)
     for signature in document.findall(_SIGNATURE):
         document.remove(signature)
     if embedded:
         etree.cleanup_namespaces(document)
     return etree.tostring(document, method="c14n", exclusive=False, with_comments=False)
+
+
+def _without_last_signature(root: etree._Element) -> bytes | None:
+    """The enveloped transform without a copy, for a document root whose one ``ds:Signature``
+    child is its last element child (as verification requires): canonicalise the whole
+    document and cut the signature's octets out. The signature holds no ``ds:Signature`` of its
+    own and is followed only by its tail text and the root's end tag, so its octets run from
+    the last start tag of its name to the last end tag of its name. Inclusive C14N renders the
+    rest exactly as it renders the document with the signature removed (the root declares
+    every namespace in scope either way). None when the document is not of that shape."""
+    if root.getparent() is not None:
+        return None
+    children = [c for c in root if isinstance(c.tag, str)]
+    signatures = [c for c in children if c.tag == _SIGNATURE]
+    if len(signatures) != 1 or children[-1] is not signatures[0]:
+        return None
+    signature = signatures[0]
+    name = (f"{signature.prefix}:Signature" if signature.prefix else "Signature").encode()
+    octets = etree.tostring(root, method="c14n", exclusive=False, with_comments=False)
+    start = max(octets.rfind(b"<" + name + b" "), octets.rfind(b"<" + name + b">"))
+    end_tag = b"</" + name + b">"
+    end = octets.rfind(end_tag)
+    if start < 0 or end < start:
+        return None
+    return octets[:start] + octets[end + len(end_tag) :]
 
 
 def _signed_info_octets(signed_info: etree._Element) -> bytes:

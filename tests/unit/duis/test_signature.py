@@ -13,7 +13,7 @@ from lxml import etree
 from s1harness.duis import xml
 from s1harness.duis.ns import DS, SR, ds, sr
 from s1harness.duis.schema import load_schema
-from s1harness.duis.signature import SignatureFailure, sign, verify
+from s1harness.duis.signature import SignatureFailure, _without_last_signature, sign, verify
 from s1harness.duis.verifying import originator, verify_message
 from s1harness.smki import Keystore, KeystoreEntry, TestPki
 from s1harness.spec import KeyUsage, RemotePartyRole
@@ -226,3 +226,28 @@ def test_the_signature_takes_the_ds_prefix_whatever_the_root_declares(
     store = Keystore.from_issued([user])
     checked = verify(xml.parse(signed), store, expected_eui=None, expected_role=XML_SIGN)
     assert checked.valid, checked.reason
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        f'<sr:Request xmlns:sr="{SR}"><sr:Header/><ds:Signature xmlns:ds="{DS}"><ds:SignedInfo/>'
+        "</ds:Signature></sr:Request>",
+        f'<sr:Request xmlns:sr="{SR}" xmlns:ds="{DS}">\n  <sr:Body>a &lt;ds:Signature&gt; b'
+        "</sr:Body>\n  <ds:Signature><ds:SignedInfo>x</ds:SignedInfo></ds:Signature>\n"
+        "<?keep this?></sr:Request>",
+        f'<sr:Response xmlns:sr="{SR}" xmlns:ds="{DS}"><sr:Body><sr:A><ds:Signature>inner'
+        "</ds:Signature></sr:A></sr:Body><ds:Signature><ds:KeyInfo/></ds:Signature></sr:Response>",
+        f'<sr:Request xmlns:sr="{SR}" xmlns:ds="urn:not-xmldsig"><ds:Signature>look-alike'
+        f'</ds:Signature><ds:Signature xmlns:ds="{DS}"/></sr:Request>',
+        f'<sr:Request xmlns:sr="{SR}"><sr:H/><Signature xmlns="{DS}"><SignedInfo/></Signature>'
+        "</sr:Request>",
+    ],
+    ids=["plain", "tails-text-and-pi", "nested-signature", "look-alike-prefix", "default-ns"],
+)
+def test_the_enveloped_transform_cut_equals_removing_the_signature(document: str) -> None:
+    root = xml.parse(document.encode())
+    removed = copy.deepcopy(root)
+    removed.remove([c for c in removed if c.tag == ds("Signature")][-1])
+    expected = etree.tostring(removed, method="c14n", exclusive=False, with_comments=False)
+    assert _without_last_signature(root) == expected
