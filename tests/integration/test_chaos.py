@@ -188,7 +188,8 @@ async def _requests(folder: Path, seed: int | None) -> tuple[dict[str, object], 
                 exchange = await h.send(SUPPLIER, device, "6.21", body)
                 exchanges.append(exchange)
                 outcome = await h.outcome(exchange)
-                assert isinstance(outcome.body, SMETS1ResponseMessage), refusal(outcome)
+                why = f"seed {seed}: {exchange.request_id} ended {refusal(outcome)}"
+                assert isinstance(outcome.body, SMETS1ResponseMessage), why
         finally:
             answered.set()
             if chaos is not None:
@@ -197,7 +198,7 @@ async def _requests(folder: Path, seed: int | None) -> tuple[dict[str, object], 
         finals = {str(e.request_id): sum(map(is_final, e.received)) for e in exchanges}
         assert len(finals) == REQUESTS
         twice = {rid: n for rid, n in finals.items() if n != 1}
-        assert twice == {}, f"requests answered other than once: {twice}"
+        assert twice == {}, f"seed {seed}: requests answered other than once: {twice}"
         last = {str(e.request_id.target): e.request_id.counter for e in exchanges}
     state = _state(folder)
     floors = state["floor"]
@@ -243,5 +244,5 @@ async def test_requests_are_answered_and_executed_exactly_once_across_kill_9(
     faulted, killed = await _requests(tmp_path / "chaos", seed)
     assert set(killed) == {*ROLES, "broker"}, f"seed {seed}: killed {killed}"
     assert faulted["pending"] == [] and faulted["dsp_pending"] == [], f"seed {seed}"
-    for table in ("slot", "floor", "link", "devices", "dsp_counter"):
+    for table in ("slot", "floor", "link", "link_seen", "devices", "dsp_counter"):
         assert faulted[table] == calm[table], f"seed {seed}, {table} (killed {killed})"

@@ -23,7 +23,7 @@ from pathlib import Path
 from s1harness.estate.keys import KeySource, PartyKeys
 from s1harness.estate.model import DeviceSpec, Estate, remote_party_role
 from s1harness.estate.sources import KEY_SOURCES
-from s1harness.registry.model import Cohort, DeviceType, Smets
+from s1harness.registry.model import Cohort, Smets
 from s1harness.registry.store import Registry
 from s1harness.roles.dsp.service import Dsp
 from s1harness.roles.dsp.settings import DspCredentials, DspSettings
@@ -32,10 +32,8 @@ from s1harness.roles.s1sp.replies import S1spSigner
 from s1harness.roles.s1sp.service import S1sp
 from s1harness.roles.s1sp.store import SlotKind, SlotRole, SlotStore
 from s1harness.roles.smets1.bank import Smets1Bank
-from s1harness.roles.smets1.codes import Cohort as FrameCohort
 from s1harness.roles.smets1.commissioning import Smets1Commissioning
 from s1harness.roles.smets1.device import Smets1Device
-from s1harness.roles.smets1.esme import EsmeState
 from s1harness.roles.smets1.store import DeviceStore
 from s1harness.roles.smets2.cells import DeviceType as CellLayout
 from s1harness.roles.smets2.device import Smets2Device
@@ -186,6 +184,20 @@ class System:
             device_id, smets1.receive(envelope.payload), envelope.correlation_id
         )
 
+    def reload_smets1(self) -> None:
+        """Take every SMETS1 device's state from the store again (a transaction that saved
+        states rolled back: what the emulators hold in memory is ahead of it)."""
+        if self.device_store is None or self.bank is None:
+            return
+        for device_id in list(self.smets1):
+            row = self.registry.device(device_id)
+            kept = self.device_store.load(device_id)
+            if row is not None and row.cohort is not None:
+                self.smets1[device_id] = self.bank.emulator(
+                    device_id, row.device_type, row.cohort, kept
+                )
+        self.bank.forget()
+
     def _cohort(self, device_id: Eui64) -> Cohort:
         row = self.registry.device(device_id)
         if row is None or row.cohort is None:
@@ -254,9 +266,8 @@ def build(estate: Estate, *, clock: Clock, data_dir: Path | None = None) -> Syst
         clock=clock,
     )  # fmt: skip
     system = System(estate, clock, keys, registry, dsp, acb, parties, users, counters=counters)
-    if data_dir is not None:
-        system.dsp_state = DspState.open(str(data_dir / "dsp.sqlite"), registry)
-        dsp.attach(system.dsp_state)
+    if data_dir is not None:  # the DSP keeps its state there once a journal flushes it
+        system.dsp_state = DspState.open(str(data_dir / "dsp.sqlite"))
     _s1sps(system, dsp_xml, keystore, data_dir)
     _devices(system, keystore)
     return system
@@ -285,19 +296,16 @@ def _s1sps(
     if data_dir is not None:
         system.device_store = DeviceStore.open(data_dir / "devices.sqlite")
     system.bank = Smets1Bank(device_keys, system.registry, system.clock, system.device_store)
+    assert system.bank is not None
     for spec in estate.devices:
         device = spec.device
         if device.generation is not Smets.SMETS1 or device.cohort is None:
             continue
         system.cohorts[device.device_id] = device.cohort
-        cohort = FrameCohort[str(device.cohort)]
         kept = None if system.device_store is None else system.device_store.load(device.device_id)
-        if device.device_type is DeviceType.ESME:
-            esme = kept if isinstance(kept, EsmeState) else None
-            emulator: Smets1Device = device_keys.esme(device.device_id, cohort, system.clock, esme)
-        else:
-            emulator = device_keys.gpf(device.device_id, cohort, system.clock, kept)
-        system.smets1[device.device_id] = emulator
+        system.smets1[device.device_id] = system.bank.emulator(
+            device.device_id, device.device_type, device.cohort, kept
+        )
         _fill_slots(system, spec)
 
 

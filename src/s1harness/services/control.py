@@ -198,7 +198,8 @@ class RoleHost:
         (a data dir): the DSP's in ``dsp.sqlite`` (its counters and requests in flight written
         in the same transaction), an S1SP's in its own database, the devices' in
         ``devices.sqlite`` (SMETS1 state; SMETS2 devices keep theirs in memory). Control
-        channels have none: a control request is answered at most once per run of ``up``."""
+        channels have none but the DSP's (whose ``clock`` request sends E21s): a control request
+        to another role is answered at most once per run of ``up``."""
         if self._data_dir is None:
             return {}
         out: dict[str, Journal] = {}
@@ -206,6 +207,8 @@ class RoleHost:
             journal = self.journal(role)
             if journal is not None:
                 out.update(dict.fromkeys(self._handlers[role], journal))
+        if "dsp" in self._journals:
+            out[control("dsp")] = self._journals["dsp"]  # a clock request's E21s included
         return out
 
     def journal(self, role: str) -> Journal | None:
@@ -219,13 +222,16 @@ class RoleHost:
         system = self.system
         state, devices = system.dsp_state, system.device_store
         if role == "dsp" and state is not None:
+            system.dsp.attach(state)  # its counters and requests in flight, as last committed
             journal = Journal(lambda: state.db)
             journal.before_commit(lambda: system.dsp.flush())  # noqa: PLW0108 - the DSP playing now
+            journal.on_rollback(lambda: system.dsp.reload())  # noqa: PLW0108
         elif role.startswith("s1sp:"):
             cohort = Cohort(role.removeprefix("s1sp:"))
             journal = Journal(lambda: system.s1sps[cohort].store.connection)
         elif role == "devices" and devices is not None:
             journal = Journal(lambda: devices.connection)
+            journal.on_rollback(system.reload_smets1)
         if journal is not None:
             self._journals[role] = journal
         return journal
@@ -281,6 +287,10 @@ class RoleHost:
         self.clock.set(provisioning.clock)
         if role == "dsp":
             self.system.dsp = build_dsp(provisioning, clock=self.clock)
+            state = self.system.dsp_state
+            if "dsp" in self._journals and state is not None:
+                state.clear()  # another estate: nothing of the last one's carries on
+                self.system.dsp.attach(state)
         else:
             cohort = Cohort(role.removeprefix("s1sp:"))
             store = self._data_dir / f"s1sp-{cohort}.sqlite" if self._data_dir else None

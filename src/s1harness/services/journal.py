@@ -17,7 +17,8 @@ each message of that role inside :meth:`Journal.unit`:
 
 A kill -9 anywhere therefore leaves either nothing of the message (it is resent by its producer
 and handled then) or all of it (the copy is acknowledged; the outputs go out from the outbox).
-State a role keeps in memory joins the transaction through :meth:`Journal.before_commit`.
+State a role keeps in memory joins the transaction through :meth:`Journal.before_commit`, and
+is taken from the database again when a unit rolls back (:meth:`Journal.on_rollback`).
 """
 
 from __future__ import annotations
@@ -64,6 +65,8 @@ class Journal:
         self._opened: sqlite3.Connection | None = None
         self._seq = 0
         self._flushes: list[Callable[[], None]] = []
+        self._undos: list[Callable[[], None]] = []
+        self._depth = 0
         self.handled_count = 0
 
     @property
@@ -88,23 +91,42 @@ class Journal:
         keeps in memory and changed."""
         self._flushes.append(flush)
 
+    def on_rollback(self, undo: Callable[[], None]) -> None:
+        """Run ``undo`` after a unit rolled back: a role takes what it keeps in memory from its
+        database again (the state of the last unit that committed)."""
+        self._undos.append(undo)
+
     @contextmanager
     def unit(self) -> Iterator[None]:
-        """One transaction (``BEGIN IMMEDIATE``): committed when the block ends, rolled back
-        when it raises. A unit inside a unit joins it."""
-        db = self._db
-        if db.in_transaction:
-            yield
+        """One transaction (``BEGIN IMMEDIATE``): committed when the block ends; when the block,
+        a flush or the commit raises, rolled back and the role's memory undone. A unit inside a
+        unit joins it."""
+        if self._depth:
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
             return
+        db = self._db
+        if db.in_transaction:  # left open by someone else: never joined silently
+            log.error("a transaction was left open on a role's database; rolling it back")
+            db.execute("ROLLBACK")
         db.execute("BEGIN IMMEDIATE")
+        self._depth = 1
         try:
             yield
             for flush in self._flushes:
                 flush()
+            db.execute("COMMIT")
         except BaseException:
-            db.execute("ROLLBACK")
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            for undo in self._undos:
+                undo()
             raise
-        db.execute("COMMIT")
+        finally:
+            self._depth = 0
 
     def handled(self, message_id: str) -> bool:
         """Whether the message ``message_id`` was handled (its effects committed)."""
@@ -122,9 +144,11 @@ class Journal:
                 "INSERT OR IGNORE INTO bus_handled VALUES (?, ?)", (message_id, self._seq)
             )
             self.handled_count += 1
-            if self.handled_count % 1000 == 0:
+            if self.handled_count % 1000 == 0:  # keep the newest HANDLED_LIMIT
                 self._db.execute(
-                    "DELETE FROM bus_handled WHERE seq <= ?", (self._seq - HANDLED_LIMIT,)
+                    "DELETE FROM bus_handled WHERE seq < (SELECT seq FROM bus_handled "
+                    "ORDER BY seq DESC LIMIT 1 OFFSET ?)",
+                    (HANDLED_LIMIT - 1,),
                 )
         ids = []
         for envelope in outputs:

@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from s1harness.services.inmemory import InMemoryBus
 from s1harness.services.journal import Journal
+from s1harness.services.runner import RoleRunner
 from s1harness.spec.bus import Envelope, Kind
 
 
@@ -68,3 +70,55 @@ def test_a_journal_needs_autocommit(tmp_path: Path) -> None:
     db = sqlite3.connect(tmp_path / "role.sqlite")
     with pytest.raises(ValueError, match="autocommit"):
         Journal(lambda: db).handled("m1")
+
+
+def test_a_rolled_back_unit_undoes_the_role_s_memory_and_a_failed_commit_rolls_back(
+    tmp_path: Path,
+) -> None:
+    db = _db(tmp_path / "role.sqlite")
+    db.execute("CREATE TABLE parent (id INTEGER PRIMARY KEY)")
+    db.execute("CREATE TABLE child (parent INTEGER REFERENCES parent(id) DEFERRABLE "
+               "INITIALLY DEFERRED)")  # fmt: skip
+    db.execute("PRAGMA foreign_keys = ON")
+    journal = Journal(lambda: db)
+    undone: list[int] = []
+    journal.on_rollback(lambda: undone.append(1))
+
+    def orphan() -> None:
+        with journal.unit():
+            db.execute("INSERT INTO child VALUES (7)")  # fails only at COMMIT
+            journal.record("m1", [_envelope(1)])
+
+    with pytest.raises(sqlite3.IntegrityError):
+        orphan()
+    assert undone == [1] and not db.in_transaction
+    assert not journal.handled("m1") and journal.unsent() == []
+    with journal.unit():  # the next unit commits on its own, joined to nothing
+        journal.record("m2", [])
+    assert journal.handled("m2") and not db.in_transaction
+
+
+async def test_the_runner_handles_a_journaled_message_once_and_resends_the_outbox(
+    tmp_path: Path,
+) -> None:
+    db = _db(tmp_path / "role.sqlite")
+    journal = Journal(lambda: db)
+    with journal.unit():  # produced before a restart, never acknowledged
+        (left,) = journal.record("before", [_envelope(9)])
+    calls: list[Envelope] = []
+
+    def handler(envelope: Envelope) -> list[Envelope]:
+        calls.append(envelope)
+        return [_envelope(len(calls))]
+
+    async with InMemoryBus() as bus:
+        out = bus.subscribe("dsp/from-devices", handled=True)
+        async with RoleRunner(bus, [("in/#", handler)], journals={"in/#": journal}) as runner:
+            assert (await out.take(1)) == (_envelope(9), left)  # the outbox, same ID
+            out.done()
+            message = Envelope("in/x", Kind.GBCS_DEVICE_FRAME, b"\x01", "c")
+            await bus.publish(message, message_id="m1")
+            await bus.publish(message, message_id="m1")  # a copy: acknowledged, not handled
+            await runner.settle()
+    assert calls == [message]
+    assert journal.handled("m1") and journal.unsent() == []  # delivered: out of the outbox

@@ -13,6 +13,7 @@ lifted by which exemption — so tests can assert the exact check at each hop.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from types import MappingProxyType
@@ -49,6 +50,8 @@ from s1harness.spec.identifiers import Eui64
 
 CRITICAL_TRANSFORM, CRITICAL_SEND, NON_CRITICAL = 4, 5, 1
 
+ACB_COUNTER_START = 1300
+"""The DCC's ACB RequestID counter before its first 6.21 command to a SMETS2 device."""
 _K = TypeVar("_K")
 _V = TypeVar("_V")
 RequestHandler = Callable[["Dsp", Request, Srv, bytes, Party, Device], list[Envelope]]
@@ -87,20 +90,27 @@ class Dsp:
             clock=clock,
             log=self.decisions,
         )
-        self._acb_counter = 1300
+        self._acb_counter = ACB_COUNTER_START
         self._state: DspState | None = None
 
     def attach(self, state: DspState) -> None:
         """Keep this DSP's own state (counters, requests in flight) in ``state``: what it holds
         is loaded now, and :meth:`flush` writes what changed since."""
+        registry = self.registry
         self._state = state
         self._last_counter = Tracked(state.counters())
-        self._acb_counter = state.value("acb_counter", self._acb_counter)
-        self._transforms = Tracked(state.pending("transforms", str))
+        self._acb_counter = state.value("acb_counter", ACB_COUNTER_START)
+        self._transforms = Tracked(state.pending("transforms", str, registry))
         flight = self.relay.in_flight
-        flight.by_command = Tracked(state.pending("by_command", _device_and_number))
-        flight.by_seq = Tracked(state.pending("by_seq", _device_and_number))
-        flight.by_request = Tracked(state.pending("by_request", str))
+        flight.by_command = Tracked(state.pending("by_command", _device_and_number, registry))
+        flight.by_seq = Tracked(state.pending("by_seq", _device_and_number, registry))
+        flight.by_request = Tracked(state.pending("by_request", str, registry))
+
+    def reload(self) -> None:
+        """Take the attached state from its database again, dropping what changed in memory
+        since the last flush that committed (a transaction rolled back)."""
+        if self._state is not None:
+            self.attach(self._state)
 
     def flush(self) -> None:
         """Write to the attached state what changed since the last flush (nothing attached:
@@ -269,8 +279,9 @@ class Dsp:
             Outcome.ACCEPTED,
             "signed pre-command matches the one issued",
         )
-        pending.read_from, pending.raw = pending.raw, raw
-        routed = self.relay.route(pending, signed)
+        # A copy goes on: should routing refuse, the transform stays as it was, CV 4 and all.
+        sent = dataclasses.replace(pending, read_from=pending.read_from or pending.raw, raw=raw)
+        routed = self.relay.route(sent, signed)
         del self._transforms[key]
         return [self._reply(request.header.request_id, codes.I99, srv.variant), *routed]
 

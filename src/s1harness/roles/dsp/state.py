@@ -95,20 +95,24 @@ class DspState:
 
     Args:
         db: The DSP's database (autocommit mode).
-        registry: Where the parties and devices of the requests kept are looked up on loading.
     """
 
-    def __init__(self, db: sqlite3.Connection, registry: Registry) -> None:
-        self.db, self._registry = db, registry
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
         db.executescript(_SCHEMA)
 
     @classmethod
-    def open(cls, path: str, registry: Registry) -> DspState:
+    def open(cls, path: str) -> DspState:
         db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         if path != ":memory:":
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")  # WAL: a commit survives kill -9
-        return cls(db, registry)
+        return cls(db)
+
+    def clear(self) -> None:
+        """Forget everything (a DSP loaded with another estate starts afresh)."""
+        for table in ("dsp_counter", "dsp_value", "dsp_pending"):
+            self.db.execute(f"DELETE FROM {table}")
 
     def counters(self) -> dict[Eui64, int]:
         rows = self.db.execute("SELECT originator, counter FROM dsp_counter")
@@ -118,10 +122,11 @@ class DspState:
         row = self.db.execute("SELECT value FROM dsp_value WHERE name = ?", (name,)).fetchone()
         return default if row is None else int(row[0])
 
-    def pending(self, table: str, key: Callable[[Any], K]) -> dict[K, Pending]:
-        """The requests kept in ``table``, their keys read back by ``key`` (from JSON)."""
+    def pending(self, table: str, key: Callable[[Any], K], registry: Registry) -> dict[K, Pending]:
+        """The requests kept in ``table``, their keys read back by ``key`` (from JSON), their
+        parties and devices looked up in ``registry``."""
         rows = self.db.execute("SELECT key, value FROM dsp_pending WHERE tbl = ?", (table,))
-        return {key(json.loads(k)): self._pending(json.loads(v)) for k, v in rows}
+        return {key(json.loads(k)): _pending(json.loads(v), registry) for k, v in rows}
 
     def write_counters(self, changes: Iterable[tuple[Eui64, int | None]]) -> None:
         for originator, counter in changes:
@@ -147,29 +152,30 @@ class DspState:
     def close(self) -> None:
         self.db.close()
 
-    def _pending(self, document: dict[str, Any]) -> Pending:
-        raw = _octets(document["raw"])
-        read_from = document.get("read_from")
-        request = _octets(read_from) if read_from is not None else raw
-        party = self._registry.party(document["party"])
-        device = self._registry.device(document["device"])
-        if party is None or device is None:
-            raise InputError(
-                f"dsp.sqlite: a request kept in flight names {document['party']} and "
-                f"{document['device']}, which the registry does not hold (a data folder of "
-                "another estate?)"
-            )
-        precommand = document.get("precommand")
-        routed_at = document.get("routed_at")
-        return Pending(
-            request=parse_request(xml.parse(request)),
-            admitted=Admitted(party, UserRole(document["role"]), device),
-            raw=raw,
-            precommand=None if precommand is None else decode_general_signing(_octets(precommand)),
-            certificates=[parse_certificate(_octets(c)) for c in document["certificates"]],
-            routed_at=None if routed_at is None else datetime.fromisoformat(routed_at),
-            read_from=None if read_from is None else request,
+
+def _pending(document: dict[str, Any], registry: Registry) -> Pending:
+    raw = _octets(document["raw"])
+    read_from = document.get("read_from")
+    request = _octets(read_from) if read_from is not None else raw
+    party = registry.party(document["party"])
+    device = registry.device(document["device"])
+    if party is None or device is None:
+        raise InputError(
+            f"dsp.sqlite: a request kept in flight names {document['party']} and "
+            f"{document['device']}, which the registry does not hold (a data folder of "
+            "another estate?)"
         )
+    precommand = document.get("precommand")
+    routed_at = document.get("routed_at")
+    return Pending(
+        request=parse_request(xml.parse(request)),
+        admitted=Admitted(party, UserRole(document["role"]), device),
+        raw=raw,
+        precommand=None if precommand is None else decode_general_signing(_octets(precommand)),
+        certificates=[parse_certificate(_octets(c)) for c in document["certificates"]],
+        routed_at=None if routed_at is None else datetime.fromisoformat(routed_at),
+        read_from=None if read_from is None else request,
+    )
 
 
 def _pending_document(pending: Pending) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
-from s1harness.registry.model import DeviceType, Smets
+from s1harness.registry.model import Cohort, DeviceType, Smets
 from s1harness.registry.store import Registry
 from s1harness.roles.smets1.codes import Cohort as FrameCohort
 from s1harness.roles.smets1.commissioning import Smets1Commissioning
@@ -66,18 +66,27 @@ class Smets1Bank:
         row = self._registry.device(device_id)
         if row is None or row.generation is not Smets.SMETS1 or row.cohort is None:
             return None
-        kept = self._load(device_id)
-        cohort = FrameCohort[str(row.cohort)]
-        if row.device_type is DeviceType.ESME:
-            esme = kept if isinstance(kept, EsmeState) else None
-            emulator = self._commissioning.esme(device_id, cohort, self._clock, esme)
-        else:
-            emulator = self._commissioning.gpf(device_id, cohort, self._clock, kept)
+        emulator = self.emulator(device_id, row.device_type, row.cohort, self._load(device_id))
         self._built[device_id] = emulator
         self.built += 1
         while len(self._built) > self._resident:
             self._built.popitem(last=False)
         return emulator
+
+    def emulator(
+        self, device_id: Eui64, device_type: DeviceType, cohort: Cohort, state: DeviceState | None
+    ) -> Smets1Device:
+        """A commissioned ESME or GPF of ``cohort`` holding ``state`` (None: a new one)."""
+        frame_cohort = FrameCohort[str(cohort)]
+        if device_type is DeviceType.ESME:
+            esme = state if isinstance(state, EsmeState) else None
+            return self._commissioning.esme(device_id, frame_cohort, self._clock, esme)
+        return self._commissioning.gpf(device_id, frame_cohort, self._clock, state)
+
+    def forget(self) -> None:
+        """Drop every built emulator: each is built again from its kept state when next used
+        (after a transaction that saved states rolled back)."""
+        self._built.clear()
 
     def keep(self, device_id: Eui64, device: Smets1Device) -> None:
         """Write ``device``'s state back (after every frame it sends, before the frames go)."""
