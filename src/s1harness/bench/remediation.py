@@ -8,7 +8,7 @@
   of the same slot rows (the two NO slots of every corrected device) to the same values, by
   primary key, in one transaction per S1SP — the least any update of those rows costs. At a
   million devices each side runs once. Targets: the update under 60 s, and a ratio of at
-  least 0.3.
+  least 0.5.
 * **estate**: the ``fia`` preset's databases generated (registry, three S1SPs, 100,000 devices),
   timed; target under 30 s.
 """
@@ -28,7 +28,7 @@ from s1harness.registry.model import Cohort
 from s1harness.remediation import NoRegister, remediate
 
 REMEDIATE_DEVICES = 1_000_000
-TARGET_RATIO = 0.3
+TARGET_RATIO = 0.5
 TARGET_REMEDIATE_SECONDS = 60.0
 TARGET_ESTATE_SECONDS = 30.0
 
