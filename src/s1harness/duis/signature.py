@@ -30,6 +30,7 @@ import binascii
 import copy
 import enum
 import hashlib
+import operator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple
@@ -292,7 +293,7 @@ def _shape(parent: etree._Element, names: tuple[str, ...]) -> list[etree._Elemen
     """The element children of ``parent``, required to be exactly ``names`` in ``ds``."""
     expected = _QUALIFIED.get(names) or _QUALIFIED.setdefault(names, tuple(ds(n) for n in names))
     children = list(parent)
-    if tuple(c.tag for c in children) == expected:
+    if tuple(map(_TAG, children)) == expected:
         return children  # the usual case: no comments, nothing else
     children = _elements(parent)
     if tuple(c.tag for c in children) != expected:
@@ -304,6 +305,7 @@ def _shape(parent: etree._Element, names: tuple[str, ...]) -> list[etree._Elemen
 
 
 _QUALIFIED: dict[tuple[str, ...], tuple[str, ...]] = {}
+_TAG = operator.attrgetter("tag")
 
 
 def _parts(signature: etree._Element) -> _Parts:

@@ -23,6 +23,7 @@ from s1harness.spec.identifiers import DCC_EUI, Eui64
 from s1harness.spec.roles import RemotePartyRole
 
 _REQUEST_ID = re.compile(r"\s*([0-9A-Fa-f]{2}(?:-[0-9A-Fa-f]{2}){7}):")
+_REQUEST_ID_PATH = f"{{{SR}}}Header/{{{SR}}}RequestID"
 EMBEDDED_ROOTS = frozenset({sr("S1SPAlert"), sr("SMETS1SignedResponse")})
 
 
@@ -32,7 +33,7 @@ def originator(root: etree._Element) -> Eui64:
     Raises:
         DuisParseError: when the header has no well-formed RequestID.
     """
-    element = root.find(f"{{{SR}}}Header/{{{SR}}}RequestID")
+    element = root.find(_REQUEST_ID_PATH)
     match = _REQUEST_ID.match(element.text or "") if element is not None else None
     if match is None:
         raise DuisParseError("no well-formed sr:Header/sr:RequestID", path="/sr:Request/sr:Header")

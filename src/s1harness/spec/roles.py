@@ -114,10 +114,10 @@ class KeyUsage(enum.StrEnum):
     @property
     def short(self) -> str:
         """``ds`` / ``ka`` as in keystore file names; the RFC name otherwise."""
-        return {KeyUsage.DIGITAL_SIGNATURE: "ds", KeyUsage.KEY_AGREEMENT: "ka"}.get(
-            self, self.value
-        )
+        return _SHORT.get(self, self.value)
 
+
+_SHORT = {KeyUsage.DIGITAL_SIGNATURE: "ds", KeyUsage.KEY_AGREEMENT: "ka"}
 
 _USAGE_ALIASES = {
     "ds": KeyUsage.DIGITAL_SIGNATURE,
