@@ -23,9 +23,10 @@ from s1harness.estate.presets import (
 )
 from s1harness.roles.s1sp import replies
 from s1harness.roles.s1sp.replies import S1spSigner
-from s1harness.services.broker import EmbeddedBroker
+from s1harness.services.broker import EmbeddedBroker, start_here
 from s1harness.services.mqtt import MqttBus
 from s1harness.spec import checks, codes
+from s1harness.spec.access import LOGINS
 from s1harness.spec.bus import Envelope, Kind, dsp_from_s1sp, dsp_requests, on_wire, s1sp_requests
 from s1harness.suite.audit import DuisAudit
 from s1harness.testing import Harness, refusal
@@ -197,8 +198,12 @@ async def test_the_embedded_broker_retains_nothing_for_another_login() -> None:
 
 async def test_clients_that_vanish_leave_no_socket_open_in_the_broker() -> None:
     """A client that connects and says nothing, and one that drops while the broker writes to
-    it: the broker closes both sockets (an unclosed one is a ResourceWarning, an error here)."""
-    async with EmbeddedBroker() as broker:
+    it: the broker closes both sockets (an unclosed one is a ResourceWarning, an error here —
+    so the broker runs in this test's own loop, as its process runs it)."""
+    broker = EmbeddedBroker()  # its generated logins; the broker itself runs here
+    passwords = {name: broker.access(name).password for name in LOGINS}
+    amqtt, broker.port = await start_here(broker.host, 0, passwords)
+    try:
         _, silent = await asyncio.open_connection(broker.host, broker.port)
         silent.close()
         await silent.wait_closed()
@@ -213,6 +218,8 @@ async def test_clients_that_vanish_leave_no_socket_open_in_the_broker() -> None:
                 await harness.publish(on_wire("acl", dsp_requests()), b"x" * 65536, qos=1)
             writer.transport.abort()
             await asyncio.sleep(0.5)
+    finally:
+        await asyncio.wait_for(amqtt.shutdown(), 10)
     gc.collect()
 
 

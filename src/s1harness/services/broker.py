@@ -1,8 +1,13 @@
-"""The embedded MQTT broker: amqtt inside the harness's own event loop, on 127.0.0.1.
+"""The embedded MQTT broker: amqtt in a child process the harness starts, on 127.0.0.1.
 
-The default bus needs no install step and no second process: the broker starts in about 50 ms
-on a free port (port 0, read back from the listening socket) and stops with the run.
-It speaks MQTT 3.1.1 only, which is all the bus contract uses.
+The default bus needs no install step: :class:`EmbeddedBroker` starts the broker as a child
+Python process (``python -c "from s1harness.services.broker import serve; serve()"``) on a free
+port (port 0, read back from the listening socket and reported on the child's first line) and
+stops it with the run. The broker's work runs on its own core, not in the event loop of the
+roles it carries. The child lives exactly as long as its parent's pipe to it: it ends when the
+parent stops it, exits, or is killed (its standard input reaches end of file), and it ignores
+the terminal's Ctrl-C, which its parent handles. It speaks MQTT 3.1.1 only, which is all the
+bus contract uses.
 
 It takes no anonymous client: at start it generates a password for each login of
 :mod:`s1harness.spec.access` (``harness``, ``dsp``, ``s1sp-IOC``…; :meth:`EmbeddedBroker.access`
@@ -11,21 +16,27 @@ and it holds each login to its access list — so no client on the machine can r
 traffic, write where its role may not, or acknowledge a message in another role's place.
 
 Passing the plugin list explicitly leaves out amqtt's event, packet and ``$SYS`` plugins,
-which cost a fifth to a third of the throughput. :meth:`EmbeddedBroker.stop` and
-:meth:`EmbeddedBroker.start` again on the same port let a test take the broker away mid-run.
+which cost a fifth to a third of the throughput. :meth:`EmbeddedBroker.stop` ends the child at
+once — what a crashed broker looks like to its clients — and :meth:`EmbeddedBroker.start` again
+binds the same port, so a test can take the broker away mid-run.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hmac
+import json
 import logging
 import os
 import secrets
+import signal
 import socket
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 from amqtt.broker import Broker
 from amqtt.contexts import Action
@@ -38,7 +49,6 @@ from s1harness.spec.errors import HarnessError, InputError
 
 for _name in ("amqtt", "transitions"):
     logging.getLogger(_name).setLevel(logging.ERROR)
-log = logging.getLogger("s1harness.broker")
 
 
 class GeneratedLogins(BaseAuthPlugin):  # type: ignore[misc]
@@ -106,7 +116,7 @@ class EmbeddedBroker:
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
         self.host, self.port = host, port
-        self._broker: Broker | None = None
+        self._child: asyncio.subprocess.Process | None = None
         self._passwords = {login: secrets.token_urlsafe(24) for login in LOGINS}
 
     def access(self, login: str = "harness") -> BrokerAccess:
@@ -139,42 +149,52 @@ class EmbeddedBroker:
 
     @property
     def running(self) -> bool:
-        return self._broker is not None
+        return self._child is not None and self._child.returncode is None
+
+    @property
+    def pid(self) -> int | None:
+        """The broker process's ID while it runs."""
+        return self._child.pid if self.running and self._child is not None else None
 
     async def start(self) -> None:
-        """Start listening (again, on the same port, after :meth:`stop`)."""
-        if self._broker is not None:
+        """Start the broker's process listening (again, on the same port, after :meth:`stop`).
+
+        Raises:
+            BrokerError: when the broker cannot bind or its process does not report ready.
+        """
+        if self.running:
             return
-        config = {
-            "listeners": {"default": {"type": "tcp", "bind": f"{self.host}:{self.port}"}},
-            "plugins": {f"{__name__}.GeneratedLogins": {"passwords": self._passwords}},
-        }
-        broker = _Broker(config)
+        child = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-c",
+            "from s1harness.services.broker import serve; serve()",
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+        )
+        assert child.stdin is not None
+        assert child.stdout is not None
+        order = {"host": self.host, "port": self.port, "passwords": self._passwords}
+        child.stdin.write(json.dumps(order).encode() + b"\n")
         try:
-            await broker.start()
-        except Exception as exc:  # noqa: BLE001 - amqtt raises its own and OSError variants
+            await child.stdin.drain()
+            line = await asyncio.wait_for(child.stdout.readline(), _READY_SECONDS)
+            report = json.loads(line) if line else {"error": "the broker process ended"}
+        except (OSError, TimeoutError, ValueError) as exc:
+            report = {"error": f"no ready line from the broker process ({exc or 'timed out'})"}
+        if "port" not in report:
+            await _end(child)
             raise BrokerError(
-                f"cannot start the embedded MQTT broker on {self.host}:{self.port} ({exc})"
-            ) from None
-        self.port = _bound_port(broker) or self.port
-        self._broker = broker
+                f"cannot start the embedded MQTT broker on {self.host}:{self.port} "
+                f"({report.get('error', report)})"
+            )
+        self.port, self._child = int(report["port"]), child
 
     async def stop(self, timeout: float = 2.0) -> None:
-        """Stop listening and drop every connection and queued message.
-
-        amqtt's own shutdown can wait on deliveries that will never be acknowledged once
-        clients are gone; after ``timeout`` seconds the listener is closed, every client
-        connection aborted and amqtt's tasks cancelled — what a crashed broker looks like
-        to its clients.
-        """
-        broker, self._broker = self._broker, None
-        if broker is None:
-            return
-        shutdown = asyncio.create_task(broker.shutdown(), name="amqtt shutdown")
-        done, _ = await asyncio.wait({shutdown}, timeout=timeout)
-        if not done:
-            log.warning("the embedded broker did not stop within %g s; aborting it", timeout)
-            await _abort(broker, shutdown)
+        """End the broker's process: every connection drops and every queued message is lost,
+        as when a broker crashes."""
+        child, self._child = self._child, None
+        if child is not None:
+            await _end(child, timeout)
 
     async def __aenter__(self) -> EmbeddedBroker:
         await self.start()
@@ -186,31 +206,70 @@ class EmbeddedBroker:
         await self.stop()
 
 
-async def _abort(broker: Broker, shutdown: asyncio.Task[None]) -> None:
-    for server in getattr(broker, "_servers", {}).values():
-        instance = getattr(server, "instance", None)
-        if instance is not None:
-            instance.close()
-    for _session, handler in list(getattr(broker, "_sessions", {}).values()):
-        writer = getattr(getattr(handler, "writer", None), "_writer", None)
-        transport = getattr(writer, "transport", None)
-        if transport is not None:
-            transport.abort()
-    current = asyncio.current_task()
-    doomed = [shutdown] + [
-        task for task in asyncio.all_tasks() if task is not current and _is_amqtt(task)
-    ]
-    for task in doomed:
-        task.cancel()
-    await asyncio.gather(*doomed, return_exceptions=True)
+_READY_SECONDS = 60.0
+"""How long a starting broker process may take to report its port (a loaded machine imports
+slowly)."""
 
 
-_AMQTT = f"{os.sep}amqtt{os.sep}"
+async def _end(child: asyncio.subprocess.Process, timeout: float = 2.0) -> None:
+    """Close the child's standard input (it exits at end of file); kill it if it lingers."""
+    if child.stdin is not None:
+        child.stdin.close()
+    try:
+        await asyncio.wait_for(child.wait(), timeout)
+    except TimeoutError:
+        with contextlib.suppress(ProcessLookupError):
+            child.kill()
+        await child.wait()
 
 
-def _is_amqtt(task: asyncio.Task[object]) -> bool:
-    code = getattr(task.get_coro(), "cr_code", None)
-    return code is not None and _AMQTT in code.co_filename
+def serve() -> None:
+    """The broker process: read its order (host, port, passwords) as one JSON line on standard
+    input, start the broker, report ``{"port": N}`` (or ``{"error": ...}``) as one line on
+    standard output, and serve until standard input ends; then exit at once."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    order = json.loads(sys.stdin.buffer.readline())
+    asyncio.run(_serve(order))
+
+
+async def _serve(order: dict[str, Any]) -> None:
+    try:
+        _, port = await start_here(order["host"], order["port"], order["passwords"])
+    except BrokerError as exc:
+        _report({"error": str(exc)})
+        return
+    _report({"port": port})
+    reader = asyncio.StreamReader()
+    loop = asyncio.get_running_loop()
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
+    while await reader.read(4096):
+        pass
+    os._exit(0)  # every socket closes with the process: nothing waits on a gone client
+
+
+async def start_here(host: str, port: int, passwords: dict[str, str]) -> tuple[Broker, int]:
+    """Start the broker in this process's event loop (what the broker process runs; a test may
+    run it in its own loop to watch it), and return it with the port it bound. Stop it with its
+    ``shutdown()``.
+
+    Raises:
+        BrokerError: when it cannot bind.
+    """
+    config = {
+        "listeners": {"default": {"type": "tcp", "bind": f"{host}:{port}"}},
+        "plugins": {f"{__name__}.GeneratedLogins": {"passwords": passwords}},
+    }
+    broker = _Broker(config)
+    try:
+        await broker.start()
+    except Exception as exc:  # noqa: BLE001 - amqtt raises its own and OSError variants
+        raise BrokerError(str(exc) or type(exc).__name__) from None
+    return broker, _bound_port(broker) or port
+
+
+def _report(report: dict[str, object]) -> None:
+    sys.stdout.write(json.dumps(report) + "\n")
+    sys.stdout.flush()
 
 
 def _bound_port(broker: Broker) -> int | None:
@@ -225,4 +284,4 @@ def _bound_port(broker: Broker) -> int | None:
     return None
 
 
-__all__ = ["BrokerError", "EmbeddedBroker", "GeneratedLogins"]
+__all__ = ["BrokerError", "EmbeddedBroker", "GeneratedLogins", "serve", "start_here"]
