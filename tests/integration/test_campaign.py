@@ -147,3 +147,24 @@ def test_at_an_s1sp_without_mp107_every_device_is_named_with_its_refusal(
     assert len(refused) == foc
     assert {(d["outcome"], d["code"]) for d in refused} == {("refused", "S1VE4")}
     assert all(d["device"] and d["sender"] for d in refused)
+
+
+@pytest.mark.mqtt
+def test_with_the_dsp_in_a_process_of_its_own_the_campaign_ends_the_same(
+    estate: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = _copy(estate, tmp_path / "two")
+    report = _json(capsys, "campaign", "--estate", str(folder), "--bus", "mqtt", "--dsp-process")
+    assert report["totals"] == {"corrected": report["totals"]["corrected"], "refused": 0,  # type: ignore[index]
+                                "timed out": 0, "not sent": 0}  # fmt: skip
+    assert all(r["remaining"] == 0 for r in report["by_s1sp"])  # type: ignore[attr-defined]
+    assert _no_slots(folder) == _no_slots(_remediated(estate, tmp_path / "remediate", capsys))
+    with closing(sqlite3.connect(folder / "dsp.sqlite")) as db:  # journaled by `up`'s DSP alone
+        handled = db.execute("SELECT count(*) FROM bus_handled").fetchone()[0]
+    assert handled >= 2 * report["totals"]["corrected"]  # type: ignore[index]
+
+
+def test_a_dsp_process_needs_the_mqtt_bus(estate: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    capsys.readouterr()
+    assert main(["campaign", "--estate", str(estate), "--dsp-process"]) == 2
+    assert capsys.readouterr().err.strip().endswith("--dsp-process needs the mqtt bus")

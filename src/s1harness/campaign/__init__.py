@@ -17,6 +17,11 @@ answer within ``timeout`` seconds); a device whose wrong certificate belongs to 
 estate cannot be asked and is **not sent**. The table's ``left`` column is the survey again at
 the end: what is still mismatched, whatever the answers said.
 
+On the mqtt bus the DSP may run in a process of its own (``dsp_process``): ``s1harness up
+--only dsp`` on the same folder and broker, started and stopped by the campaign, so the DSP's
+work and the other roles' run on two cores. Its handler failures are then in its own log
+(standard error), not among the report's ``role_failures``.
+
 It works on the estate folder's databases in place and is resumable: a run stopped at any
 point (even ``kill -9``) is continued by running it again — a device corrected is no longer
 mismatched, one in flight is asked again, and the Users' RequestID counters start above every
@@ -26,11 +31,17 @@ counter the DSP and the S1SPs have recorded, so nothing already seen is taken fo
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
+import secrets
+import signal
 import sqlite3
+import sys
+import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import closing
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, closing
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -44,7 +55,7 @@ from s1harness.registry.model import Cohort
 from s1harness.remediation import survey
 from s1harness.remediation.register import NoRegister
 from s1harness.roles.user import DccUser, Exchange, is_final, refusal
-from s1harness.services.buses import open_bus
+from s1harness.services.buses import OpenBus, open_bus
 from s1harness.services.runner import RoleRunner
 from s1harness.services.transport import Transport
 from s1harness.spec import codes
@@ -194,6 +205,7 @@ async def campaign(
     timeout: float = DEFAULT_TIMEOUT,
     limit: int | None = None,
     progress: Progress | None = None,
+    dsp_process: bool = False,
 ) -> CampaignReport:
     """Run the campaign on the estate in ``folder`` (see the module docstring).
 
@@ -202,12 +214,16 @@ async def campaign(
         window: Devices in flight at once.
         timeout: Seconds a device may take.
         limit: Ask at most this many devices (the first by S1SP and device ID).
+        dsp_process: Run the DSP in a process of its own (mqtt bus only).
 
     Raises:
-        InputError: for a folder that holds no estate, or a bad bus or broker.
+        InputError: for a folder that holds no estate, a bad bus or broker, or a DSP process
+            on the in-memory bus or one that does not start.
     """
     if window < 1:
         raise InputError("--window must be at least 1")
+    if dsp_process and bus != "mqtt":
+        raise InputError("--dsp-process needs the mqtt bus")
     document = folder / "estate.yaml"
     if not document.is_file() or not (folder / "registry.sqlite").is_file():
         raise InputError(f"{folder}: not an estate folder (estate.yaml and registry.sqlite)")
@@ -222,8 +238,12 @@ async def campaign(
         chosen = found if limit is None else found[:limit]
         report = CampaignReport(bus, clock())
         report.mismatched.update((str(t.cohort), t.device_type) for t in found)
-        async with open_bus(bus, broker=broker) as opened:
-            run = _Run(system, opened.transport, timeout)
+        run_id = secrets.token_hex(6) if bus == "mqtt" else "default"
+        async with (
+            open_bus(bus, broker=broker, run=run_id) as opened,
+            _dsp(folder, opened, run_id) if dsp_process else contextlib.nullcontext(),
+        ):
+            run = _Run(system, opened.transport, timeout, dsp_here=not dsp_process)
             async with run.runner() as runner:
                 started = time.perf_counter()
                 await run.all(chosen, window, report, progress)
@@ -239,14 +259,19 @@ async def campaign(
 class _Run:
     """The estate's roles on the bus, and the wrong NOs as Users."""
 
-    def __init__(self, system: System, transport: Transport, timeout: float) -> None:
+    def __init__(
+        self, system: System, transport: Transport, timeout: float, *, dsp_here: bool = True
+    ) -> None:
         self.system, self.transport, self.timeout = system, transport, timeout
+        self.dsp_here = dsp_here
         self.bodies = Bodies(system)
         self._waiting: dict[str, asyncio.Future[None]] = {}
 
     def runner(self) -> RoleRunner:
-        routes = self.system.routes(exclude=("users",))
+        routes = self.system.routes(exclude=("users",) if self.dsp_here else ("users", "dsp"))
         routes += [(user_inbox(u), self._user(user)) for u, user in self.system.users.items()]
+        if not self.dsp_here:
+            return RoleRunner(self.transport, routes)  # the DSP's process ticks its own E21s
         return _Ticking(self.transport, routes, self.system)
 
     def _user(self, user: DccUser) -> Callable[[Envelope], list[Envelope]]:
@@ -311,6 +336,76 @@ class _Run:
         ):
             return DeviceOutcome(target, CORRECTED)
         return DeviceOutcome(target, REFUSED, code or final.header.response_code)
+
+
+_DSP_READY = "s1harness up: ready"
+_DSP_WAIT = 60.0
+"""Seconds the DSP's process may take to be ready, and to stop (a loaded machine starts Python
+slowly)."""
+
+
+@asynccontextmanager
+async def _dsp(folder: Path, opened: OpenBus, run: str) -> AsyncIterator[None]:
+    """``s1harness up --only dsp`` on ``folder`` and the campaign's broker and run, until the
+    block ends. On the embedded broker it logs in as ``dsp``; on another broker with the
+    environment's login.
+
+    Raises:
+        InputError: when it does not say it is ready within a minute.
+    """
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    with tempfile.TemporaryDirectory(prefix="s1harness-campaign-") as scratch:
+        if opened.broker is not None:
+            logins = opened.broker.write_logins(Path(scratch) / "logins")
+            env |= {
+                "S1HARNESS_BROKER_USERNAME": "dsp",
+                "S1HARNESS_BROKER_PASSWORD_FILE": str(logins / "dsp"),
+            }
+        child = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "s1harness", "up", "--estate", str(folder),
+            "--data-dir", str(folder), "--only", "dsp", "--broker", str(opened.url),
+            "--run", run,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=env,
+        )  # fmt: skip
+        assert child.stdout is not None
+        drain: asyncio.Task[None] | None = None
+        try:
+            try:
+                line = await asyncio.wait_for(child.stdout.readline(), _DSP_WAIT)
+            except TimeoutError:
+                line = b""
+            if not line.decode(errors="replace").startswith(_DSP_READY):
+                if child.returncode is None:
+                    child.kill()
+                _, errors = await child.communicate()
+                why = (errors.decode(errors="replace").strip().splitlines() or ["no answer"])[-1]
+                raise InputError(f"the DSP's process did not start: {why}")
+            drain = asyncio.create_task(_relay(child))
+            yield
+        finally:
+            if child.returncode is None:
+                child.send_signal(signal.SIGTERM)
+                try:
+                    await asyncio.wait_for(child.wait(), _DSP_WAIT)
+                except TimeoutError:
+                    child.kill()
+                    await child.wait()
+            if drain is not None:
+                await drain
+
+
+async def _relay(child: asyncio.subprocess.Process) -> None:
+    """Read the DSP process's output as it comes (a full pipe would stop it): its log lines go
+    to this process's standard error, its status lines nowhere."""
+    assert child.stdout is not None
+    assert child.stderr is not None
+
+    async def copy(stream: asyncio.StreamReader, shown: bool) -> None:
+        while line := await stream.readline():
+            if shown:
+                sys.stderr.write(line.decode(errors="replace"))
+
+    await asyncio.gather(copy(child.stdout, False), copy(child.stderr, True))
 
 
 class _Ticking(RoleRunner):

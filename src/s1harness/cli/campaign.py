@@ -47,6 +47,12 @@ def campaign_command(
         int | None, typer.Option("--limit", min=1, help="Ask at most this many devices.")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")] = False,
+    dsp_process: Annotated[
+        bool,
+        typer.Option(
+            "--dsp-process", help="Run the DSP in a process of its own (mqtt bus: two cores)."
+        ),
+    ] = False,
 ) -> int:
     """Correct every wrong NO certificate by SRV 6.15.1 from the wrong NO, device by device.
 
@@ -65,7 +71,7 @@ def campaign_command(
         report = asyncio.run(
             campaign(
                 estate, bus=bus, broker=broker, window=window, timeout=timeout, limit=limit,
-                progress=advance,
+                progress=advance, dsp_process=dsp_process,
             )
         )  # fmt: skip
     if as_json:
