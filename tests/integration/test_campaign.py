@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import shutil
 import signal
 import sqlite3
@@ -168,3 +169,45 @@ def test_a_dsp_process_needs_the_mqtt_bus(estate: Path, capsys: pytest.CaptureFi
     capsys.readouterr()
     assert main(["campaign", "--estate", str(estate), "--dsp-process"]) == 2
     assert capsys.readouterr().err.strip().endswith("--dsp-process needs the mqtt bus")
+
+
+@pytest.mark.mqtt
+def test_a_campaign_killed_takes_its_dsp_and_broker_processes_with_it(
+    estate: Path, tmp_path: Path
+) -> None:
+    folder = _copy(estate, tmp_path / "orphans")
+    before = _no_slots(folder)
+    argv = [sys.executable, "-m", "s1harness", "campaign", "--estate", str(folder),
+            "--bus", "mqtt", "--dsp-process", "--window", "2", "--json"]  # fmt: skip
+    with subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) as process:
+        try:
+            deadline = time.monotonic() + 120
+            while _corrected(folder, before) < 5:  # the DSP's process is up and working
+                assert process.poll() is None and time.monotonic() < deadline
+                time.sleep(0.05)
+            children = _children(process.pid)
+            assert len(children) == 2  # the broker and the DSP
+            process.send_signal(signal.SIGKILL)
+        finally:
+            process.kill()
+            process.wait()
+    deadline = time.monotonic() + 60
+    while any(_alive(pid) for pid in children) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    left = [pid for pid in children if _alive(pid)]
+    for pid in left:  # the test leaves nothing running, whatever it finds
+        os.kill(pid, signal.SIGKILL)
+    assert not left
+
+
+def _children(pid: int) -> list[int]:
+    return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
+def _alive(pid: int) -> bool:
+    """Running, not a zombie awaiting its (gone) parent's wait."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+    except OSError:
+        return False
+    return state != "Z"

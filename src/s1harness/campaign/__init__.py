@@ -19,7 +19,8 @@ the end: what is still mismatched, whatever the answers said.
 
 On the mqtt bus the DSP may run in a process of its own (``dsp_process``): ``s1harness up
 --only dsp`` on the same folder and broker, started and stopped by the campaign, so the DSP's
-work and the other roles' run on two cores. Its handler failures are then in its own log
+work and the other roles' run on two cores; it ends with the campaign's process, however that
+ends (on Linux, where a process can ask for a signal when its parent dies). Its handler failures are then in its own log
 (standard error), not among the report's ``role_failures``.
 
 It works on the estate folder's databases in place and is resumable: a run stopped at any
@@ -32,6 +33,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
 import os
 import secrets
 import signal
@@ -366,6 +368,7 @@ async def _dsp(folder: Path, opened: OpenBus, run: str) -> AsyncIterator[None]:
             "--data-dir", str(folder), "--only", "dsp", "--broker", str(opened.url),
             "--run", run,
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=env,
+            preexec_fn=_end_with_the_campaign,
         )  # fmt: skip
         assert child.stdout is not None
         drain: asyncio.Task[None] | None = None
@@ -392,6 +395,16 @@ async def _dsp(folder: Path, opened: OpenBus, run: str) -> AsyncIterator[None]:
                     await child.wait()
             if drain is not None:
                 await drain
+
+
+def _end_with_the_campaign() -> None:
+    """In the DSP's process before it runs: SIGTERM when the campaign's process ends, however it
+    ends (kill -9 too), so no DSP outlives its campaign (Linux; elsewhere a no-op)."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+_PR_SET_PDEATHSIG = 1
 
 
 async def _relay(child: asyncio.subprocess.Process) -> None:
