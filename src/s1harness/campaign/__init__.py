@@ -20,8 +20,8 @@ the end: what is still mismatched, whatever the answers said.
 On the mqtt bus the DSP may run in a process of its own (``dsp_process``): ``s1harness up
 --only dsp`` on the same folder and broker, started and stopped by the campaign, so the DSP's
 work and the other roles' run on two cores; it ends with the campaign's process, however that
-ends (on Linux, where a process can ask for a signal when its parent dies). Its handler failures are then in its own log
-(standard error), not among the report's ``role_failures``.
+ends (on Linux, where a process can ask for a signal when its parent dies). Its handler
+failures are then in its own log (standard error), not among the report's ``role_failures``.
 
 It works on the estate folder's databases in place and is resumable: a run stopped at any
 point (even ``kill -9``) is continued by running it again — a device corrected is no longer
