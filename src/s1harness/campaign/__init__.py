@@ -60,6 +60,7 @@ from s1harness.roles.user import DccUser, Exchange, is_final, refusal
 from s1harness.services.buses import OpenBus, open_bus
 from s1harness.services.runner import RoleRunner
 from s1harness.services.transport import Transport
+from s1harness.services.up import READY
 from s1harness.spec import codes
 from s1harness.spec.bus import Envelope, user_inbox
 from s1harness.spec.clock import RunningClock
@@ -340,7 +341,6 @@ class _Run:
         return DeviceOutcome(target, REFUSED, code or final.header.response_code)
 
 
-_DSP_READY = "s1harness up: ready"
 _DSP_WAIT = 60.0
 """Seconds the DSP's process may take to be ready, and to stop (a loaded machine starts Python
 slowly)."""
@@ -377,7 +377,7 @@ async def _dsp(folder: Path, opened: OpenBus, run: str) -> AsyncIterator[None]:
                 line = await asyncio.wait_for(child.stdout.readline(), _DSP_WAIT)
             except TimeoutError:
                 line = b""
-            if not line.decode(errors="replace").startswith(_DSP_READY):
+            if not line.decode(errors="replace").startswith(READY):
                 if child.returncode is None:
                     child.kill()
                 _, errors = await child.communicate()
@@ -399,12 +399,18 @@ async def _dsp(folder: Path, opened: OpenBus, run: str) -> AsyncIterator[None]:
 
 def _end_with_the_campaign() -> None:
     """In the DSP's process before it runs: SIGTERM when the campaign's process ends, however it
-    ends (kill -9 too), so no DSP outlives its campaign (Linux; elsewhere a no-op)."""
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    ends (kill -9 too), so no DSP outlives its campaign (Linux; elsewhere a no-op). It only
+    calls a function of the C library loaded here beforehand: between fork and exec nothing
+    may load a library or take a lock another thread might hold."""
+    if _PRCTL is not None:
+        _PRCTL(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 _PR_SET_PDEATHSIG = 1
+try:
+    _PRCTL: Callable[..., int] | None = ctypes.CDLL(None).prctl
+except (OSError, AttributeError):
+    _PRCTL = None  # not Linux
 
 
 async def _relay(child: asyncio.subprocess.Process) -> None:

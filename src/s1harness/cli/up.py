@@ -21,7 +21,7 @@ from rich.table import Table
 
 from s1harness.estate.presets import resolve
 from s1harness.services.mqtt import MqttBus
-from s1harness.services.up import ROLES, Running, UpConfig, serve
+from s1harness.services.up import READY, ROLES, Running, UpConfig, serve
 from s1harness.spec.bus import DEFAULT_RUN, run_id
 from s1harness.spec.errors import InputError
 from s1harness.spec.identifiers import Eui64
@@ -100,7 +100,7 @@ async def _main(config: UpConfig, *, interactive: bool) -> None:
 
     async def ready(running: Running) -> None:
         status.append(running)
-        print(f"s1harness up: ready — {_where(running)}", flush=True)
+        print(f"{READY} — {_where(running)}", flush=True)
 
     watcher = asyncio.create_task(_watch(status, stop)) if interactive else None
     try:

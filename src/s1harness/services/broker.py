@@ -151,11 +151,6 @@ class EmbeddedBroker:
     def running(self) -> bool:
         return self._child is not None and self._child.returncode is None
 
-    @property
-    def pid(self) -> int | None:
-        """The broker process's ID while it runs."""
-        return self._child.pid if self.running and self._child is not None else None
-
     async def start(self) -> None:
         """Start the broker's process listening (again, on the same port, after :meth:`stop`).
 

@@ -41,6 +41,8 @@ from s1harness.spec.identifiers import Eui64
 
 log = logging.getLogger("s1harness.up")
 ROLES = ("dsp", "s1sp:IOC", "s1sp:MOC", "s1sp:FOC", "devices")
+READY = "s1harness up: ready"
+"""How the command's line on standard output begins once it serves (what follows says where)."""
 TICK_SECONDS = 1.0
 
 
@@ -208,4 +210,4 @@ def _client_id(roles: list[str]) -> str:
     return f"s1h-up-{name}-{secrets.token_hex(12)}"  # unguessable: no one connects in its place
 
 
-__all__ = ["ROLES", "Running", "UpConfig", "serve"]
+__all__ = ["READY", "ROLES", "Running", "UpConfig", "serve"]
