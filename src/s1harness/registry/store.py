@@ -325,8 +325,8 @@ class Registry:
             " WHERE d.generation = 'SMETS1' AND d.cohort = :cohort ORDER BY d.device_id",
             {"at": _schema.to_text(at), "cohort": member(Cohort, cohort, "cohort").value},
         )
-        for device_id, device_type, mpxn, operator in rows:
-            yield str(device_id), str(device_type), _text(mpxn), _text(operator)
+        # The columns are TEXT (STRICT tables): the rows stream as SQLite gives them.
+        return iter(rows)
 
     # -- inspection ------------------------------------------------------------------------
 
@@ -367,10 +367,6 @@ def _migrate(connection: sqlite3.Connection, target: str) -> None:
             f" (user_version {version}, {tables} schema objects)"
         )
     _schema.create(connection)
-
-
-def _text(value: object) -> str | None:
-    return None if value is None else str(value)
 
 
 def _role(role: UserRole | str) -> UserRole:

@@ -71,9 +71,12 @@ FROM temp.expect e
 """
 _NOT_IN_INVENTORY = """
 SELECT device_id, min(owner) FROM main.slot
-WHERE role = 'network_operator' AND device_id NOT IN (SELECT device_id FROM temp.expect)
+WHERE +role = 'network_operator' AND device_id NOT IN (SELECT device_id FROM temp.expect)
 GROUP BY device_id ORDER BY device_id
 """
+"""Devices with NO slots the inventory does not list. The ``+`` again keeps SQLite on the
+primary key, which it reads in device order, testing role and Device ID before it fetches a
+row: by the ``(role, owner)`` index it would fetch every NO slot's row and then sort."""
 
 
 def load(
