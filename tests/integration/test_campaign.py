@@ -6,6 +6,7 @@ with the code it was refused with."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import json
 import os
@@ -211,3 +212,44 @@ def _alive(pid: int) -> bool:
     except OSError:
         return False
     return state != "Z"
+
+
+_FAILING_DSP = """
+import logging, sys
+from s1harness.cli.up import _logging
+from s1harness.services.runner import HandlerFailure
+from s1harness.services.up import _log_failures
+from s1harness.spec.bus import Envelope
+
+class Runner:
+    failures = [HandlerFailure("dsp/requests", Envelope(topic="t", kind="duis-request",
+                correlation_id=f"c{n}", payload=b""), ValueError(f"broken {n}"))
+                for n in range(7)]
+
+_logging(interactive=False)
+logging.getLogger("s1harness.up").info("an ordinary line")
+_log_failures(Runner)
+"""
+
+
+def test_the_dsp_process_handler_failures_reach_the_campaign_report() -> None:
+    """What ``up`` logs of its handlers' failures, the campaign reads back from the DSP's
+    standard error: the first ones whole, the rest counted, ordinary lines not."""
+    from s1harness.campaign import _relay
+
+    async def relayed() -> list[str]:
+        child = await asyncio.create_subprocess_exec(
+            sys.executable, "-c", _FAILING_DSP,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        failures: list[str] = []
+        await asyncio.wait_for(_relay(child, failures), 60)
+        assert await child.wait() == 0
+        return failures
+
+    failures = asyncio.run(relayed())
+    assert failures == [
+        *(f"handler for dsp/requests failed on duis-request 'c{n}': ValueError: broken {n}"
+          for n in range(5)),
+        "2 more, not shown",
+    ]  # fmt: skip

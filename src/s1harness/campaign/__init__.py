@@ -20,8 +20,9 @@ the end: what is still mismatched, whatever the answers said.
 On the mqtt bus the DSP may run in a process of its own (``dsp_process``): ``s1harness up
 --only dsp`` on the same folder and broker, started and stopped by the campaign, so the DSP's
 work and the other roles' run on two cores; it ends with the campaign's process, however that
-ends (on Linux, where a process can ask for a signal when its parent dies). Its handler
-failures are then in its own log (standard error), not among the report's ``role_failures``.
+ends (on Linux, where a process can ask for a signal when its parent dies). Its log goes to
+the campaign's standard error, and its handler failures are among the report's
+``role_failures`` too (``DSP process: …``).
 
 It works on the estate folder's databases in place and is resumable: a run stopped at any
 point (even ``kill -9``) is continued by running it again — a device corrected is no longer
@@ -32,7 +33,6 @@ counter the DSP and the S1SPs have recorded, so nothing already seen is taken fo
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import ctypes
 import os
 import secrets
@@ -60,7 +60,7 @@ from s1harness.roles.user import DccUser, Exchange, is_final, refusal
 from s1harness.services.buses import OpenBus, open_bus
 from s1harness.services.runner import RoleRunner
 from s1harness.services.transport import Transport
-from s1harness.services.up import READY
+from s1harness.services.up import FAILURE, READY
 from s1harness.spec import codes
 from s1harness.spec.bus import Envelope, user_inbox
 from s1harness.spec.clock import RunningClock
@@ -244,7 +244,7 @@ async def campaign(
         run_id = secrets.token_hex(6) if bus == "mqtt" else "default"
         async with (
             open_bus(bus, broker=broker, run=run_id) as opened,
-            _dsp(folder, opened, run_id) if dsp_process else contextlib.nullcontext(),
+            _dsp(folder, opened, run_id) if dsp_process else _no_dsp() as dsp_failures,
         ):
             run = _Run(system, opened.transport, timeout, dsp_here=not dsp_process)
             async with run.runner() as runner:
@@ -252,6 +252,7 @@ async def campaign(
                 await run.all(chosen, window, report, progress)
                 report.seconds = time.perf_counter() - started
                 report.role_failures = [str(f) for f in runner.failures]
+        report.role_failures += [f"DSP process: {failure}" for failure in dsp_failures]
         left = targets(system, folder, clock())
         report.remaining.update((str(t.cohort), t.device_type) for t in left)
         return report
@@ -347,10 +348,11 @@ slowly)."""
 
 
 @asynccontextmanager
-async def _dsp(folder: Path, opened: OpenBus, run: str) -> AsyncIterator[None]:
+async def _dsp(folder: Path, opened: OpenBus, run: str) -> AsyncIterator[list[str]]:
     """``s1harness up --only dsp`` on ``folder`` and the campaign's broker and run, until the
     block ends. On the embedded broker it logs in as ``dsp``; on another broker with the
-    environment's login.
+    environment's login. Yields the list its handler failures are added to (complete once
+    the block has ended).
 
     Raises:
         InputError: when it does not say it is ready within a minute.
@@ -372,6 +374,7 @@ async def _dsp(folder: Path, opened: OpenBus, run: str) -> AsyncIterator[None]:
         )  # fmt: skip
         assert child.stdout is not None
         drain: asyncio.Task[None] | None = None
+        failures: list[str] = []
         try:
             try:
                 line = await asyncio.wait_for(child.stdout.readline(), _DSP_WAIT)
@@ -383,8 +386,8 @@ async def _dsp(folder: Path, opened: OpenBus, run: str) -> AsyncIterator[None]:
                 _, errors = await child.communicate()
                 why = (errors.decode(errors="replace").strip().splitlines() or ["no answer"])[-1]
                 raise InputError(f"the DSP's process did not start: {why}")
-            drain = asyncio.create_task(_relay(child))
-            yield
+            drain = asyncio.create_task(_relay(child, failures))
+            yield failures
         finally:
             if child.returncode is None:
                 child.send_signal(signal.SIGTERM)
@@ -395,6 +398,12 @@ async def _dsp(folder: Path, opened: OpenBus, run: str) -> AsyncIterator[None]:
                     await child.wait()
             if drain is not None:
                 await drain
+
+
+@asynccontextmanager
+async def _no_dsp() -> AsyncIterator[list[str]]:
+    """The DSP runs in the campaign's process: its failures are the runner's."""
+    yield []
 
 
 def _end_with_the_campaign() -> None:
@@ -413,16 +422,21 @@ except (OSError, AttributeError):
     _PRCTL = None  # not Linux
 
 
-async def _relay(child: asyncio.subprocess.Process) -> None:
+async def _relay(child: asyncio.subprocess.Process, failures: list[str]) -> None:
     """Read the DSP process's output as it comes (a full pipe would stop it): its log lines go
-    to this process's standard error, its status lines nowhere."""
+    to this process's standard error, its status lines nowhere; what its handler failure lines
+    say (:data:`~s1harness.services.up.FAILURE`) is added to ``failures``."""
     assert child.stdout is not None
     assert child.stderr is not None
 
     async def copy(stream: asyncio.StreamReader, shown: bool) -> None:
         while line := await stream.readline():
             if shown:
-                sys.stderr.write(line.decode(errors="replace"))
+                text = line.decode(errors="replace")
+                sys.stderr.write(text)
+                _, found, failure = text.partition(FAILURE)
+                if found:
+                    failures.append(failure.rstrip("\n"))
 
     await asyncio.gather(copy(child.stdout, False), copy(child.stderr, True))
 

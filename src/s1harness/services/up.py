@@ -44,6 +44,11 @@ ROLES = ("dsp", "s1sp:IOC", "s1sp:MOC", "s1sp:FOC", "devices")
 READY = "s1harness up: ready"
 """How the command's line on standard output begins once it serves (what follows says where)."""
 TICK_SECONDS = 1.0
+FAILURE = "handler failure: "
+"""How the log message of a role's handler failure begins (a process that runs ``up`` as a
+child, as the campaign does, finds them by it on its standard error)."""
+FAILURES_SHOWN = 5
+"""Handler failures logged one by one each tick; the rest are counted on one line."""
 
 
 @dataclass(frozen=True)
@@ -142,7 +147,10 @@ async def serve(config: UpConfig, stop: asyncio.Event, *, on_ready: Hook | None 
             if on_ready is not None:
                 await on_ready(running)
             log.info("running %s on %s", ", ".join(roles) or "no role", bus.url)
-            await _tick_until(running, stop)
+            try:
+                await _tick_until(running, stop)
+            finally:
+                _log_failures(running.runner)
     finally:
         system.close()
 
@@ -167,9 +175,17 @@ async def _tick_until(running: Running, stop: asyncio.Event) -> None:
             for device_id, device in system.smets2.items():
                 for envelope in system.smets2_frames(device_id, device.tick(), "tick"):
                     await transport.publish(envelope)
-        for failure in running.runner.failures[-5:]:
-            log.error("%s", failure)
-        running.runner.failures.clear()
+        _log_failures(running.runner)
+
+
+def _log_failures(runner: RoleRunner) -> None:
+    """Log the handler failures since the last call: the first few whole, the rest counted."""
+    failures, shown = runner.failures, FAILURES_SHOWN
+    for failure in failures[:shown]:
+        log.error("%s%s", FAILURE, failure)
+    if len(failures) > shown:
+        log.error("%s%d more, not shown", FAILURE, len(failures) - shown)
+    failures.clear()
 
 
 async def _expire(running: Running) -> None:
@@ -210,4 +226,4 @@ def _client_id(roles: list[str]) -> str:
     return f"s1h-up-{name}-{secrets.token_hex(12)}"  # unguessable: no one connects in its place
 
 
-__all__ = ["READY", "ROLES", "Running", "UpConfig", "serve"]
+__all__ = ["FAILURE", "READY", "ROLES", "Running", "UpConfig", "serve"]
