@@ -64,6 +64,15 @@ def init(
             "instead of the FIA's counts (a small estate: --devices 200 --wrong-share 0.3).",
         ),
     ] = None,
+    smets2: Annotated[
+        int,
+        typer.Option(
+            "--smets2",
+            min=0,
+            help="fia: also this many SMETS2 devices in the inventory (ESME, GSME, GPF per "
+            "premise), each emulated when first instructed.",
+        ),
+    ] = 0,
     force: Annotated[
         bool, typer.Option("--force", help="Overwrite an existing estate.yaml.")
     ] = False,
@@ -71,8 +80,8 @@ def init(
     """Write DIR/estate.yaml from a preset; for ``fia`` also its databases (registry, one per
     S1SP) holding the whole population, and its NO certificate register."""
     estate = preset(preset_name)
-    if (devices is not None or wrong_share is not None) and preset_name != "fia":
-        raise InputError("--devices and --wrong-share are for the fia preset")
+    if (devices is not None or wrong_share is not None or smets2) and preset_name != "fia":
+        raise InputError("--devices, --wrong-share and --smets2 are for the fia preset")
     wrong: WrongNo | float = FIA_WRONG_NO if wrong_share is None else wrong_share
     target = out / "estate.yaml"
     if target.exists() and not force:
@@ -90,8 +99,10 @@ def init(
         return EXIT_INVALID
     counts = estate.counts()
     if preset_name == "fia":
-        _generate(out, devices or DEFAULT_DEVICES, wrong)
-        counts["devices"] = counts["smets1"] = devices or DEFAULT_DEVICES
+        _generate(out, devices or DEFAULT_DEVICES, wrong, smets2)
+        counts["smets1"] = devices or DEFAULT_DEVICES
+        counts["smets2"] = smets2
+        counts["devices"] = counts["smets1"] + smets2
         counts["wrong_no"] = sum(k.wrong for k in population(devices or DEFAULT_DEVICES, wrong))
     print(
         f"wrote {target}: {counts['parties']} parties, {counts['devices']} devices "
@@ -103,14 +114,15 @@ def init(
 REGISTER_FILE = "no-register.json"
 
 
-def _generate(out: Path, devices: int, wrong: WrongNo | float) -> None:
+def _generate(out: Path, devices: int, wrong: WrongNo | float, smets2: int) -> None:
     """The fia databases and register, with a progress bar on standard error."""
     console = Console(stderr=True)
     with Progress(console=console, transient=True) as bar:
-        task = bar.add_task("writing devices", total=devices)
+        task = bar.add_task("writing devices", total=devices + smets2)
         system = generate(
-            out, devices=devices, wrong=wrong, progress=lambda n: bar.advance(task, n)
-        )
+            out, devices=devices, wrong=wrong, smets2=smets2,
+            progress=lambda n: bar.advance(task, n),
+        )  # fmt: skip
         bar.advance(task, emulated_count())
     register = NoRegister.of_system(system)
     (out / REGISTER_FILE).write_text(register.dumps(), encoding="utf-8")

@@ -23,7 +23,7 @@ from pathlib import Path
 from s1harness.estate.keys import KeySource, PartyKeys
 from s1harness.estate.model import DeviceSpec, Estate, remote_party_role
 from s1harness.estate.sources import KEY_SOURCES
-from s1harness.registry.model import Cohort, Smets
+from s1harness.registry.model import Cohort, Device, Smets
 from s1harness.registry.store import Registry
 from s1harness.roles.dsp.service import Dsp
 from s1harness.roles.dsp.settings import DspCredentials, DspSettings
@@ -35,6 +35,7 @@ from s1harness.roles.smets1.bank import Smets1Bank
 from s1harness.roles.smets1.commissioning import Smets1Commissioning
 from s1harness.roles.smets1.device import Smets1Device
 from s1harness.roles.smets1.store import DeviceStore
+from s1harness.roles.smets2.bank import Smets2Bank
 from s1harness.roles.smets2.cells import DeviceType as CellLayout
 from s1harness.roles.smets2.device import Smets2Device
 from s1harness.roles.user import DccUser
@@ -93,7 +94,8 @@ class System:
     users: dict[Eui64, DccUser]
     s1sps: dict[Cohort, S1sp] = field(default_factory=dict)
     smets1: dict[Eui64, Smets1Device] = field(default_factory=dict)
-    smets2: dict[Eui64, Smets2Device] = field(default_factory=dict)
+    smets2: Smets2Bank = field(default_factory=Smets2Bank)
+    """The SMETS2 devices: the estate document's, and the inventory's others once asked for."""
     cohorts: dict[Eui64, Cohort] = field(default_factory=dict)
     device_store: DeviceStore | None = None
     """Where the SMETS1 devices' state is kept between runs (with a data folder)."""
@@ -173,11 +175,15 @@ class System:
             device_id = Eui64(rest.partition("/")[0])
         except InputError:
             return []
-        smets2 = self.smets2.get(device_id)
-        if smets2 is not None:
-            frames = smets2.receive(envelope.payload)
-            return self.smets2_frames(device_id, frames, envelope.correlation_id)
-        smets1 = self.smets1_device(device_id)
+        smets1 = self.smets1.get(device_id)
+        if smets1 is None and self.bank is not None:
+            smets1 = self.bank.resident(device_id)
+        if smets1 is None:  # not built: the inventory says which it is
+            smets2 = self.smets2.get(device_id)
+            if smets2 is not None:
+                frames = smets2.receive(envelope.payload)
+                return self.smets2_frames(device_id, frames, envelope.correlation_id)
+            smets1 = self.smets1_device(device_id)
         if smets1 is None:
             return []
         return self.smets1_frames(
@@ -329,22 +335,69 @@ def _fill_slots(system: System, spec: DeviceSpec) -> None:
 
 
 def _devices(system: System, dsp_keystore: Keystore) -> None:
+    """The estate document's SMETS2 devices, built now; the inventory's others are built when
+    first asked for, and the DSP finds their KA certificates when it first needs them."""
+    system.smets2 = Smets2Bank(_smets2_of_inventory(system))
     for spec in system.estate.devices:
         device = spec.device
         if device.generation is not Smets.SMETS2:
             continue
         supplier = system.estate.holder(spec, RemotePartyRole.SUPPLIER)
         operator = system.estate.holder(spec, RemotePartyRole.NETWORK_OPERATOR)
-        emulator = system.keys.smets2_device(
-            device.device_id,
-            CellLayout(str(device.device_type)),
-            supplier=system.parties[supplier].credentials if supplier else None,
-            network_operator=system.parties[operator].credentials if operator else None,
-            acb=system.acb,
-            clock=system.clock,
-        )
-        system.smets2[device.device_id] = emulator
+        emulator = _smets2(system, device, supplier, operator)
+        system.smets2.add(emulator)
         dsp_keystore.add(KeystoreEntry(emulator.ka_certificate))
+    dsp_keystore.repository = _device_certificates(system)
+
+
+def _smets2(
+    system: System, device: Device, supplier: Eui64 | None, operator: Eui64 | None
+) -> Smets2Device:
+    """A SMETS2 device commissioned with these parties' certificates in its cells."""
+    return system.keys.smets2_device(
+        device.device_id,
+        CellLayout(str(device.device_type)),
+        supplier=system.parties[supplier].credentials if supplier else None,
+        network_operator=system.parties[operator].credentials if operator else None,
+        acb=system.acb,
+        clock=system.clock,
+    )
+
+
+def _inventory_smets2(system: System, device_id: Eui64) -> Device | None:
+    """The inventory's SMETS2 device of that ID, of a type with trust anchor cells."""
+    row = system.registry.device(device_id)
+    if row is None or row.generation is not Smets.SMETS2:
+        return None
+    return row if str(row.device_type) in set(CellLayout) else None
+
+
+def _smets2_of_inventory(system: System) -> Callable[[Eui64], Smets2Device | None]:
+    """Builds an inventory SMETS2 device as commissioned for the Supplier and Network Operator
+    registered for its meter point at the estate's start (ACB placeholders where none is)."""
+
+    def make(device_id: Eui64) -> Smets2Device | None:
+        device = _inventory_smets2(system, device_id)
+        if device is None:
+            return None
+        point = device.mpan or device.mprn
+        period = system.registry.registered(point, system.estate.start) if point else None
+        if period is None:
+            return _smets2(system, device, None, None)
+        return _smets2(system, device, period.supplier, period.network_operator)
+
+    return make
+
+
+def _device_certificates(system: System) -> Callable[[Eui64], list[KeystoreEntry]]:
+    """The DSP's SMKI repository look-up for a device: an inventory SMETS2 device's KA."""
+
+    def found(eui: Eui64) -> list[KeystoreEntry]:
+        if _inventory_smets2(system, eui) is None:
+            return []
+        return [KeystoreEntry(system.keys.device_credentials(eui).ka.certificate)]
+
+    return found
 
 
 __all__ = ["MillisecondCounter", "PartyKeys", "System", "build"]

@@ -20,6 +20,12 @@ Two kinds of device:
   (:mod:`s1harness.roles.smets1.bank`) emulates it on demand, so it answers as the emulated
   devices do.
 
+``smets2`` adds that many SMETS2 devices to the inventory (rows only: an ESME, a GSME and a
+GPF per dual-fuel premise, each meter point registered to a Supplier and its NO). SMETS2
+devices are not the FIA's subject; they make an estate as large as a real one, and each is
+emulated from the first command that reaches it (:mod:`s1harness.roles.smets2.bank`),
+commissioned for the parties registered for its meter point.
+
 The emulated devices count in the FIA figures (each cohort's wrong-NO ESME and GPF are two of
 them), so the whole estate holds exactly :data:`FIA_WRONG_NO`. The FOC S1SP holds only its
 emulated wrong-NO devices.
@@ -81,6 +87,9 @@ WrongNo = Mapping[Cohort, Mapping[DeviceType, int]]
 _KINDS = (DeviceType.ESME, DeviceType.GPF)
 _EMULATED = 2  # per cohort and type: one holding the registered NO, one another NO's
 _CHUNK = 20_000
+_SMETS2_TYPES = (DeviceType.ESME, DeviceType.GSME, DeviceType.GPF)
+_SMETS2_SERIALS = 6 * 10**7
+"""Where the SMETS2 premises' meter point serials start (after the SMETS1 kinds')."""
 
 
 def supplier(n: int) -> Eui64:
@@ -258,6 +267,7 @@ def generate(
     *,
     devices: int = DEFAULT_DEVICES,
     wrong: WrongNo | float = FIA_WRONG_NO,
+    smets2: int = 0,
     progress: Progress | None = None,
 ) -> System:
     """Write the ``fia`` estate into ``out``: its document (``estate.yaml``), the registry and
@@ -286,6 +296,7 @@ def generate(
                 _write_kind(kind, registry, store, slots, progress)
             finally:
                 store.close()
+        _write_smets2(smets2, registry, progress)
     finally:
         registry.close()
     return system
@@ -330,6 +341,31 @@ def _write_kind(
             rows.extend(slots.rows(device, point.supplier, held))
         registry.import_rows(periods, entries)
         store.fill(rows)
+        if progress is not None:
+            progress(len(entries))
+
+
+def _write_smets2(devices: int, registry: Registry, progress: Progress | None) -> None:
+    """``devices`` SMETS2 inventory rows: ESME, GSME, GPF per premise, the gas pair sharing
+    one MPRN, every meter point registered since :data:`REGISTERED_SINCE`."""
+    since = REGISTERED_SINCE.isoformat(timespec="microseconds")
+    for first in range(1, devices + 1, _CHUNK):
+        periods: list[tuple[object, ...]] = []
+        entries: list[tuple[object, ...]] = []
+        for n in range(first, min(first + _CHUNK, devices + 1)):
+            device_type = _SMETS2_TYPES[(n - 1) % len(_SMETS2_TYPES)]
+            electric = device_type is DeviceType.ESME
+            serial = _SMETS2_SERIALS + (n - 1) // len(_SMETS2_TYPES) + 1
+            point = MeterPoint.of(DeviceType.ESME if electric else DeviceType.GPF, serial)
+            fuel = Fuel.ELECTRICITY if electric else Fuel.GAS
+            if device_type is not DeviceType.GPF:  # the GPF's MPRN is its GSME's
+                periods.append((point.mpxn, fuel.value, point.supplier, point.network_operator,
+                                since, None))  # fmt: skip
+            mpan, mprn = (point.mpxn, None) if electric else (None, point.mpxn)
+            entries.append((str(device_id(Smets.SMETS2, None, device_type, n)),
+                            device_type.value, "SMETS2", None, SmiStatus.COMMISSIONED.value,
+                            mpan, mprn))  # fmt: skip
+        registry.import_rows(periods, entries)
         if progress is not None:
             progress(len(entries))
 

@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Protocol
 
 from s1harness.roles.smets2.cells import DeviceType as CellLayout
+from s1harness.roles.smets2.commissioning import device_credentials
 from s1harness.roles.smets2.device import Smets2Device
 from s1harness.smki import (
     IssuedCertificate,
@@ -74,6 +75,9 @@ class KeySource(Protocol):
     ) -> Smets2Device:
         """A commissioned SMETS2 device holding these parties in its cells."""
 
+    def device_credentials(self, device_id: Eui64) -> PartyCredentials:
+        """A SMETS2 device's own DS and KA (those :meth:`smets2_device` gives it)."""
+
 
 class TestPkiKeys:
     """Everything issued by the project's test PKI from the estate's seed."""
@@ -108,6 +112,9 @@ class TestPkiKeys:
 
     def path_certificates(self) -> tuple[SmkiCertificate, ...]:
         return (self.pki.org_ca.certificate,)
+
+    def device_credentials(self, device_id: Eui64) -> PartyCredentials:
+        return device_credentials(self.pki, device_id)
 
     def smets2_device(
         self,

@@ -7,7 +7,7 @@ serial (the DUIS XML-signature KeyInfo, ``X509IssuerSerial``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -33,10 +33,23 @@ class KeystoreEntry:
         return self.certificate.source
 
 
-class Keystore:
-    """Certificates and keys from any number of sources; each certificate once (by DER)."""
+Repository = Callable[[Eui64], Iterable[KeystoreEntry]]
+"""Where a keystore looks for the certificates of an EUI it holds none of (the SMKI repository
+of an estate too large to load): every certificate of that EUI, or none."""
 
-    def __init__(self, entries: Iterable[KeystoreEntry] = ()) -> None:
+
+class Keystore:
+    """Certificates and keys from any number of sources; each certificate once (by DER).
+
+    Args:
+        entries: What it holds from the start.
+        repository: Asked, once per EUI, for an EUI it holds nothing of; what it gives is added.
+    """
+
+    def __init__(
+        self, entries: Iterable[KeystoreEntry] = (), *, repository: Repository | None = None
+    ) -> None:
+        self.repository = repository
         self._entries: dict[bytes, KeystoreEntry] = {}
         self._by_eui: dict[str | None, list[bytes]] = {}
         self._by_serial: dict[int, list[bytes]] = {}
@@ -100,7 +113,12 @@ class Keystore:
     ) -> list[KeystoreEntry]:
         """Every entry matching all the given criteria, newest notBefore first."""
         if eui is not None:
-            candidates = [self._entries[d] for d in self._by_eui.get(Eui64(eui), [])]
+            eui = Eui64(eui)
+            if eui not in self._by_eui and self.repository is not None:
+                self._by_eui[eui] = []  # asked once, found or not
+                for entry in self.repository(eui):
+                    self.add(entry)
+            candidates = [self._entries[d] for d in self._by_eui.get(eui, [])]
         else:
             candidates = list(self._entries.values())
         hits = [

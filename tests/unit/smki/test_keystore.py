@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from s1harness.smki import Keystore, KeystoreError, TestPki, scan
+from s1harness.smki import Keystore, KeystoreEntry, KeystoreError, TestPki, scan
 from s1harness.smki.keys import public_point
 from s1harness.spec import KeyUsage, RemotePartyRole
 from support import pem_der
@@ -94,6 +94,26 @@ def test_keystore_from_the_project_pki(pki: TestPki) -> None:
     store = Keystore.from_issued([party.ds, party.ka])
     assert store.get("90B3D51F30020000", KA).private_key is party.ka.private_key
     assert store.get("90B3D51F30020000", DS).certificate == party.ds.certificate
+
+
+def test_a_repository_is_asked_once_for_an_eui_the_keystore_holds_nothing_of(
+    pki: TestPki,
+) -> None:
+    device = pki.issue_party("00DB201000000001", RemotePartyRole.OTHER)
+    asked: list[str] = []
+
+    def repository(eui: str) -> list[KeystoreEntry]:
+        asked.append(eui)
+        return [KeystoreEntry(device.ka.certificate)] if eui == "00DB201000000001" else []
+
+    store = Keystore([KeystoreEntry(device.ds.certificate)], repository=repository)
+    assert store.get("00DB201000000001", DS).certificate == device.ds.certificate
+    assert asked == []  # it holds something of that EUI: the repository is not asked
+    other = Keystore(repository=repository)
+    for _ in range(2):
+        assert other.get("00DB201000000001", KA).certificate == device.ka.certificate
+        assert other.find(eui="00DB201000000002") == []
+    assert asked == ["00DB201000000001", "00DB201000000002"]
 
 
 @pytest.mark.parametrize(

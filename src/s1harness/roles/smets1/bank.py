@@ -59,9 +59,8 @@ class Smets1Bank:
     def device(self, device_id: Eui64) -> Smets1Device | None:
         """The emulator of ``device_id``, built if need be; None when the inventory holds no
         SMETS1 device of that ID with an S1SP."""
-        emulator = self._built.get(device_id)
+        emulator = self.resident(device_id)
         if emulator is not None:
-            self._built.move_to_end(device_id)
             return emulator
         row = self._registry.device(device_id)
         if row is None or row.generation is not Smets.SMETS1 or row.cohort is None:
@@ -71,6 +70,13 @@ class Smets1Bank:
         self.built += 1
         while len(self._built) > self._resident:
             self._built.popitem(last=False)
+        return emulator
+
+    def resident(self, device_id: Eui64) -> Smets1Device | None:
+        """The emulator of ``device_id`` if it is built (nothing is built or read)."""
+        emulator = self._built.get(device_id)
+        if emulator is not None:
+            self._built.move_to_end(device_id)
         return emulator
 
     def emulator(
