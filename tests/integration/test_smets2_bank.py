@@ -1,7 +1,7 @@
 """SMETS2 devices emulated on demand: a fia estate with thousands of SMETS2 inventory rows
 starts with none of them built; a command to one builds that one, commissioned for the parties
 registered for its meter point, and it answers through the DSP as an estate document's device
-does."""
+does; started again on the same folder, it carries on from the state it was left in."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from s1harness.cli import main
 from s1harness.estate.conventions import device_id
 from s1harness.registry.model import DeviceType, Smets
 from s1harness.roles.smets2.cells import NETWORK_OPERATOR_DS
+from s1harness.spec.roles import RemotePartyRole
 from s1harness.testing import Harness, refusal
 from s1harness.testing.expectations import device_response
 
@@ -55,3 +56,7 @@ async def test_an_inventory_smets2_device_is_built_when_instructed_and_answers(
             assert refusal(await h.outcome(refused)) == "E061501"
         assert set(dict(h.system.smets2.items())) == {esme, gpf}  # nothing else was built
         await h.settle()
+        floors = {device: h.system.smets2[device].floors for device in (esme, gpf)}
+    assert all(f.floor(RemotePartyRole.NETWORK_OPERATOR) > 0 for f in floors.values())
+    async with Harness.start(folder, data_dir=folder) as again:  # built again from the folder
+        assert {device: again.system.smets2[device].floors for device in floors} == floors

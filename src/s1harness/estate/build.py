@@ -38,6 +38,7 @@ from s1harness.roles.smets1.store import DeviceStore
 from s1harness.roles.smets2.bank import Smets2Bank
 from s1harness.roles.smets2.cells import DeviceType as CellLayout
 from s1harness.roles.smets2.device import Smets2Device
+from s1harness.roles.smets2.store import Smets2Store
 from s1harness.roles.user import DccUser
 from s1harness.smki import IssuedCertificate, Keystore, KeystoreEntry, PartyCredentials
 from s1harness.spec.bus import (
@@ -149,7 +150,9 @@ class System:
     def smets2_frames(
         self, device_id: Eui64, frames: list[bytes], correlation: str
     ) -> list[Envelope]:
-        """SMETS2 device frames as envelopes to the DSP (through the emulated CSP)."""
+        """SMETS2 device frames as envelopes to the DSP (through the emulated CSP). Every frame
+        a device sends passes here, so its state is saved here, before they go."""
+        self.smets2.keep(device_id)
         return [
             Envelope(
                 dsp_from_devices(), Kind.GBCS_DEVICE_FRAME, frame, correlation,
@@ -190,9 +193,9 @@ class System:
             device_id, smets1.receive(envelope.payload), envelope.correlation_id
         )
 
-    def reload_smets1(self) -> None:
-        """Take every SMETS1 device's state from the store again (a transaction that saved
-        states rolled back: what the emulators hold in memory is ahead of it)."""
+    def reload_devices(self) -> None:
+        """Take every device's state from the store again (a transaction that saved states
+        rolled back: what the emulators hold in memory is ahead of it)."""
         if self.device_store is None or self.bank is None:
             return
         for device_id in list(self.smets1):
@@ -203,6 +206,7 @@ class System:
                     device_id, row.device_type, row.cohort, kept
                 )
         self.bank.forget()
+        self.smets2.forget()
 
     def _cohort(self, device_id: Eui64) -> Cohort:
         row = self.registry.device(device_id)
@@ -335,19 +339,43 @@ def _fill_slots(system: System, spec: DeviceSpec) -> None:
 
 
 def _devices(system: System, dsp_keystore: Keystore) -> None:
-    """The estate document's SMETS2 devices, built now; the inventory's others are built when
-    first asked for, and the DSP finds their KA certificates when it first needs them."""
-    system.smets2 = Smets2Bank(_smets2_of_inventory(system))
+    """The SMETS2 device bank: the estate document's devices built now (and their KA
+    certificates given to the DSP), the inventory's others when first asked for (the DSP then
+    finds their KA certificates when it first needs them); and every device whose kept state
+    holds a future-dated command."""
+    store = None if system.device_store is None else Smets2Store(system.device_store.connection)
+    system.smets2 = Smets2Bank(_smets2_maker(system), store)
     for spec in system.estate.devices:
-        device = spec.device
-        if device.generation is not Smets.SMETS2:
-            continue
-        supplier = system.estate.holder(spec, RemotePartyRole.SUPPLIER)
-        operator = system.estate.holder(spec, RemotePartyRole.NETWORK_OPERATOR)
-        emulator = _smets2(system, device, supplier, operator)
-        system.smets2.add(emulator)
-        dsp_keystore.add(KeystoreEntry(emulator.ka_certificate))
+        if spec.device.generation is Smets.SMETS2:
+            emulator = system.smets2[spec.device_id]
+            dsp_keystore.add(KeystoreEntry(emulator.ka_certificate))
     dsp_keystore.repository = _device_certificates(system)
+    system.smets2.wake()
+
+
+def _smets2_maker(system: System) -> Callable[[Eui64], Smets2Device | None]:
+    """Builds a SMETS2 device as commissioned: one of the estate document's for the parties the
+    document gives it, one of the inventory's others for the Supplier and Network Operator
+    registered for its meter point at the estate's start (ACB placeholders where none is)."""
+    estate = system.estate
+    specs = {s.device_id: s for s in estate.devices if s.device.generation is Smets.SMETS2}
+
+    def make(device_id: Eui64) -> Smets2Device | None:
+        spec = specs.get(device_id)
+        if spec is not None:
+            supplier = estate.holder(spec, RemotePartyRole.SUPPLIER)
+            operator = estate.holder(spec, RemotePartyRole.NETWORK_OPERATOR)
+            return _smets2(system, spec.device, supplier, operator)
+        device = _inventory_smets2(system, device_id)
+        if device is None:
+            return None
+        point = device.mpan or device.mprn
+        period = system.registry.registered(point, estate.start) if point else None
+        if period is None:
+            return _smets2(system, device, None, None)
+        return _smets2(system, device, period.supplier, period.network_operator)
+
+    return make
 
 
 def _smets2(
@@ -370,23 +398,6 @@ def _inventory_smets2(system: System, device_id: Eui64) -> Device | None:
     if row is None or row.generation is not Smets.SMETS2:
         return None
     return row if str(row.device_type) in set(CellLayout) else None
-
-
-def _smets2_of_inventory(system: System) -> Callable[[Eui64], Smets2Device | None]:
-    """Builds an inventory SMETS2 device as commissioned for the Supplier and Network Operator
-    registered for its meter point at the estate's start (ACB placeholders where none is)."""
-
-    def make(device_id: Eui64) -> Smets2Device | None:
-        device = _inventory_smets2(system, device_id)
-        if device is None:
-            return None
-        point = device.mpan or device.mprn
-        period = system.registry.registered(point, system.estate.start) if point else None
-        if period is None:
-            return _smets2(system, device, None, None)
-        return _smets2(system, device, period.supplier, period.network_operator)
-
-    return make
 
 
 def _device_certificates(system: System) -> Callable[[Eui64], list[KeystoreEntry]]:

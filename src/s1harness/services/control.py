@@ -197,7 +197,7 @@ class RoleHost:
         """Each route's bus journal, by topic filter, when the roles keep their state on disk
         (a data dir): the DSP's in ``dsp.sqlite`` (its counters and requests in flight written
         in the same transaction), an S1SP's in its own database, the devices' in
-        ``devices.sqlite`` (SMETS1 state; SMETS2 devices keep theirs in memory). Control
+        ``devices.sqlite`` (the SMETS1 and SMETS2 devices' state). Control
         channels have none but the DSP's (whose ``clock`` request sends E21s): a control request
         to another role is answered at most once per run of ``up``."""
         if self._data_dir is None:
@@ -231,7 +231,7 @@ class RoleHost:
             journal = Journal(lambda: system.s1sps[cohort].store.connection)
         elif role == "devices" and devices is not None:
             journal = Journal(lambda: devices.connection)
-            journal.on_rollback(system.reload_smets1)
+            journal.on_rollback(system.reload_devices)
         if journal is not None:
             self._journals[role] = journal
         return journal

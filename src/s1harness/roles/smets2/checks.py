@@ -96,6 +96,17 @@ def authenticate(
     return AcceptedCommand(apdu, command, rule)
 
 
+def accepted_again(apdu: GeneralSigningApdu) -> AcceptedCommand:
+    """A command the device accepted before (a future-dated one it holds, read back from its
+    stored state): decoded again, without the checks it passed when it arrived.
+
+    Raises:
+        RefusalError: when the APDU is not a command this module decodes.
+    """
+    command, rule = _decode_command(apdu)
+    return AcceptedCommand(apdu, command, rule)
+
+
 def _check_addressing(apdu: GeneralSigningApdu, device_id: Eui64) -> None:
     if apdu.cra is not Cra.COMMAND:
         raise RefusalError(_Reason.NOT_ADDRESSED_TO_DEVICE, f"CRA {apdu.cra.name}, not a command")

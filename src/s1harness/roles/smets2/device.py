@@ -30,13 +30,14 @@ Every response and alert is critical: signed with the device's DS key, as a bare
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from s1harness.gbcs.crypto import verify_mac
 from s1harness.gbcs.frames import GeneralSigningApdu, MacEnvelope
-from s1harness.roles.smets2.cells import DeviceType, TrustAnchorCells
+from s1harness.gbcs.payloads.cells import TrustAnchorCell
+from s1harness.roles.smets2.cells import ROOT, CellContent, DeviceType, TrustAnchorCells
 from s1harness.roles.smets2.checks import AcceptedCommand, MacVerifier, authenticate, decode_frame
 from s1harness.roles.smets2.commissioning import Commissioning, device_credentials
 from s1harness.roles.smets2.floors import FloorSeqNumbers
@@ -72,6 +73,18 @@ class PendingCommand:
 
     accepted: AcceptedCommand
     execute_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Smets2State:
+    """What a device has changed since it was commissioned: the certificate in every cell but
+    the root (None for an empty one), its floors, its next alert counter and the future-dated
+    commands it holds (see :mod:`.store`)."""
+
+    cells: Mapping[TrustAnchorCell, SmkiCertificate | None]
+    floors: FloorSeqNumbers
+    next_alert_counter: int
+    pending: tuple[PendingCommand, ...]
 
 
 class Smets2Device:
@@ -190,6 +203,20 @@ class Smets2Device:
     @property
     def next_alert_counter(self) -> int:
         return self._next_alert_counter
+
+    @property
+    def state(self) -> Smets2State:
+        """Everything a rebuilt device needs to carry on (:meth:`restore`)."""
+        cells = {cell: content.certificate for cell, content in self._cells.items() if cell != ROOT}
+        return Smets2State(cells, self._floors, self._next_alert_counter, self.pending)
+
+    def restore(self, state: Smets2State) -> None:
+        """Take up a state this device had (:attr:`state`): its root cell stays as
+        commissioned, every other cell, the floors, alert counter and held commands as given."""
+        contents = {cell: CellContent(certificate=cert) for cell, cert in state.cells.items()}
+        self._cells = TrustAnchorCells({ROOT: self._cells[ROOT], **contents})
+        self._floors, self._next_alert_counter = state.floors, state.next_alert_counter
+        self._pending = {int(p.accepted.rule.authoriser): p for p in state.pending}
 
     # -- frames in, frames out ---------------------------------------------------------------
 
