@@ -10,6 +10,7 @@ nothing. The eligibility rule itself is pure and lives in :mod:`s1harness.regist
 from __future__ import annotations
 
 import sqlite3
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -33,6 +34,8 @@ from s1harness.spec.identifiers import Eui64
 from s1harness.spec.users import UserRole
 
 MEMORY = ":memory:"
+_DEVICES_KEPT = 4096
+"""Inventory entries kept from their last look-up (the most recently used)."""
 """The path of a private in-memory database (tests)."""
 
 
@@ -44,6 +47,9 @@ class Registry:
 
     def __init__(self, connection: sqlite3.Connection) -> None:
         self._db = connection
+        # Look-ups every message makes, kept until the next write through this registry.
+        self._parties: dict[str, Party] = {}
+        self._devices: OrderedDict[str, Device] = OrderedDict()
 
     @classmethod
     def open(cls, path: str | Path) -> Registry:
@@ -87,6 +93,8 @@ class Registry:
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction; the look-up caches are emptied before and after it."""
+        self._forget()
         try:
             self._db.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as error:
@@ -99,7 +107,13 @@ class Registry:
         except BaseException:
             self._rollback()
             raise
+        finally:
+            self._forget()
         self._db.execute("COMMIT")
+
+    def _forget(self) -> None:
+        self._parties.clear()
+        self._devices.clear()
 
     def _rollback(self) -> None:
         if self._db.in_transaction:  # SQLite may already have rolled back on some errors
@@ -125,10 +139,17 @@ class Registry:
 
     def party(self, user_id: Eui64 | str) -> Party | None:
         """The party with that User ID, or ``None``."""
+        known = self._parties.get(user_id)
+        if known is not None:
+            return known
+        key = Eui64(user_id)
         row = self._db.execute(
-            f"SELECT {_schema.PARTY_COLUMNS} FROM party WHERE user_id = ?", (Eui64(user_id),)
+            f"SELECT {_schema.PARTY_COLUMNS} FROM party WHERE user_id = ?", (key,)
         ).fetchone()
-        return None if row is None else self._party_from(row)
+        if row is None:
+            return None
+        party = self._parties[key] = self._party_from(row)
+        return party
 
     def _party_from(self, row: _schema.Row) -> Party:
         roles = self._db.execute("SELECT role FROM party_role WHERE user_id = ?", (row[0],))
@@ -257,11 +278,20 @@ class Registry:
 
     def device(self, device_id: Eui64 | str) -> Device | None:
         """The inventory entry of a device, or ``None``."""
+        known = self._devices.get(device_id)
+        if known is not None:
+            self._devices.move_to_end(device_id)
+            return known
+        key = Eui64(device_id)
         row = self._db.execute(
-            f"SELECT {_schema.DEVICE_COLUMNS} FROM device WHERE device_id = ?",
-            (Eui64(device_id),),
+            f"SELECT {_schema.DEVICE_COLUMNS} FROM device WHERE device_id = ?", (key,)
         ).fetchone()
-        return None if row is None else _schema.device_from(row)
+        if row is None:
+            return None
+        device = self._devices[key] = _schema.device_from(row)
+        if len(self._devices) > _DEVICES_KEPT:
+            self._devices.popitem(last=False)
+        return device
 
     def devices(
         self, *, cohort: Cohort | None = None, device_type: DeviceType | None = None
