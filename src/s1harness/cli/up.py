@@ -148,7 +148,11 @@ def _table(running: Running) -> Table:
         if f"s1sp:{cohort}" in running.roles:
             table.add_row(f"s1sp {cohort} decisions", str(len(s1sp.decisions)))
     if "devices" in running.roles:
-        table.add_row("devices", f"{len(system.smets1)} SMETS1, {len(system.smets2)} SMETS2")
+        banked = len(system.bank) if system.bank is not None else 0
+        table.add_row(
+            "devices built",
+            f"{len(system.smets1) + banked} SMETS1, {len(system.smets2)} SMETS2",
+        )
     for key, value in running.extra.items():
         table.add_row(key, value)
     return table

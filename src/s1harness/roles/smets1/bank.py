@@ -89,6 +89,10 @@ class Smets1Bank:
             return self._commissioning.esme(device_id, frame_cohort, self._clock, esme)
         return self._commissioning.gpf(device_id, frame_cohort, self._clock, state)
 
+    def __len__(self) -> int:
+        """How many emulators are built at the moment."""
+        return len(self._built)
+
     def forget(self) -> None:
         """Drop every built emulator: each is built again from its kept state when next used
         (after a transaction that saved states rolled back)."""
