@@ -8,6 +8,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from rich.console import Console
+from rich.progress import Progress, ProgressColumn
+
 from s1harness.spec.errors import InputError
 
 
@@ -19,6 +22,14 @@ def emit(obj: dict[str, Any]) -> None:
 def warn(message: str) -> None:
     """Print one line to standard error."""
     sys.stderr.write(f"s1harness: {message}\n")
+
+
+def progress_bar(*columns: str | ProgressColumn, quiet: bool = False) -> Progress:
+    """A transient progress bar on standard error, drawn only on a terminal: a pipe or a log
+    file gets neither the bar nor the line it would leave."""
+    console = Console(stderr=True)
+    return Progress(*columns, console=console, transient=True,
+                    disable=quiet or not console.is_terminal)  # fmt: skip
 
 
 def iso(moment: datetime) -> str:

@@ -8,7 +8,6 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import Progress
 from rich.table import Table
 
 from s1harness.bench import bus as bus_bench
@@ -17,7 +16,7 @@ from s1harness.bench import duis as duis_bench
 from s1harness.bench import gbcs as gbcs_bench
 from s1harness.bench import remediation as remediation_bench
 from s1harness.bench import smki as smki_bench
-from s1harness.cli._output import emit, warn
+from s1harness.cli._output import emit, progress_bar, warn
 from s1harness.duis import xml
 from s1harness.duis.signature import sign
 from s1harness.duis.verifying import originator
@@ -209,7 +208,7 @@ def _report(
         result = run(lambda: None)
         emit(result)
     else:
-        with Progress(console=Console(stderr=True), transient=True) as progress:
+        with progress_bar() as progress:
             task = progress.add_task("benchmark", total=steps)
             result = run(lambda: progress.advance(task))
         _table(result)

@@ -14,7 +14,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+from rich.progress import BarColumn, MofNCompleteColumn, TimeRemainingColumn
 from rich.table import Table
 
 from s1harness.campaign import (
@@ -25,7 +25,7 @@ from s1harness.campaign import (
     CampaignReport,
     campaign,
 )
-from s1harness.cli._output import emit, warn
+from s1harness.cli._output import emit, progress_bar, warn
 
 
 def campaign_command(
@@ -58,10 +58,9 @@ def campaign_command(
 
     Works on the folder's databases in place; run it again to resume after an interruption.
     """
-    console = Console(stderr=True)
-    with Progress(
+    with progress_bar(
         "{task.description}", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-        console=console, transient=True, disable=as_json,
+        quiet=as_json,
     ) as bar:  # fmt: skip
         task = bar.add_task("6.15.1 campaign", total=None)
 

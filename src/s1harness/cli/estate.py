@@ -9,17 +9,18 @@ into ``DIR``'s databases (run it with ``--data-dir DIR``), with ``DIR/no-registe
 
 from __future__ import annotations
 
+import sqlite3
 import sys
 from collections import Counter
+from contextlib import closing
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import Progress
 from rich.table import Table
 
-from s1harness.cli._output import emit, iso, warn
+from s1harness.cli._output import emit, iso, progress_bar, warn
 from s1harness.estate import Estate, EstateError, build, dumps, provisioning
 from s1harness.estate.fia import (
     DEFAULT_DEVICES,
@@ -33,7 +34,7 @@ from s1harness.estate.model import DeviceSpec
 from s1harness.estate.presets import PRESETS, preset, resolve
 from s1harness.registry.model import Cohort
 from s1harness.registry.store import Registry
-from s1harness.remediation import NoRegister
+from s1harness.remediation import NoRegister, survey
 from s1harness.spec.errors import InputError
 from s1harness.spec.roles import RemotePartyRole
 
@@ -61,7 +62,7 @@ def init(
             min=0.0,
             max=1.0,
             help="fia: this share of each S1SP × device type holds another NO's certificates, "
-            "instead of the FIA's counts (a small estate: --devices 200 --wrong-share 0.3).",
+            "instead of the FIA's counts (a small estate: --devices 400 --wrong-share 0.3).",
         ),
     ] = None,
     smets2: Annotated[
@@ -117,7 +118,7 @@ REGISTER_FILE = "no-register.json"
 def _generate(out: Path, devices: int, wrong: WrongNo | float, smets2: int) -> None:
     """The fia databases and register, with a progress bar on standard error."""
     console = Console(stderr=True)
-    with Progress(console=console, transient=True) as bar:
+    with progress_bar() as bar:
         task = bar.add_task("writing devices", total=devices + smets2)
         system = generate(
             out, devices=devices, wrong=wrong, smets2=smets2,
@@ -215,7 +216,7 @@ def show(
         return EXIT_INVALID
     summary = describe(estate)
     if estate.name == "fia":
-        summary["population"] = _population(estate_ref)
+        summary["population"] = _population(estate_ref, estate)
     if as_json:
         emit(summary)
     else:
@@ -244,25 +245,53 @@ def describe(estate: Estate) -> dict[str, Any]:
     }
 
 
-def _population(estate_ref: str) -> dict[str, Any]:
-    """The fia estate's device rows per kind: those ``estate init`` wrote to an estate folder
-    (counted in its registry), or, for the preset's name, those it writes by default. The
-    wrong-NO figures are those it placed; ``s1harness remediate --dry-run`` surveys what the
-    S1SP databases hold now."""
-    database = Path(estate_ref) / "registry.sqlite"
-    source = f"{database}" if database.is_file() else "estate init --preset fia (default)"
-    devices = DEFAULT_DEVICES
-    if database.is_file():
-        with Registry.open(database) as registry:
-            devices = registry.smets1_count()
-    return {
-        "source": source,
-        "devices": devices,
-        "by_kind": {
-            f"SMETS1 {k.cohort} {k.device_type}": {"devices": k.devices, "wrong_no": k.wrong}
-            for k in population(devices)
-        },
+def _population(estate_ref: str, estate: Estate) -> dict[str, Any]:
+    """The fia estate's devices per kind: in an estate folder, what its databases hold — the
+    inventory's devices (SMETS2 too), and the SMETS1 devices whose NO slots hold another NO's
+    certificates, surveyed in its S1SP databases as the data update would at the estate's
+    start; for the preset's name, what ``estate init`` writes by default."""
+    folder = Path(estate_ref)
+    database = folder / "registry.sqlite"
+    if not database.is_file():
+        default = population(DEFAULT_DEVICES)
+        return {
+            "source": "estate init --preset fia (default)",
+            "devices": DEFAULT_DEVICES,
+            "by_kind": {
+                f"SMETS1 {k.cohort} {k.device_type}": {"devices": k.devices, "wrong_no": k.wrong}
+                for k in default
+            },
+        }
+    with Registry.open(database) as registry:
+        counts = registry.counts_by_kind()
+        wrong = _wrong_no(folder, registry, estate)
+    by_kind = {
+        " ".join(str(p) for p in (generation, cohort, device_type) if p): {
+            "devices": n,
+            "wrong_no": wrong.get((cohort, device_type), 0) if cohort else 0,
+        }
+        for (generation, cohort, device_type), n in sorted(counts.items(), key=_kind_order)
     }
+    return {"source": str(folder), "devices": sum(counts.values()), "by_kind": by_kind}
+
+
+def _kind_order(item: tuple[tuple[str, str | None, str], int]) -> tuple[str, int, str]:
+    (generation, cohort, device_type), _ = item
+    return generation, list(Cohort).index(Cohort(cohort)) if cohort else -1, device_type
+
+
+def _wrong_no(folder: Path, registry: Registry, estate: Estate) -> dict[tuple[str, str], int]:
+    """(S1SP, device type) → devices holding another NO's certificates, per S1SP database."""
+    out: dict[tuple[str, str], int] = {}
+    for cohort in Cohort:
+        path = folder / f"s1sp-{cohort}.sqlite"
+        if not path.is_file():
+            continue
+        with closing(sqlite3.connect(path)) as db:
+            survey.load(db, cohort, registry, NoRegister(), estate.start)
+            outcome = survey.survey(db, cohort)
+        out |= {(str(cohort), str(kind)): n for kind, n in outcome.mismatched.items()}
+    return out
 
 
 def _by_kind(estate: Estate) -> dict[str, dict[str, int]]:
@@ -317,7 +346,7 @@ def _print(summary: dict[str, Any]) -> None:
     console.print(table)
     rows = summary.get("population")
     if rows is not None:
-        table = Table("all devices", "count", "wrong NO as placed", title=rows["source"])
+        table = Table("all devices", "count", "wrong NO", title=rows["source"])
         for kind, row in rows["by_kind"].items():
             table.add_row(kind, f"{row['devices']:,}", f"{row['wrong_no']:,}")
         table.add_row("total", f"{rows['devices']:,}", "")

@@ -14,10 +14,10 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import Progress, TaskID
+from rich.progress import TaskID
 from rich.table import Table
 
-from s1harness.cli._output import emit, parse_time
+from s1harness.cli._output import emit, parse_time, progress_bar
 from s1harness.estate import load
 from s1harness.estate.sources import KEY_SOURCES
 from s1harness.registry.model import Cohort
@@ -100,7 +100,7 @@ class _Bar:
     planned S1SP, so an input refused before any work (a bad register) prints only its error."""
 
     def __init__(self, *, quiet: bool) -> None:
-        self._progress = None if quiet else Progress(console=Console(stderr=True), transient=True)
+        self._progress = None if quiet else progress_bar()
         self._tasks: dict[Cohort, TaskID] = {}
 
     def __enter__(self) -> _Bar:

@@ -152,7 +152,8 @@ class System:
     ) -> list[Envelope]:
         """SMETS2 device frames as envelopes to the DSP (through the emulated CSP). Every frame
         a device sends passes here, so its state is saved here, before they go."""
-        self.smets2.keep(device_id)
+        if frames:
+            self.smets2.keep(device_id)
         return [
             Envelope(
                 dsp_from_devices(), Kind.GBCS_DEVICE_FRAME, frame, correlation,

@@ -34,9 +34,9 @@ from s1harness.spec.identifiers import Eui64
 from s1harness.spec.users import UserRole
 
 MEMORY = ":memory:"
+"""The path of a private in-memory database (tests)."""
 _DEVICES_KEPT = 4096
 """Inventory entries kept from their last look-up (the most recently used)."""
-"""The path of a private in-memory database (tests)."""
 
 
 class Registry:
@@ -306,12 +306,12 @@ class Registry:
         rows = self._db.execute(query + " ORDER BY device_id", args).fetchall()
         return [_schema.device_from(row) for row in rows]
 
-    def smets1_count(self) -> int:
-        """How many SMETS1 devices (those with a cohort) the inventory holds."""
-        (count,) = self._db.execute(
-            "SELECT COUNT(*) FROM device WHERE cohort IS NOT NULL"
-        ).fetchone()
-        return int(count)
+    def counts_by_kind(self) -> dict[tuple[str, str | None, str], int]:
+        """How many devices the inventory holds per (generation, cohort or None, type)."""
+        rows = self._db.execute(
+            "SELECT generation, cohort, device_type, count(*) FROM device GROUP BY 1, 2, 3"
+        )
+        return {(str(g), None if c is None else str(c), str(t)): int(n) for g, c, t, n in rows}
 
     def update_status(self, device_id: Eui64 | str, status: SmiStatus) -> Device:
         """Set a device's SMI status; returns the updated entry.

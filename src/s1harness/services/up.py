@@ -165,16 +165,13 @@ def _logins(config: UpConfig, bus: OpenBus, cleanup: contextlib.AsyncExitStack) 
 
 
 async def _tick_until(running: Running, stop: asyncio.Event) -> None:
-    system, transport = running.system, running.bus.transport
     while not stop.is_set():
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), TICK_SECONDS)
         if "dsp" in running.roles:
             await _expire(running)
         if "devices" in running.roles:
-            for device_id, device in system.smets2.items():
-                for envelope in system.smets2_frames(device_id, device.tick(), "tick"):
-                    await transport.publish(envelope)
+            await _run_due(running)
         _log_failures(running.runner)
 
 
@@ -186,6 +183,24 @@ def _log_failures(runner: RoleRunner) -> None:
     if len(failures) > shown:
         log.error("%s%d more, not shown", FAILURE, len(failures) - shown)
     failures.clear()
+
+
+async def _run_due(running: Running) -> None:
+    """SMETS2 devices execute the held commands that fall due and send their alerts — with a
+    data dir, each device's new state and its alerts in one transaction of the devices'
+    journal, the alerts sent from its outbox."""
+    system, transport = running.system, running.bus.transport
+    journal = running.host.journal("devices")
+    for device_id, device in system.smets2.due(system.clock()):
+        if journal is None:
+            for envelope in system.smets2_frames(device_id, device.tick(), "tick"):
+                await transport.publish(envelope)
+            continue
+        with journal.unit():
+            alerts = system.smets2_frames(device_id, device.tick(), "tick")
+            ids = journal.record(None, alerts)
+        for envelope, message_id in zip(alerts, ids, strict=True):
+            await transport.publish(envelope, message_id=message_id, on_acked=journal.sent)
 
 
 async def _expire(running: Running) -> None:

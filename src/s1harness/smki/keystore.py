@@ -7,6 +7,7 @@ serial (the DUIS XML-signature KeyInfo, ``X509IssuerSerial``).
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -36,6 +37,8 @@ class KeystoreEntry:
 Repository = Callable[[Eui64], Iterable[KeystoreEntry]]
 """Where a keystore looks for the certificates of an EUI it holds none of (the SMKI repository
 of an estate too large to load): every certificate of that EUI, or none."""
+REPOSITORY_KEPT = 1024
+"""EUIs whose repository answer a keystore keeps (the most recently used)."""
 
 
 class Keystore:
@@ -43,13 +46,16 @@ class Keystore:
 
     Args:
         entries: What it holds from the start.
-        repository: Asked, once per EUI, for an EUI it holds nothing of; what it gives is added.
+        repository: Asked for an EUI it holds nothing of (by :meth:`find` and :meth:`get`);
+            the answers for the :data:`REPOSITORY_KEPT` EUIs last asked for are kept, apart
+            from the keystore's own entries (not iterated, not found by serial).
     """
 
     def __init__(
         self, entries: Iterable[KeystoreEntry] = (), *, repository: Repository | None = None
     ) -> None:
         self.repository = repository
+        self._fetched: OrderedDict[Eui64, list[KeystoreEntry]] = OrderedDict()
         self._entries: dict[bytes, KeystoreEntry] = {}
         self._by_eui: dict[str | None, list[bytes]] = {}
         self._by_serial: dict[int, list[bytes]] = {}
@@ -114,11 +120,11 @@ class Keystore:
         """Every entry matching all the given criteria, newest notBefore first."""
         if eui is not None:
             eui = Eui64(eui)
-            if eui not in self._by_eui and self.repository is not None:
-                self._by_eui[eui] = []  # asked once, found or not
-                for entry in self.repository(eui):
-                    self.add(entry)
-            candidates = [self._entries[d] for d in self._by_eui.get(eui, [])]
+            held = self._by_eui.get(eui)
+            if held is not None or self.repository is None:
+                candidates = [self._entries[d] for d in held or []]
+            else:
+                candidates = self._from_repository(eui, self.repository)
         else:
             candidates = list(self._entries.values())
         hits = [
@@ -129,6 +135,16 @@ class Keystore:
             and (kind is None or e.certificate.kind == kind)
         ]
         return sorted(hits, key=lambda e: e.certificate.not_before, reverse=True)
+
+    def _from_repository(self, eui: Eui64, repository: Repository) -> list[KeystoreEntry]:
+        found = self._fetched.get(eui)
+        if found is None:
+            found = self._fetched[eui] = list(repository(eui))
+            if len(self._fetched) > REPOSITORY_KEPT:
+                self._fetched.popitem(last=False)
+        else:
+            self._fetched.move_to_end(eui)
+        return found
 
     def get(
         self,

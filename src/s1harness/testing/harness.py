@@ -305,7 +305,7 @@ class Harness:
         answers E21 for requests whose device has not answered in time."""
         now = self.clock.advance(delta)
         if "devices" not in self.external:
-            for device_id, device in self.system.smets2.items():
+            for device_id, device in self.system.smets2.due(now):
                 await self.publish(*self.system.smets2_frames(device_id, device.tick(), "tick"))
         await self.settle()
         if "dsp" not in self.external:

@@ -65,3 +65,21 @@ def test_show_prints_a_table(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["estate", "show"]) == 0
     out = capsys.readouterr().out
     assert "SMETS1 FOC GPF" in out and "DSP MP107 on" in out
+
+
+def test_show_counts_what_a_fia_folder_holds(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A small fia folder with SMETS2 rows: the inventory's devices per kind, and the wrong-NO
+    devices its S1SP databases hold (surveyed, not the FIA's default counts)."""
+    folder = tmp_path / "fia"
+    assert main(["estate", "init", "--preset", "fia", "--devices", "400", "--wrong-share", "0.3",
+                 "--smets2", "31", "--out", str(folder)]) == 0  # fmt: skip
+    assert "431 devices (400 SMETS1, 31 SMETS2, 120 wrong NO)" in capsys.readouterr().out
+    assert main(["estate", "show", "--estate", str(folder), "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)["population"]
+    assert shown["devices"] == 431
+    kinds = shown["by_kind"]
+    assert [kinds[f"SMETS2 {t}"]["devices"] for t in ("ESME", "GSME", "GPF")] == [11, 10, 10]
+    assert sum(row["wrong_no"] for row in kinds.values()) == 120
+    assert kinds["SMETS1 IOC ESME"] == {"devices": 110, "wrong_no": 33}

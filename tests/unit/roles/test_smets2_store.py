@@ -106,5 +106,8 @@ def test_the_bank_keeps_a_device_holding_a_command_and_wakes_it_at_start(pki: Te
     restarted = _bank(pki, clock, store, resident=1)
     restarted.wake()
     assert list(restarted) == [first]
+    assert restarted.due(WHEN - timedelta(seconds=1)) == []
+    assert restarted.due(WHEN) == [(first, restarted[first])]
     clock.now = WHEN
     assert len(restarted[first].tick()) == 1
+    assert restarted.due(WHEN) == []

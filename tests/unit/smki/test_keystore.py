@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from s1harness.smki import Keystore, KeystoreEntry, KeystoreError, TestPki, scan
+from s1harness.smki import Keystore, KeystoreEntry, KeystoreError, TestPki, keystore, scan
 from s1harness.smki.keys import public_point
 from s1harness.spec import KeyUsage, RemotePartyRole
 from support import pem_der
@@ -96,24 +96,36 @@ def test_keystore_from_the_project_pki(pki: TestPki) -> None:
     assert store.get("90B3D51F30020000", DS).certificate == party.ds.certificate
 
 
-def test_a_repository_is_asked_once_for_an_eui_the_keystore_holds_nothing_of(
-    pki: TestPki,
+def test_a_repository_answers_for_an_eui_the_keystore_holds_nothing_of(
+    pki: TestPki, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     device = pki.issue_party("00DB201000000001", RemotePartyRole.OTHER)
     asked: list[str] = []
 
     def repository(eui: str) -> list[KeystoreEntry]:
         asked.append(eui)
+        if eui == "00DB2010000000FF":
+            raise OSError("the repository is not there")
         return [KeystoreEntry(device.ka.certificate)] if eui == "00DB201000000001" else []
 
     store = Keystore([KeystoreEntry(device.ds.certificate)], repository=repository)
     assert store.get("00DB201000000001", DS).certificate == device.ds.certificate
     assert asked == []  # it holds something of that EUI: the repository is not asked
+    monkeypatch.setattr(keystore, "REPOSITORY_KEPT", 2)
     other = Keystore(repository=repository)
-    for _ in range(2):
+    for _ in range(2):  # answers are kept: asked once each
         assert other.get("00DB201000000001", KA).certificate == device.ka.certificate
         assert other.find(eui="00DB201000000002") == []
     assert asked == ["00DB201000000001", "00DB201000000002"]
+    assert list(other) == []  # kept apart: the keystore's own entries are unchanged
+    other.find(eui="00DB201000000003")  # a third EUI: the least recently used answer goes
+    other.find(eui="00DB201000000002")
+    other.find(eui="00DB201000000001")
+    assert asked[-2:] == ["00DB201000000003", "00DB201000000001"]
+    with pytest.raises(OSError, match="not there"):
+        other.find(eui="00DB2010000000FF")
+    with pytest.raises(OSError, match="not there"):  # a failure is not kept as "nothing"
+        other.find(eui="00DB2010000000FF")
 
 
 @pytest.mark.parametrize(

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable, ItemsView, Iterator, ValuesView
+from datetime import datetime
 
 from s1harness.roles.smets2.device import Smets2Device, Smets2State
 from s1harness.roles.smets2.store import Smets2Store
@@ -88,12 +89,11 @@ class Smets2Bank:
             self._states[device_id] = device.state
 
     def forget(self) -> None:
-        """Build every built device again from its kept state (after a transaction that saved
-        states rolled back: what the emulators hold is ahead of it)."""
-        built = list(self._built)
+        """Drop every built emulator (after a transaction that saved states rolled back: what
+        they hold is ahead of their kept state): each is built again from it when next asked
+        for, those holding a command at once (:meth:`wake`)."""
         self._built.clear()
-        for device_id in built:
-            self.get(device_id)
+        self.wake()
 
     def wake(self) -> None:
         """Build every device whose kept state holds a future-dated command (at start, so the
@@ -105,6 +105,14 @@ class Smets2Bank:
         )
         for device_id in held:
             self.get(device_id)
+
+    def due(self, now: datetime) -> list[tuple[Eui64, Smets2Device]]:
+        """The devices holding a command due at ``now`` (a list: ticking them may build others)."""
+        return [
+            (device_id, device)
+            for device_id, device in self._built.items()
+            if any(held.execute_at <= now for held in device.pending)
+        ]
 
     def items(self) -> ItemsView[Eui64, Smets2Device]:
         """The devices built at the moment, least recently used first."""
