@@ -64,3 +64,12 @@ def test_up_with_a_file_for_its_data_folder_is_one_line(tmp_path: Path) -> None:
     assert done.stderr.strip() == (
         f"s1harness: error: --data-dir {file}: not a folder it can use (File exists)"
     )
+
+
+def test_a_missing_estate_folder_is_named_as_such(tmp_path: Path) -> None:
+    for command in ("remediate", "campaign"):
+        done = _cli(command, "--estate", str(tmp_path / "nope"))
+        assert done.returncode == 2, done.stderr
+        line = done.stderr.strip()
+        assert "\n" not in line and line.startswith(f"s1harness: error: {tmp_path / 'nope'}: ")
+        assert "estate folder" in line

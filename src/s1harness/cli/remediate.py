@@ -49,6 +49,8 @@ def remediate_command(
 ) -> int:
     """Replace every wrong Network Operator certificate in the S1SP databases."""
     cohorts = list(Cohort) if s1sp.lower() == "all" else [_cohort(s1sp)]
+    if not estate.is_dir():
+        raise InputError(f"{estate}: no estate folder")
     published = NoRegister.load(register or _default_register(estate))
     databases = {c: estate / f"s1sp-{c}.sqlite" for c in cohorts}
     if s1sp.lower() == "all":
