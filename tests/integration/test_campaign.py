@@ -166,6 +166,28 @@ def test_with_the_dsp_in_a_process_of_its_own_the_campaign_ends_the_same(
     assert handled >= 2 * report["totals"]["corrected"]  # type: ignore[index]
 
 
+def test_a_role_that_fails_fails_the_campaign(
+    estate: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A bug in an emulated role (here the S1SPs raise on every message) is named among the
+    report's role failures, its devices time out, and the campaign exits 1."""
+    from s1harness.roles.s1sp.service import S1sp
+
+    def broken(self: S1sp, envelope: object) -> list[object]:
+        raise ValueError("a bug in a role")
+
+    monkeypatch.setattr(S1sp, "handle", broken)
+    folder = _copy(estate, tmp_path / "broken")
+    report = _json(capsys, "campaign", "--estate", str(folder), "--limit", "2",
+                   "--timeout", "1", code=1)  # fmt: skip
+    assert report["totals"]["timed out"] == 2  # type: ignore[index]
+    failures = report["role_failures"]
+    assert failures and all("ValueError: a bug in a role" in f for f in failures)  # type: ignore[union-attr]
+
+
 def test_a_dsp_process_needs_the_mqtt_bus(estate: Path, capsys: pytest.CaptureFixture[str]) -> None:
     capsys.readouterr()
     assert main(["campaign", "--estate", str(estate), "--dsp-process"]) == 2
