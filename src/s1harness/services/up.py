@@ -168,10 +168,13 @@ async def _tick_until(running: Running, stop: asyncio.Event) -> None:
     while not stop.is_set():
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), TICK_SECONDS)
-        if "dsp" in running.roles:
-            await _expire(running)
-        if "devices" in running.roles:
-            await _run_due(running)
+        for role, tick in (("dsp", _expire), ("devices", _run_due)):
+            if role not in running.roles:
+                continue
+            try:  # a failed tick (its unit rolled back) is logged: the next one tries again
+                await tick(running)
+            except Exception as error:  # noqa: BLE001
+                log.error("%s%s tick: %s: %s", FAILURE, role, type(error).__name__, error)
         _log_failures(running.runner)
 
 
