@@ -9,8 +9,8 @@ nothing. The eligibility rule itself is pure and lives in :mod:`s1harness.regist
 
 from __future__ import annotations
 
+import functools
 import sqlite3
-from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -35,8 +35,8 @@ from s1harness.spec.users import UserRole
 
 MEMORY = ":memory:"
 """The path of a private in-memory database (tests)."""
-_DEVICES_KEPT = 4096
-"""Inventory entries kept from their last look-up (the most recently used)."""
+_KEPT = 4096
+"""Parties and inventory entries kept from their last look-up (the most recently used)."""
 
 
 class Registry:
@@ -48,8 +48,8 @@ class Registry:
     def __init__(self, connection: sqlite3.Connection) -> None:
         self._db = connection
         # Look-ups every message makes, kept until the next write through this registry.
-        self._parties: dict[str, Party] = {}
-        self._devices: OrderedDict[str, Device] = OrderedDict()
+        self._party = functools.lru_cache(maxsize=_KEPT)(self._read_party)
+        self._device = functools.lru_cache(maxsize=_KEPT)(self._read_device)
 
     @classmethod
     def open(cls, path: str | Path) -> Registry:
@@ -112,8 +112,8 @@ class Registry:
         self._db.execute("COMMIT")
 
     def _forget(self) -> None:
-        self._parties.clear()
-        self._devices.clear()
+        self._party.cache_clear()
+        self._device.cache_clear()
 
     def _rollback(self) -> None:
         if self._db.in_transaction:  # SQLite may already have rolled back on some errors
@@ -139,17 +139,13 @@ class Registry:
 
     def party(self, user_id: Eui64 | str) -> Party | None:
         """The party with that User ID, or ``None``."""
-        known = self._parties.get(user_id)
-        if known is not None:
-            return known
-        key = Eui64(user_id)
+        return self._party(Eui64(user_id))
+
+    def _read_party(self, user_id: Eui64) -> Party | None:
         row = self._db.execute(
-            f"SELECT {_schema.PARTY_COLUMNS} FROM party WHERE user_id = ?", (key,)
+            f"SELECT {_schema.PARTY_COLUMNS} FROM party WHERE user_id = ?", (user_id,)
         ).fetchone()
-        if row is None:
-            return None
-        party = self._parties[key] = self._party_from(row)
-        return party
+        return None if row is None else self._party_from(row)
 
     def _party_from(self, row: _schema.Row) -> Party:
         roles = self._db.execute("SELECT role FROM party_role WHERE user_id = ?", (row[0],))
@@ -278,20 +274,13 @@ class Registry:
 
     def device(self, device_id: Eui64 | str) -> Device | None:
         """The inventory entry of a device, or ``None``."""
-        known = self._devices.get(device_id)
-        if known is not None:
-            self._devices.move_to_end(device_id)
-            return known
-        key = Eui64(device_id)
+        return self._device(Eui64(device_id))
+
+    def _read_device(self, device_id: Eui64) -> Device | None:
         row = self._db.execute(
-            f"SELECT {_schema.DEVICE_COLUMNS} FROM device WHERE device_id = ?", (key,)
+            f"SELECT {_schema.DEVICE_COLUMNS} FROM device WHERE device_id = ?", (device_id,)
         ).fetchone()
-        if row is None:
-            return None
-        device = self._devices[key] = _schema.device_from(row)
-        if len(self._devices) > _DEVICES_KEPT:
-            self._devices.popitem(last=False)
-        return device
+        return None if row is None else _schema.device_from(row)
 
     def devices(
         self, *, cohort: Cohort | None = None, device_type: DeviceType | None = None

@@ -7,7 +7,7 @@ serial (the DUIS XML-signature KeyInfo, ``X509IssuerSerial``).
 
 from __future__ import annotations
 
-from collections import OrderedDict
+import functools
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -55,7 +55,6 @@ class Keystore:
         self, entries: Iterable[KeystoreEntry] = (), *, repository: Repository | None = None
     ) -> None:
         self.repository = repository
-        self._fetched: OrderedDict[Eui64, list[KeystoreEntry]] = OrderedDict()
         self._entries: dict[bytes, KeystoreEntry] = {}
         self._by_eui: dict[str | None, list[bytes]] = {}
         self._by_serial: dict[int, list[bytes]] = {}
@@ -64,6 +63,19 @@ class Keystore:
         :meth:`by_issuer_serial` would find scanning :meth:`by_serial` in order."""
         for entry in entries:
             self.add(entry)
+
+    @property
+    def repository(self) -> Repository | None:
+        return self._repository
+
+    @repository.setter
+    def repository(self, repository: Repository | None) -> None:
+        self._repository = repository
+        self._fetch: Callable[[Eui64], tuple[KeystoreEntry, ...]] | None = (
+            None
+            if repository is None
+            else functools.lru_cache(maxsize=REPOSITORY_KEPT)(lambda eui: tuple(repository(eui)))
+        )
 
     @classmethod
     def load(cls, *paths: str | Path) -> Keystore:
@@ -121,10 +133,10 @@ class Keystore:
         if eui is not None:
             eui = Eui64(eui)
             held = self._by_eui.get(eui)
-            if held is not None or self.repository is None:
+            if held is not None or self._fetch is None:
                 candidates = [self._entries[d] for d in held or []]
             else:
-                candidates = self._from_repository(eui, self.repository)
+                candidates = list(self._fetch(eui))
         else:
             candidates = list(self._entries.values())
         hits = [
@@ -135,16 +147,6 @@ class Keystore:
             and (kind is None or e.certificate.kind == kind)
         ]
         return sorted(hits, key=lambda e: e.certificate.not_before, reverse=True)
-
-    def _from_repository(self, eui: Eui64, repository: Repository) -> list[KeystoreEntry]:
-        found = self._fetched.get(eui)
-        if found is None:
-            found = self._fetched[eui] = list(repository(eui))
-            if len(self._fetched) > REPOSITORY_KEPT:
-                self._fetched.popitem(last=False)
-        else:
-            self._fetched.move_to_end(eui)
-        return found
 
     def get(
         self,
