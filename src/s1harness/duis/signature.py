@@ -308,7 +308,31 @@ _QUALIFIED: dict[tuple[str, ...], tuple[str, ...]] = {}
 _TAG = operator.attrgetter("tag")
 
 
-def _parts(signature: etree._Element) -> _Parts:
+_SHAPE = (
+    ("Signature", 3), ("SignedInfo", 3), ("CanonicalizationMethod", 0), ("SignatureMethod", 0),
+    ("Reference", 3), ("Transforms", 1), ("Transform", 0), ("DigestMethod", 0),
+    ("DigestValue", 0), ("SignatureValue", 0), ("KeyInfo", 1), ("X509Data", 1),
+    ("X509IssuerSerial", 2), ("X509IssuerName", 0), ("X509SerialNumber", 0),
+)  # fmt: skip
+"""The DUIS ``ds:Signature`` in document order, each element with its number of children:
+the two together fix the tree."""
+_SHAPE_TAGS = tuple(ds(name) for name, _ in _SHAPE)
+_SHAPE_SIZES = tuple(size for _, size in _SHAPE)
+_PICKED = operator.itemgetter(1, 2, 3, 4, 6, 7, 8, 9, 13, 14)
+"""SignedInfo, its two methods, Reference, Transform, DigestMethod, DigestValue,
+SignatureValue, X509IssuerName and X509SerialNumber, by their place in ``_SHAPE``."""
+
+
+def _usual_shape(signature: etree._Element) -> tuple[etree._Element, ...] | None:
+    """The signature's parts in one walk, when it is exactly of the DUIS shape (no comments,
+    nothing else); None sends it to :func:`_checked_shape`, which names what differs."""
+    elements = list(signature.iter())
+    if tuple(map(_TAG, elements)) != _SHAPE_TAGS or tuple(map(len, elements)) != _SHAPE_SIZES:
+        return None
+    return _PICKED(elements)  # type: ignore[no-any-return]
+
+
+def _checked_shape(signature: etree._Element) -> tuple[etree._Element, ...]:
     signed_info, value, key_info = _shape(signature, ("SignedInfo", "SignatureValue", "KeyInfo"))
     c14n, method, reference = _shape(
         signed_info, ("CanonicalizationMethod", "SignatureMethod", "Reference")
@@ -317,6 +341,20 @@ def _parts(signature: etree._Element) -> _Parts:
         reference, ("Transforms", "DigestMethod", "DigestValue")
     )
     (transform,) = _shape(transforms, ("Transform",))
+    (data,) = _shape(key_info, ("X509Data",))
+    (issuer_serial,) = _shape(data, ("X509IssuerSerial",))
+    issuer, serial = _shape(issuer_serial, ("X509IssuerName", "X509SerialNumber"))
+    return (
+        signed_info, c14n, method, reference, transform, digest_method, digest, value, issuer,
+        serial,
+    )  # fmt: skip
+
+
+def _parts(signature: etree._Element) -> _Parts:
+    (
+        signed_info, c14n, method, reference, transform, digest_method, digest, value, issuer,
+        serial,
+    ) = _usual_shape(signature) or _checked_shape(signature)  # fmt: skip
     for element, algorithm in (
         (c14n, EXC_C14N),
         (method, ECDSA_SHA256),
@@ -331,9 +369,6 @@ def _parts(signature: etree._Element) -> _Parts:
             )
     if reference.get("URI") != "":
         raise _RefusedError(SignatureFailure.MALFORMED, 'the Reference must have URI=""')
-    (data,) = _shape(key_info, ("X509Data",))
-    (issuer_serial,) = _shape(data, ("X509IssuerSerial",))
-    issuer, serial = _shape(issuer_serial, ("X509IssuerName", "X509SerialNumber"))
     return _Parts(
         signed_info, digest.text or "", value.text or "", issuer.text or "", serial.text or ""
     )

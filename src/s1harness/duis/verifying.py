@@ -24,6 +24,7 @@ from s1harness.spec.roles import RemotePartyRole
 
 _REQUEST_ID = re.compile(r"\s*([0-9A-Fa-f]{2}(?:-[0-9A-Fa-f]{2}){7}):")
 _REQUEST_ID_PATH = f"{{{SR}}}Header/{{{SR}}}RequestID"
+_HEADER, _REQUEST_ID_TAG = sr("Header"), sr("RequestID")
 EMBEDDED_ROOTS = frozenset({sr("S1SPAlert"), sr("SMETS1SignedResponse")})
 
 
@@ -33,11 +34,19 @@ def originator(root: etree._Element) -> Eui64:
     Raises:
         DuisParseError: when the header has no well-formed RequestID.
     """
-    element = root.find(_REQUEST_ID_PATH)
+    element = _request_id(root)
     match = _REQUEST_ID.match(element.text or "") if element is not None else None
     if match is None:
         raise DuisParseError("no well-formed sr:Header/sr:RequestID", path="/sr:Request/sr:Header")
     return Eui64(match.group(1))
+
+
+def _request_id(root: etree._Element) -> etree._Element | None:
+    """``sr:Header/sr:RequestID``: in a request of the DUIS shape, the first child of the
+    first child, so it is looked at there before the tree is searched."""
+    if len(root) and root[0].tag == _HEADER and len(root[0]) and root[0][0].tag == _REQUEST_ID_TAG:
+        return root[0][0]
+    return root.find(_REQUEST_ID_PATH)
 
 
 def verify_message(

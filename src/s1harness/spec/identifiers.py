@@ -8,6 +8,7 @@ upper-case hex digits.
 
 from __future__ import annotations
 
+import functools
 import re
 
 from s1harness.spec.errors import InputError
@@ -31,10 +32,7 @@ class Eui64(str):
             if len(value) != 8:
                 raise InputError(f"an EUI-64 is 8 octets, got {len(value)}")
             return super().__new__(cls, bytes(value).hex().upper())
-        text = value.replace("-", "").replace(":", "").replace(" ", "").upper()
-        if not _HEX16.fullmatch(text):
-            raise InputError(f"not an EUI-64 (16 hex digits): {value!r}")
-        return super().__new__(cls, text)
+        return _from_text(cls, value)
 
     @property
     def octets(self) -> bytes:
@@ -45,6 +43,16 @@ class Eui64(str):
     def duis(self) -> str:
         """The DUIS form, octets joined by dashes (``90-B3-D5-1F-30-01-00-00``)."""
         return bytes.fromhex(self).hex("-").upper()
+
+
+@functools.lru_cache(maxsize=4096)
+def _from_text(cls: type[Eui64], value: str) -> Eui64:
+    """Remembered per text: a round trip names the same few parties and devices again and
+    again (over a hundred times a device in a campaign). Refusals raise every time."""
+    text = value.replace("-", "").replace(":", "").replace(" ", "").upper()
+    if not _HEX16.fullmatch(text):
+        raise InputError(f"not an EUI-64 (16 hex digits): {value!r}")
+    return str.__new__(cls, text)
 
 
 DCC_EUI = Eui64("90B3D51F30000002")

@@ -11,6 +11,7 @@ import pytest
 from lxml import etree
 
 from s1harness.duis import xml
+from s1harness.duis.errors import DuisParseError
 from s1harness.duis.ns import DS, SR, ds, sr
 from s1harness.duis.schema import load_schema
 from s1harness.duis.signature import SignatureFailure, _without_last_signature, sign, verify
@@ -115,6 +116,21 @@ def test_the_real_dsp_response_verifies_with_the_signtool_certificate(vectors: P
     assert verify_message(unsigned, store).failure is SignatureFailure.MISSING
 
 
+@pytest.mark.parametrize(
+    "header",
+    [
+        "<sr:Header><sr:RequestID>{id}</sr:RequestID></sr:Header>",
+        "<!-- first --><sr:Header><!-- c --><sr:RequestID>{id}</sr:RequestID></sr:Header>",
+    ],
+)
+def test_the_originator_is_read_from_the_header_wherever_comments_sit(header: str) -> None:
+    request_id = "90-B3-D5-1F-30-01-00-00:00-DB-12-34-56-78-90-A0:1000"
+    document = f'<sr:Request xmlns:sr="{SR}">{header.format(id=request_id)}</sr:Request>'
+    assert originator(xml.parse(document.encode())) == "90B3D51F30010000"
+    with pytest.raises(DuisParseError, match="RequestID"):
+        originator(xml.parse(f'<sr:Request xmlns:sr="{SR}"><sr:Header/></sr:Request>'.encode()))
+
+
 def test_template_placeholders_are_never_accepted(vectors: Path, zaz1: Keystore) -> None:
     root = xml.parse((vectors / "duis" / "requests" / NO_BY_NO).read_bytes())
     assert verify_message(root, zaz1).failure is SignatureFailure.UNKNOWN_CERTIFICATE
@@ -128,6 +144,17 @@ def _find(signature: etree._Element, name: str) -> etree._Element:
 
 def _extra_transform(signature: etree._Element) -> None:
     _find(signature, "Transforms").append(copy.deepcopy(_find(signature, "Transform")))
+
+
+def _transform_beside_transforms(signature: etree._Element) -> None:
+    # The same elements in the same document order, but Transform is now Reference's child.
+    transforms = _find(signature, "Transforms")
+    transforms.addnext(_find(signature, "Transform"))
+
+
+def _key_name(signature: etree._Element) -> None:
+    data = _find(signature, "X509Data")
+    data.addprevious(etree.Element(ds("KeyName")))
 
 
 def _unknown_serial(signature: etree._Element) -> None:
@@ -144,6 +171,8 @@ MUTATIONS = [
     (lambda s: _find(s, "SignatureMethod").set("Algorithm", "rsa"), SignatureFailure.ALGORITHM),
     (lambda s: _find(s, "Reference").set("URI", "#body"), SignatureFailure.MALFORMED),
     (_extra_transform, SignatureFailure.MALFORMED),
+    (_transform_beside_transforms, SignatureFailure.MALFORMED),
+    (_key_name, SignatureFailure.MALFORMED),
     (_unknown_serial, SignatureFailure.UNKNOWN_CERTIFICATE),
     (_first_child, SignatureFailure.MISPLACED),
 ]
@@ -157,6 +186,18 @@ def test_each_signature_check_reports_its_failure(
     signed = xml.parse(_sign(root, _signer(zaz1, root)))  # type: ignore[arg-type]
     mutate(signed.find(ds("Signature")))  # type: ignore[operator]
     assert verify_message(signed, zaz1).failure is failure
+
+
+def test_comments_inside_the_signature_do_not_change_the_verdict(
+    vectors: Path, zaz1: Keystore
+) -> None:
+    root = xml.parse((vectors / "duis" / "requests" / NO_BY_NO).read_bytes())
+    signed = xml.parse(_sign(root, _signer(zaz1, root)))  # type: ignore[arg-type]
+    _find(signed, "SignedInfo").insert(1, etree.Comment(" between the methods "))
+    _find(signed, "X509IssuerSerial").append(etree.Comment(" after the serial "))
+    assert verify_message(signed, zaz1).valid
+    _find(signed, "DigestValue").text = "AAAA" + (_find(signed, "DigestValue").text or "")[4:]
+    assert verify_message(signed, zaz1).failure is SignatureFailure.DIGEST
 
 
 def test_role_key_usage_and_validity_of_the_signer(vectors: Path, zaz1: Keystore) -> None:
