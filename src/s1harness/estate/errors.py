@@ -11,4 +11,9 @@ class EstateError(InputError):
     code = "ESTATE"
 
 
-__all__ = ["EstateError"]
+class EstateNotFoundError(EstateError):
+    """The estate named is no file, folder, preset or example: nothing could be read (the
+    command-line exit status 2, not the 1 of an estate read and found invalid)."""
+
+
+__all__ = ["EstateError", "EstateNotFoundError"]

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from s1harness.estate.conventions import REGISTERED_SINCE, START, device_id
 from s1harness.estate.document import load
+from s1harness.estate.errors import EstateNotFoundError
 from s1harness.estate.fia import fia
 from s1harness.estate.model import PLACEHOLDER, DeviceSpec, DspSpec, Estate, EstateError, S1spSpec
 from s1harness.registry.model import (
@@ -254,7 +255,8 @@ def resolve(ref: Estate | str | Path) -> Estate:
     folder (a path wins over an example of the same name).
 
     Raises:
-        EstateError: for a name that is none of these, or a bad file.
+        EstateNotFoundError: for a name that is none of these.
+        EstateError: for a bad file.
     """
     if isinstance(ref, Estate):
         return ref
@@ -265,7 +267,7 @@ def resolve(ref: Estate | str | Path) -> Estate:
         path = examples()[ref]
     if not path.exists():
         known = ", ".join(sorted({*PRESETS, *examples()}))
-        raise EstateError(f"{ref}: neither an estate file or folder nor a preset ({known})")
+        raise EstateNotFoundError(f"{ref}: neither an estate file or folder nor a preset ({known})")
     return load(path)
 
 

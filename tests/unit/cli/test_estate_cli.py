@@ -47,7 +47,7 @@ def test_show_json_summarises_the_estate(
     assert shown["s1sps"]["MOC"] == {"mp107": True, "id": "90B3D51F30050002"}
 
 
-def test_show_a_bad_estate_is_one_line_and_exit_1(
+def test_show_a_bad_estate_is_one_line_and_exit_1_a_missing_one_exit_2(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     (tmp_path / "estate.yaml").write_text("estate: 1\nname: x\nseed: y\nstart: soon\n")
@@ -57,8 +57,11 @@ def test_show_a_bad_estate_is_one_line_and_exit_1(
     assert (
         err == f"s1harness: error: {where}:4: estate.start: 'soon' is not an ISO 8601 date-time\n"
     )
-    assert main(["estate", "show", "--estate", "no-such-thing"]) == 1
-    assert "neither an estate file or folder nor a preset" in capsys.readouterr().err
+    for command in ("show", "register", "export --role dsp"):
+        args = ["estate", *command.split(), "--estate", "no-such-thing"]
+        assert main(args) == 2, command
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "neither an estate file or folder nor a preset" in err
 
 
 def test_show_prints_a_table(capsys: pytest.CaptureFixture[str]) -> None:
