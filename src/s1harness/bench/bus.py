@@ -12,6 +12,10 @@ makes, counted in a calibration round trip (``sys.setprofile`` sees every call i
 ``cryptography``'s signing and verifying) and timed on raw keys in the same run, interleaved
 with the round trips. Targets: 0.5 in memory, 0.3 over MQTT (embedded broker).
 
+``xml_floor_us`` is the libxml2 work the calibration round trip's documents cannot do without
+(:mod:`.xml_floor`), and ``ceilings`` the best ratio one process could reach with it: the
+ECDSA bound over the bound plus that floor.
+
 After the measured rounds, one more pass of ``count`` round trips is timed stage by stage
 (:mod:`.stages`): the ``breakdown`` says, in microseconds per round trip, what each role spends
 on each kind of envelope, how much of that is ECDSA, and what the bus costs.
@@ -31,6 +35,7 @@ from typing import Any
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from s1harness.bench import xml_floor
 from s1harness.bench.stages import REQUESTS, Stages
 from s1harness.duis.messages import PreCommand, Response, ResponseMessage
 from s1harness.estate.bodies import Bodies
@@ -41,7 +46,7 @@ from s1harness.roles.user import DccUser, Exchange
 from s1harness.services.buses import open_bus
 from s1harness.services.runner import RoleRunner
 from s1harness.spec import codes
-from s1harness.spec.bus import Envelope, user_inbox
+from s1harness.spec.bus import Envelope, Kind, user_inbox
 from s1harness.spec.clock import ManualClock
 from s1harness.spec.identifiers import Eui64
 from s1harness.spec.roles import RemotePartyRole
@@ -73,10 +78,14 @@ async def _run(
     rates: dict[str, Any] = {}
     ratios: dict[str, float] = {}
     breakdown: dict[str, Any] = {}
+    ceilings: dict[str, float] = {}
     operations: Counter[str] = Counter()
+    floor, documents = 0.0, list[tuple[bytes, bool]]()
     for kind in buses:
         async with _Estate(kind) as estate:
             operations = await estate.calibrate()
+            documents = documents or estate.documents
+            floor = floor or xml_floor.floor_seconds(documents)
             subject, bound = [], []
             for _ in range(rounds):
                 subject.append(await estate.round_trips(count, window))
@@ -87,6 +96,7 @@ async def _run(
         rates[f"{kind}: round trips"] = summary(subject)
         rates[f"{kind}: ECDSA bound"] = summary(bound)
         ratios[kind] = round(statistics.median(subject) / statistics.median(bound), 3)
+        ceilings[kind] = xml_floor.ceiling(statistics.median(bound), floor)
     return {
         "benchmark": "bus",
         "count": count,
@@ -99,6 +109,12 @@ async def _run(
         "targets": {k: TARGETS[k] for k in buses},
         "meets_target": all(ratios[k] >= TARGETS[k] for k in buses),
         "breakdown": breakdown,
+        "xml_documents": {
+            "count": len(documents),
+            "validated": sum(validated for _, validated in documents),
+        },
+        "xml_floor_us": round(floor * 1e6, 1),
+        "ceilings": ceilings,
     }
 
 
@@ -117,6 +133,9 @@ class _Estate:
             and spec.device.device_type is DeviceType.ESME
             and not estate.wrong_network_operator(spec)
         ]
+        self.documents: list[tuple[bytes, bool]] = []
+        """The XML documents of the calibration round trip, each with whether its receiver
+        validates it against the DUIS schema (the DSP, the Users' requests)."""
         self._waiting: dict[str, tuple[Exchange, asyncio.Future[None]]] = {}
         """Round trips awaiting their final response, by RequestID (the correlation ID)."""
         self.stages = Stages()
@@ -186,11 +205,17 @@ class _Estate:
                     counted["verify"] += 1
                     self.stages.count("verify")
 
+        seen: list[Envelope] = []
+        self.stages.seen = seen
         sys.setprofile(hook)
         try:
             await self.round_trip(1)
         finally:
             sys.setprofile(None)
+            self.stages.seen = None
+        self.documents = [
+            (e.payload, e.kind is Kind.DUIS_REQUEST) for e in seen if e.payload.startswith(b"<")
+        ]
         return counted
 
     async def breakdown(self, count: int, window: int) -> dict[str, Any]:

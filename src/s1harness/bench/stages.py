@@ -31,6 +31,8 @@ class Stages:
         """The stage running now (the calibration hook attributes ECDSA calls to it)."""
         self.seconds: dict[str, float] = {}
         self.ecdsa: dict[str, Counter[str]] = {}
+        self.seen: list[Envelope] | None = None
+        """Every envelope handed to a wrapped handler, while a list is set here."""
         self._timing = False
 
     def wrap(self, pattern: str, handler: Handler) -> Handler:
@@ -38,6 +40,8 @@ class Stages:
         role = pattern.split("/", maxsplit=1)[0]
 
         def staged(envelope: Envelope) -> list[Envelope]:
+            if self.seen is not None:
+                self.seen.append(envelope)
             with self.stage(f"{role} <- {envelope.kind}"):
                 return handler(envelope)
 
