@@ -14,7 +14,7 @@ byte-identical to builder output.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -26,9 +26,8 @@ SIGNATURE_ALGORITHM_DER = bytes.fromhex("300A06082A8648CE3D040302")
 _DETERMINISTIC_ECDSA = ec.ECDSA(hashes.SHA256(), deterministic_signing=True)
 
 
-@dataclass(frozen=True, slots=True)
-class Fields:
-    """The four per-certificate values of a template."""
+class Fields(NamedTuple):
+    """The four per-certificate values of a template (a tuple: made once per certificate)."""
 
     serial: bytes
     eui: bytes
@@ -78,7 +77,7 @@ class Template:
 
 
 def _values(fields: Fields) -> tuple[bytes, bytes, bytes, bytes]:
-    return fields.serial, fields.eui, fields.point, fields.ski
+    return fields  # serial, EUI, point, SKI
 
 
 def sign_tbs(tbs: bytes, issuer_key: PrivateKey) -> tuple[bytes, bytes]:

@@ -399,7 +399,7 @@ def _organisation_subject(
     return DistinguishedName(
         (
             *_subject_prefix(role, common_name),
-            (X500_UNIQUE_IDENTIFIER, "#030900" + eui.octets.hex()),
+            (X500_UNIQUE_IDENTIFIER, "#030900" + eui.lower()),  # the octets' hex
         )
     )
 
