@@ -253,6 +253,6 @@ def _table(result: dict[str, Any]) -> None:
         console.print(f"{name}: {value:.2f} s" + (f" (target < {target:g} s)" if target else ""))
     for name, value in result.get("ceilings", {}).items():
         console.print(
-            f"ceiling {name}: {value:.3f} (one process, with only the ECDSA and the "
-            f"{result['xml_floor_us']:,.0f} us of libxml2 work a round trip needs)"
+            f"ceiling {name}: {value:.3f} (one process with only the ECDSA and the "
+            f"{result['xml_floor_us'][name]:,.0f} us of libxml2 work of a round trip)"
         )

@@ -37,6 +37,7 @@ from typing import Any, TypeVar
 
 import yaml
 
+from s1harness.estate.errors import EstateNotFoundError
 from s1harness.estate.model import (
     PLACEHOLDER,
     DeviceSpec,
@@ -256,9 +257,10 @@ def load(path: str | Path) -> Estate:
         path = path / "estate.yaml"
     try:
         text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        why = getattr(exc, "strerror", None) or str(exc)
-        raise EstateError(f"{path}: cannot read the estate ({why})") from None
+    except OSError as exc:  # nothing read: the command could not run
+        raise EstateNotFoundError(f"{path}: cannot read the estate ({exc.strerror})") from None
+    except UnicodeDecodeError as exc:  # read, and not an estate
+        raise EstateError(f"{path}: cannot read the estate ({exc})") from None
     return loads(text, str(path))
 
 

@@ -62,6 +62,12 @@ def test_show_a_bad_estate_is_one_line_and_exit_1_a_missing_one_exit_2(
         assert main(args) == 2, command
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and "neither an estate file or folder nor a preset" in err
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert main(["estate", "show", "--estate", str(empty)]) == 2
+    err = capsys.readouterr().err
+    missing = f"{empty / 'estate.yaml'}: cannot read the estate (No such file or directory)"
+    assert err == f"s1harness: error: {missing}\n"
 
 
 def test_show_prints_a_table(capsys: pytest.CaptureFixture[str]) -> None:
