@@ -176,6 +176,7 @@ def export(
     """The provisioning document of one role: what a build playing it loads (its keys, the
     certificates it trusts, registration data, inventory, slots and floors; docs/contract.md).
     These are test keys of the estate's key source: never use them anywhere else."""
+    provisioning.require_role(role)  # a malformed argument: the command cannot run (2)
     try:
         estate = resolve(estate_ref)
         system = build(estate, clock=lambda: estate.start)

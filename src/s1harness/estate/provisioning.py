@@ -118,14 +118,23 @@ class Provisioning:
 # -- writing ---------------------------------------------------------------------------------------
 
 
+def require_role(role: str) -> None:
+    """Refuse a role no provisioning document is made for.
+
+    Raises:
+        InputError: naming the roles there are.
+    """
+    if role not in ROLES:
+        raise InputError(f"unknown role {role!r} to provision (roles: {', '.join(ROLES)})")
+
+
 def export(system: System, role: str) -> dict[str, Any]:
     """The provisioning document of ``role`` in a built estate.
 
     Raises:
         InputError: for a role the estate does not have.
     """
-    if role not in ROLES:
-        raise InputError(f"unknown role {role!r} to provision (roles: {', '.join(ROLES)})")
+    require_role(role)
     estate = system.estate
     document: dict[str, Any] = {
         "format": FORMAT,
@@ -496,4 +505,5 @@ __all__ = [
     "export",
     "loads",
     "read",
+    "require_role",
 ]

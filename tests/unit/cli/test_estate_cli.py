@@ -62,6 +62,9 @@ def test_show_a_bad_estate_is_one_line_and_exit_1_a_missing_one_exit_2(
         assert main(args) == 2, command
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and "neither an estate file or folder nor a preset" in err
+    # A role no document is made for is a malformed argument: 2, before any estate is read.
+    assert main(["estate", "export", "--role", "bogus", "--estate", "no-such-thing"]) == 2
+    assert "unknown role 'bogus' to provision" in capsys.readouterr().err
     empty = tmp_path / "empty"
     empty.mkdir()
     assert main(["estate", "show", "--estate", str(empty)]) == 2
