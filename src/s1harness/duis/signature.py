@@ -290,13 +290,10 @@ def _elements(parent: etree._Element) -> list[etree._Element]:
 
 
 def _shape(parent: etree._Element, names: tuple[str, ...]) -> list[etree._Element]:
-    """The element children of ``parent``, required to be exactly ``names`` in ``ds``."""
-    expected = _QUALIFIED.get(names) or _QUALIFIED.setdefault(names, tuple(ds(n) for n in names))
-    children = list(parent)
-    if tuple(map(_TAG, children)) == expected:
-        return children  # the usual case: no comments, nothing else
+    """The element children of ``parent``, required to be exactly ``names`` in ``ds`` (the
+    signatures of another shape than :data:`_SHAPE` only: comments and all)."""
     children = _elements(parent)
-    if tuple(c.tag for c in children) != expected:
+    if tuple(c.tag for c in children) != tuple(ds(n) for n in names):
         found = ", ".join(etree.QName(c).localname for c in children)
         local = etree.QName(parent).localname
         reason = f"ds:{local} holds ({found}), expected ({', '.join(names)})"
@@ -304,7 +301,6 @@ def _shape(parent: etree._Element, names: tuple[str, ...]) -> list[etree._Elemen
     return children
 
 
-_QUALIFIED: dict[tuple[str, ...], tuple[str, ...]] = {}
 _TAG = operator.attrgetter("tag")
 
 

@@ -25,16 +25,19 @@ import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from s1harness.estate.build import System, build
 from s1harness.estate.model import Estate
+from s1harness.roles.smets2.device import Smets2Device
 from s1harness.services.buses import OpenBus, open_bus
 from s1harness.services.control import RoleHost
 from s1harness.services.duis_http import DuisEndpoint
+from s1harness.services.journal import Journal
 from s1harness.services.runner import RoleRunner
 from s1harness.smki import Keystore, KeystoreEntry
-from s1harness.spec.bus import DEFAULT_RUN
+from s1harness.spec.bus import DEFAULT_RUN, Envelope
 from s1harness.spec.clock import RunningClock
 from s1harness.spec.errors import InputError
 from s1harness.spec.identifiers import Eui64
@@ -189,36 +192,37 @@ def _log_failures(runner: RoleRunner) -> None:
 
 
 async def _run_due(running: Running) -> None:
-    """SMETS2 devices execute the held commands that fall due and send their alerts — with a
-    data dir, each device's new state and its alerts in one transaction of the devices'
-    journal, the alerts sent from its outbox."""
-    system, transport = running.system, running.bus.transport
-    journal = running.host.journal("devices")
+    """SMETS2 devices execute the held commands that fall due and send their alerts: each
+    device's new state and its alerts one unit of the devices' journal (:func:`_produce`)."""
+    system, journal = running.system, running.host.journal("devices")
     for device_id, device in system.smets2.due(system.clock()):
-        if journal is None:
-            for envelope in system.smets2_frames(device_id, device.tick(), "tick"):
-                await transport.publish(envelope)
-            continue
-        with journal.unit():
-            alerts = system.smets2_frames(device_id, device.tick(), "tick")
-            ids = journal.record(None, alerts)
-        for envelope, message_id in zip(alerts, ids, strict=True):
-            await transport.publish(envelope, message_id=message_id, on_acked=journal.sent)
+        await _produce(running, journal, partial(_alerts, system, device_id, device))
+
+
+def _alerts(system: System, device_id: Eui64, device: Smets2Device) -> list[Envelope]:
+    return system.smets2_frames(device_id, device.tick(), "tick")
 
 
 async def _expire(running: Running) -> None:
-    """The DSP's E21 for requests nobody answered — with a data dir, in one transaction with
-    the requests leaving its table, and sent from its outbox."""
-    system, transport = running.system, running.bus.transport
-    journal = running.host.journal("dsp")
+    """The DSP's E21 for requests nobody answered, in one unit with the requests leaving its
+    table (:func:`_produce`)."""
+    await _produce(running, running.host.journal("dsp"), running.system.dsp.tick)
+
+
+async def _produce(
+    running: Running, journal: Journal | None, produce: Callable[[], list[Envelope]]
+) -> None:
+    """Publish what ``produce`` makes — with a data dir, made in one transaction of the role's
+    ``journal`` with the state it changes, and sent from its outbox."""
+    transport = running.bus.transport
     if journal is None:
-        for envelope in system.dsp.tick():
+        for envelope in produce():
             await transport.publish(envelope)
         return
     with journal.unit():
-        answers = system.dsp.tick()
-        ids = journal.record(None, answers)
-    for envelope, message_id in zip(answers, ids, strict=True):
+        produced = produce()
+        ids = journal.record(None, produced)
+    for envelope, message_id in zip(produced, ids, strict=True):
         await transport.publish(envelope, message_id=message_id, on_acked=journal.sent)
 
 
