@@ -1,6 +1,7 @@
 """``s1harness up`` as its own OS process for a test: started, read until it says it is ready
-(its broker's URL, its run ID and roles), and stopped cleanly with SIGTERM at the end — or a
-process given by a command line of the test's own (a deliberately broken build)."""
+(its broker's URL, its run ID and roles), and stopped cleanly with SIGTERM at the end — or killed
+with SIGKILL by the test (:meth:`Running.kill`), or a process given by a command line of the
+test's own (a deliberately broken build)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import signal
 import sys
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 READY = "s1harness up: ready"
 STOPPED = "s1harness up: stopped"
@@ -23,6 +24,14 @@ class Running:
     """A running ``up``: what its ready line says."""
 
     line: str
+    process: asyncio.subprocess.Process | None = field(default=None, repr=False, compare=False)
+
+    async def kill(self) -> None:
+        """SIGKILL, as a crash would end it: nothing is flushed or closed (the block's end then
+        checks nothing)."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGKILL)
+        await self.process.wait()
 
     @property
     def broker(self) -> str:
@@ -68,8 +77,9 @@ async def up_process(
                 process.kill()
             _, errors = await process.communicate()
             raise AssertionError(f"s1harness up not ready: {line.strip()!r} {errors.decode()}")
-        yield Running(line.strip())
+        yield Running(line.strip(), process)
     finally:
+        killed = process.returncode == -signal.SIGKILL
         if process.returncode is None:
             process.send_signal(signal.SIGTERM)
         try:
@@ -77,5 +87,7 @@ async def up_process(
         except TimeoutError:
             process.kill()
             rest, errors = await process.communicate()
+    if killed:
+        return
     clean = process.returncode == 0 and STOPPED in rest.decode() and b"Traceback" not in errors
     assert clean, f"s1harness up stopped with {process.returncode}: {errors.decode()[-3000:]}"

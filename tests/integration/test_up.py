@@ -9,6 +9,7 @@ import asyncio
 import dataclasses
 import os
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,7 @@ from feature_runs import run_features_async
 from s1harness.duis.messages import SMETS1ResponseMessage
 from s1harness.estate.presets import NETWORK_OPERATOR, WRONG_NETWORK_OPERATOR
 from s1harness.services.broker import EmbeddedBroker
-from s1harness.testing import Harness, refusal
+from s1harness.testing import Harness, alert_code, refusal
 from s1harness.testing.expectations import estate
 from up_process import up_process
 
@@ -133,3 +134,51 @@ async def test_up_with_a_login_that_may_not_read_its_role_s_topics_stops_in_one_
     said = err.decode().strip().splitlines()[-1]
     assert said.startswith("s1harness: error: MQTT broker at mqtt://127.0.0.1:")
     assert "refused 'dsp' a subscription to s1sp/MOC/" in said
+
+
+@pytest.mark.slow
+async def test_a_future_dated_command_held_by_a_smets2_device_outlives_a_kill_9_of_its_build(
+    tmp_path: Path,
+) -> None:
+    """The devices' build holds a future-dated 6.15.1 for a SMETS2 ESME and is killed with
+    SIGKILL; started again on its data folder and moved past the execution time, the device
+    executes the command once: the Supplier gets the 8F66 execution alert (judged from the
+    messages it receives, the build being another process) and the DSP's N42."""
+    data = tmp_path / "devices"
+    async with (
+        EmbeddedBroker() as broker,
+        Harness.start(
+            "small", bus="mqtt", broker=broker.url, access=broker.access(),
+            external=["devices"], timeout=60,
+        ) as h,
+    ):  # fmt: skip
+        device = h.device(smets=2, device_type="ESME")
+        row = h.system.registry.device(device)
+        assert row is not None and row.mpan is not None
+        registered = h.registration(row.mpan)
+        assert registered is not None
+        supplier = registered.supplier
+        when = h.clock() + timedelta(hours=1)
+        body = dataclasses.replace(
+            h.bodies.update_credentials(supplier, role="Supplier"), execution_date_time=when
+        )
+        args = ("--only", "devices", "--broker", broker.url, "--data-dir", str(data))
+        build = login_env(broker, "devices")
+        async with up_process(*args, env=build) as first:
+            sent = await h.send(supplier, device, "6.15.1", body)
+            held = await h.outcome(sent)
+            assert held.header.response_code == "I0" and alert_code(held) is None, refusal(held)
+            await first.kill()
+        seen = len(h.inbox(supplier))
+        async with up_process(*args, env=build):
+            await h.settle()
+            assert not [alert_code(r) for r in h.inbox(supplier)[seen:] if alert_code(r)]
+            moment = (when + timedelta(seconds=1)).isoformat().replace("+00:00", "Z")
+            await h.controller.ask("devices", "clock", h.timeout, now=moment)
+            executed = await h.alert(supplier, code="8F66", after=seen)
+            await h.alert(supplier, code="N42", after=seen)
+            await asyncio.sleep(2)  # two of the build's ticks: the command runs only once
+            await h.settle()
+        codes = [alert_code(r) for r in h.inbox(supplier)[seen:]]
+        assert sorted(c for c in codes if c) == ["8F66", "N42"], codes
+        assert executed.header.request_id == sent.request_id

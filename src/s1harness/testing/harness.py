@@ -28,8 +28,10 @@ from s1harness.duis.errors import DuisParseError
 from s1harness.duis.messages import (
     DCCAlertMessage,
     DeviceAlertMessage,
+    FutureDatedDeviceAlertMessage,
     RequestBody,
     Response,
+    ResponseMessage,
     SMETS1DeviceAlertMessage,
     SMETS1ResponseMessage,
     parse_message,
@@ -451,12 +453,17 @@ class Harness:
 
 
 def alert_code(response: Response) -> str | None:
-    """The alert code of a DCC alert (``N42``…) or device alert (``8F36``…), else None."""
+    """The alert code of a DCC alert (``N42``…), a device alert (``8F36``…) or a future-dated
+    command's execution alert (``8F66``/``8F67``, the response to the command), else None."""
     body = response.body
     if isinstance(body, DCCAlertMessage):
         return body.dcc_alert_code
     if isinstance(body, DeviceAlertMessage):
         return body.alert_code
+    if isinstance(body, ResponseMessage) and isinstance(
+        body.content, FutureDatedDeviceAlertMessage
+    ):
+        return body.content.alert_code
     if isinstance(body, SMETS1ResponseMessage):
         inner = body.signed_response.response.body
         if isinstance(inner, SMETS1DeviceAlertMessage) and inner.content is not None:
