@@ -140,10 +140,12 @@ async def test_up_with_a_login_that_may_not_read_its_role_s_topics_stops_in_one_
 async def test_a_future_dated_command_held_by_a_smets2_device_outlives_a_kill_9_of_its_build(
     tmp_path: Path,
 ) -> None:
-    """The devices' build holds a future-dated 6.15.1 for a SMETS2 ESME and is killed with
-    SIGKILL; started again on its data folder and moved past the execution time, the device
-    executes the command once: the Supplier gets the 8F66 execution alert (judged from the
-    messages it receives, the build being another process) and the DSP's N42."""
+    """The devices' build holds a future-dated 6.15.1 for a SMETS2 ESME; its clock is set to
+    10 s before the execution time and 3 s later it is killed with SIGKILL. Started again on
+    its data folder, with no clock request, its time runs on from the time it kept: the device
+    executes the command once, and the Supplier gets the 8F66 execution alert and the DSP's
+    N42 (judged from the messages it receives, the build being another process). A build that
+    keeps no held command, or starts its clock again at the estate's start, fails it."""
     data = tmp_path / "devices"
     async with (
         EmbeddedBroker() as broker,
@@ -168,13 +170,12 @@ async def test_a_future_dated_command_held_by_a_smets2_device_outlives_a_kill_9_
             sent = await h.send(supplier, device, "6.15.1", body)
             held = await h.outcome(sent)
             assert held.header.response_code == "I0" and alert_code(held) is None, refusal(held)
-            await first.kill()
-        seen = len(h.inbox(supplier))
-        async with up_process(*args, env=build):
-            await h.settle()
-            assert not [alert_code(r) for r in h.inbox(supplier)[seen:] if alert_code(r)]
-            moment = (when + timedelta(seconds=1)).isoformat().replace("+00:00", "Z")
+            seen = len(h.inbox(supplier))
+            moment = (when - timedelta(seconds=10)).isoformat().replace("+00:00", "Z")
             await h.controller.ask("devices", "clock", h.timeout, now=moment)
+            await asyncio.sleep(3)  # its ticks keep the time; the request is acknowledged
+            await first.kill()
+        async with up_process(*args, env=build):
             executed = await h.alert(supplier, code="8F66", after=seen)
             await h.alert(supplier, code="N42", after=seen)
             await asyncio.sleep(2)  # two of the build's ticks: the command runs only once
@@ -182,3 +183,18 @@ async def test_a_future_dated_command_held_by_a_smets2_device_outlives_a_kill_9_
         codes = [alert_code(r) for r in h.inbox(supplier)[seen:]]
         assert sorted(c for c in codes if c) == ["8F66", "N42"], codes
         assert executed.header.request_id == sent.request_id
+
+
+async def test_up_refuses_a_kept_clock_that_is_not_a_time_in_one_line(tmp_path: Path) -> None:
+    (tmp_path / "clock").write_text("yesterday\n")
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "s1harness", "up", "--only", "devices",
+        "--data-dir", str(tmp_path),
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    _, err = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode == 2
+    assert err.decode().strip() == (
+        f"s1harness: error: {tmp_path / 'clock'}: not the time a build kept (ISO 8601 UTC); "
+        "remove it to start the clock at the estate's start"
+    )

@@ -43,7 +43,7 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import asynccontextmanager, closing
+from contextlib import asynccontextmanager, closing, suppress
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -58,12 +58,12 @@ from s1harness.remediation import survey
 from s1harness.remediation.register import NoRegister
 from s1harness.roles.user import DccUser, Exchange, is_final, refusal
 from s1harness.services.buses import OpenBus, open_bus
+from s1harness.services.kept_clock import KeptClock
 from s1harness.services.runner import RoleRunner
 from s1harness.services.transport import Transport
 from s1harness.services.up import FAILURE, READY
 from s1harness.spec import codes
 from s1harness.spec.bus import Envelope, user_inbox
-from s1harness.spec.clock import RunningClock
 from s1harness.spec.errors import InputError
 from s1harness.spec.identifiers import Eui64
 
@@ -232,7 +232,9 @@ async def campaign(
         raise InputError(f"{folder}: not an estate folder (estate.yaml and registry.sqlite)")
     estate = load(document)
     highest = counters_seen(folder)
-    clock = RunningClock(estate.start)
+    # Its time runs on from the last run's on the folder, as the DSP process's does (both keep
+    # it there): a resumed campaign never sees time go back.
+    clock = KeptClock(estate.start, folder)
     system = build(estate, clock=clock, data_dir=folder)
     try:
         assert system.counters is not None
@@ -258,6 +260,8 @@ async def campaign(
         return report
     finally:
         system.close()
+        with suppress(OSError):
+            clock.keep()
 
 
 class _Run:

@@ -4,7 +4,9 @@
 given), runs the chosen roles — all but those another build plays (``external``), or only
 the named ones (``only``, so one role can run as its own process) — and keeps time moving: every
 second the DSP answers E21 for requests nobody answered and SMETS2 devices run the
-future-dated commands that fall due. It returns when ``stop`` is set.
+future-dated commands that fall due. It returns when ``stop`` is set. With a data dir, its
+clock is kept there (:mod:`s1harness.services.kept_clock`): started again, it runs on from
+there.
 
 Each role it plays also answers its control channel (:mod:`s1harness.services.control`): a
 test run can have it load another estate's provisioning document before each scenario, so one
@@ -35,10 +37,10 @@ from s1harness.services.buses import OpenBus, open_bus
 from s1harness.services.control import RoleHost
 from s1harness.services.duis_http import DuisEndpoint
 from s1harness.services.journal import Journal
+from s1harness.services.kept_clock import KeptClock
 from s1harness.services.runner import RoleRunner
 from s1harness.smki import Keystore, KeystoreEntry
 from s1harness.spec.bus import DEFAULT_RUN, Envelope
-from s1harness.spec.clock import RunningClock
 from s1harness.spec.errors import InputError
 from s1harness.spec.identifiers import Eui64
 
@@ -128,7 +130,7 @@ async def serve(config: UpConfig, stop: asyncio.Event, *, on_ready: Hook | None 
             raise InputError(
                 f"--data-dir {config.data_dir}: not a folder it can use ({why})"
             ) from None
-    clock = RunningClock(config.estate.start)
+    clock = KeptClock(config.estate.start, config.data_dir)
     system = build(config.estate, clock=clock, data_dir=config.data_dir)
     try:
         roles = config.roles(system.roles())
@@ -151,7 +153,7 @@ async def serve(config: UpConfig, stop: asyncio.Event, *, on_ready: Hook | None 
                 await on_ready(running)
             log.info("running %s on %s", ", ".join(roles) or "no role", bus.url)
             try:
-                await _tick_until(running, stop)
+                await _tick_until(running, stop, clock)
             finally:
                 _log_failures(running.runner)
     finally:
@@ -167,7 +169,7 @@ def _logins(config: UpConfig, bus: OpenBus, cleanup: contextlib.AsyncExitStack) 
     return bus.broker.write_logins(Path(folder))
 
 
-async def _tick_until(running: Running, stop: asyncio.Event) -> None:
+async def _tick_until(running: Running, stop: asyncio.Event, clock: KeptClock) -> None:
     while not stop.is_set():
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), TICK_SECONDS)
@@ -178,6 +180,10 @@ async def _tick_until(running: Running, stop: asyncio.Event) -> None:
                 await tick(running)
             except Exception as error:  # noqa: BLE001
                 log.error("%s%s tick: %s: %s", FAILURE, role, type(error).__name__, error)
+        try:
+            clock.keep()  # with a data dir, where a build started again on it runs on from
+        except OSError as error:
+            log.error("%sclock: %s", FAILURE, error)
         _log_failures(running.runner)
 
 
