@@ -19,17 +19,19 @@ WAIT = 60.0
 """Seconds to get ready, and to stop (a loaded machine is slow to start Python)."""
 
 
-@dataclass(frozen=True)
+@dataclass
 class Running:
     """A running ``up``: what its ready line says."""
 
     line: str
     process: asyncio.subprocess.Process | None = field(default=None, repr=False, compare=False)
+    killed: bool = False
+    """Killed by the test (:meth:`kill`): the block's end then checks nothing of its stop."""
 
     async def kill(self) -> None:
-        """SIGKILL, as a crash would end it: nothing is flushed or closed (the block's end then
-        checks nothing)."""
-        assert self.process is not None
+        """SIGKILL, as a crash would end it: nothing is flushed or closed."""
+        assert self.process is not None and self.process.returncode is None, "not running"
+        self.killed = True
         self.process.send_signal(signal.SIGKILL)
         await self.process.wait()
 
@@ -67,6 +69,7 @@ async def up_process(
         env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
     )  # fmt: skip
     assert process.stdout is not None
+    running: Running | None = None
     try:
         try:
             line = (await asyncio.wait_for(process.stdout.readline(), WAIT)).decode()
@@ -77,9 +80,10 @@ async def up_process(
                 process.kill()
             _, errors = await process.communicate()
             raise AssertionError(f"s1harness up not ready: {line.strip()!r} {errors.decode()}")
-        yield Running(line.strip(), process)
+        running = Running(line.strip(), process)
+        yield running
     finally:
-        killed = process.returncode == -signal.SIGKILL
+        killed = running is not None and running.killed
         if process.returncode is None:
             process.send_signal(signal.SIGTERM)
         try:

@@ -233,7 +233,7 @@ async def campaign(
     estate = load(document)
     highest = counters_seen(folder)
     # Its time runs on from the last run's on the folder, as the DSP process's does (both keep
-    # it there): a resumed campaign never sees time go back.
+    # it there every second): a resumed campaign's time goes back a second at most.
     clock = KeptClock(estate.start, folder)
     system = build(estate, clock=clock, data_dir=folder)
     try:
@@ -248,7 +248,7 @@ async def campaign(
             open_bus(bus, broker=broker, run=run_id) as opened,
             _dsp(folder, opened, run_id) if dsp_process else _no_dsp() as dsp_failures,
         ):
-            run = _Run(system, opened.transport, timeout, dsp_here=not dsp_process)
+            run = _Run(system, opened.transport, timeout, dsp_here=not dsp_process, clock=clock)
             async with run.runner() as runner:
                 started = time.perf_counter()
                 await run.all(chosen, window, report, progress)
@@ -268,10 +268,16 @@ class _Run:
     """The estate's roles on the bus, and the wrong NOs as Users."""
 
     def __init__(
-        self, system: System, transport: Transport, timeout: float, *, dsp_here: bool = True
+        self,
+        system: System,
+        transport: Transport,
+        timeout: float,
+        *,
+        dsp_here: bool = True,
+        clock: KeptClock | None = None,
     ) -> None:
         self.system, self.transport, self.timeout = system, transport, timeout
-        self.dsp_here = dsp_here
+        self.dsp_here, self.clock = dsp_here, clock
         self.bodies = Bodies(system)
         self._waiting: dict[str, asyncio.Future[None]] = {}
 
@@ -280,7 +286,7 @@ class _Run:
         routes += [(user_inbox(u), self._user(user)) for u, user in self.system.users.items()]
         if not self.dsp_here:
             return RoleRunner(self.transport, routes)  # the DSP's process ticks its own E21s
-        return _Ticking(self.transport, routes, self.system)
+        return _Ticking(self.transport, routes, self.system, self.clock)
 
     def _user(self, user: DccUser) -> Callable[[Envelope], list[Envelope]]:
         def receive(envelope: Envelope) -> list[Envelope]:
@@ -446,11 +452,14 @@ async def _relay(child: asyncio.subprocess.Process, failures: list[str]) -> None
 
 
 class _Ticking(RoleRunner):
-    """The role runner, and every second the DSP's E21 for requests nobody answered."""
+    """The role runner, and every second the DSP's E21 for requests nobody answered and the
+    clock kept in the folder (so a run killed with -9 resumes from about where it stood)."""
 
-    def __init__(self, transport: Transport, routes: Any, system: System) -> None:
+    def __init__(
+        self, transport: Transport, routes: Any, system: System, clock: KeptClock | None
+    ) -> None:
         super().__init__(transport, routes)
-        self._system = system
+        self._system, self._clock = system, clock
         self._ticker: asyncio.Task[None] | None = None
 
     async def __aenter__(self) -> _Ticking:
@@ -469,6 +478,9 @@ class _Ticking(RoleRunner):
             await asyncio.sleep(1.0)
             for envelope in self._system.dsp.tick():
                 await self._transport.publish(envelope)
+            if self._clock is not None:
+                with suppress(OSError):  # a folder it cannot write: the clock runs on unkept
+                    self._clock.keep()
 
 
 __all__ = [

@@ -1,6 +1,6 @@
 """The clock ``s1harness up --data-dir`` keeps in its folder: a build started again runs on from
-the time it kept, never back to the estate's start; a kept time that is not one is one clear
-error."""
+the time it kept, never back to the estate's start; a kept time that is not one, or a folder it
+cannot use, is one clear error."""
 
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ def test_a_clock_started_again_on_its_folder_runs_on_from_the_time_it_kept(
     again.keep()
     kept = datetime.fromisoformat((tmp_path / CLOCK_FILE).read_text().strip())
     assert kept >= LATER and kept.tzinfo is not None
-    assert not (tmp_path / f"{CLOCK_FILE}.new").exists()
+    assert [p.name for p in tmp_path.iterdir()] == [CLOCK_FILE]  # no file left half-way
 
 
 def test_an_estate_that_starts_after_the_kept_time_starts_at_its_start(tmp_path: Path) -> None:
@@ -49,3 +49,18 @@ def test_a_kept_time_that_is_not_one_is_one_clear_error(tmp_path: Path, text: st
     message = str(raised.value)
     assert str(tmp_path / CLOCK_FILE) in message and "\n" not in message
     assert "remove it" in message
+
+
+def test_a_kept_clock_that_cannot_be_read_is_one_clear_error(tmp_path: Path) -> None:
+    (tmp_path / CLOCK_FILE).mkdir()
+    with pytest.raises(InputError, match=r"cannot read the kept clock \(Is a directory\)$"):
+        KeptClock(START, tmp_path)
+
+
+def test_a_time_that_cannot_be_kept_is_refused_and_not_set(tmp_path: Path) -> None:
+    clock = KeptClock(START, tmp_path / "removed")  # a data folder that is gone
+    with pytest.raises(InputError, match=r"removed/clock: cannot keep the clock \(No such file"):
+        clock.set(LATER)
+    assert clock() < LATER  # a refused request changes nothing
+    with pytest.raises(FileNotFoundError):
+        clock.keep()  # the tick says so and runs on
