@@ -11,12 +11,23 @@ from typing import Any
 from rich.console import Console
 from rich.progress import Progress, ProgressColumn
 
+from s1harness.estate.errors import EstateNotFoundError
 from s1harness.spec.errors import InputError
+
+EXIT_INVALID = 1
+"""Input that was read and found wrong (an invalid estate, a bad certificate)."""
+EXIT_USAGE = 2
+"""A command that could not run as given (a bad argument, an estate that is not there)."""
 
 
 def emit(obj: dict[str, Any]) -> None:
     """Print one JSON object as a line."""
     sys.stdout.write(json.dumps(obj, sort_keys=False) + "\n")
+
+
+def estate_exit_status(exc: InputError) -> int:
+    """2 when the estate named does not exist (nothing could be read), else 1 (read, invalid)."""
+    return EXIT_USAGE if isinstance(exc, EstateNotFoundError) else EXIT_INVALID
 
 
 def warn(message: str) -> None:

@@ -25,7 +25,8 @@ from s1harness.campaign import (
     CampaignReport,
     campaign,
 )
-from s1harness.cli._output import emit, progress_bar, warn
+from s1harness.cli._output import emit, estate_exit_status, progress_bar, warn
+from s1harness.estate.errors import EstateError
 
 
 def campaign_command(
@@ -67,12 +68,16 @@ def campaign_command(
         def advance(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
 
-        report = asyncio.run(
-            campaign(
-                estate, bus=bus, broker=broker, window=window, timeout=timeout, limit=limit,
-                progress=advance, dsp_process=dsp_process,
-            )
-        )  # fmt: skip
+        try:
+            report = asyncio.run(
+                campaign(
+                    estate, bus=bus, broker=broker, window=window, timeout=timeout,
+                    limit=limit, progress=advance, dsp_process=dsp_process,
+                )
+            )  # fmt: skip
+        except EstateError as exc:  # its estate.yaml read and found invalid: 1, as estate show
+            warn(f"error: {exc.message}")
+            return estate_exit_status(exc)
     if as_json:
         emit(report.as_json())
     else:

@@ -20,9 +20,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from s1harness.cli._output import emit, iso, progress_bar, warn
+from s1harness.cli._output import EXIT_INVALID, emit, estate_exit_status, iso, progress_bar, warn
 from s1harness.estate import Estate, EstateError, build, dumps, provisioning
-from s1harness.estate.errors import EstateNotFoundError
 from s1harness.estate.fia import (
     DEFAULT_DEVICES,
     FIA_WRONG_NO,
@@ -40,9 +39,6 @@ from s1harness.spec.errors import InputError
 from s1harness.spec.roles import RemotePartyRole
 
 app = typer.Typer(help="Estates: write one from a preset, show one.", no_args_is_help=True)
-
-EXIT_INVALID = 1
-EXIT_USAGE = 2
 
 
 @app.command()
@@ -155,7 +151,7 @@ def register(
         estate = resolve(estate_ref)
     except EstateError as exc:
         warn(f"error: {exc.message}")
-        return _exit_status(exc)
+        return estate_exit_status(exc)
     system = build(estate, clock=lambda: estate.start)
     try:
         published = NoRegister.of_system(system)
@@ -186,13 +182,8 @@ def export(
             system.close()
     except InputError as exc:
         warn(f"error: {exc.message}")
-        return _exit_status(exc)
+        return estate_exit_status(exc)
     return _emit(text, out, f"the {role} provisioning document of estate {estate.name!r}")
-
-
-def _exit_status(exc: InputError) -> int:
-    """2 when the estate named does not exist (nothing could be read), else 1 (read, invalid)."""
-    return EXIT_USAGE if isinstance(exc, EstateNotFoundError) else EXIT_INVALID
 
 
 def _emit(text: str, out: Path | None, what: str) -> int:
@@ -221,7 +212,7 @@ def show(
         estate = resolve(estate_ref)
     except EstateError as exc:
         warn(f"error: {exc.message}")
-        return _exit_status(exc)
+        return estate_exit_status(exc)
     summary = describe(estate)
     if estate.name == "fia":
         summary["population"] = _population(estate_ref, estate)

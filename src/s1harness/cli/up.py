@@ -19,6 +19,8 @@ from rich.console import Console
 from rich.live import Live
 from rich.table import Table
 
+from s1harness.cli._output import estate_exit_status, warn
+from s1harness.estate.errors import EstateError
 from s1harness.estate.presets import resolve
 from s1harness.services.mqtt import MqttBus
 from s1harness.services.up import READY, ROLES, Running, UpConfig, serve
@@ -61,8 +63,13 @@ def up(
     ] = DEFAULT_RUN,
 ) -> int:
     """Run the emulators as long-lived services until Ctrl-C or SIGTERM."""
+    try:
+        resolved = resolve(estate)
+    except EstateError as exc:  # 2 for one that is not there, 1 for one that is invalid
+        warn(f"error: {exc.message}")
+        return estate_exit_status(exc)
     config = UpConfig(
-        estate=resolve(estate),
+        estate=resolved,
         broker=broker,
         external=frozenset(external or ()),
         only=frozenset(only or ()),

@@ -181,7 +181,7 @@ async def _tick_until(running: Running, stop: asyncio.Event, clock: KeptClock) -
             except Exception as error:  # noqa: BLE001
                 log.error("%s%s tick: %s: %s", FAILURE, role, type(error).__name__, error)
         try:
-            clock.keep()  # with a data dir, where a build started again on it runs on from
+            clock.keep()  # with a data dir: the time a build started again on it runs on from
         except OSError as error:
             log.error("%sclock: %s", FAILURE, error)
         _log_failures(running.runner)

@@ -1,4 +1,5 @@
-"""``s1harness estate init|show``."""
+"""``s1harness estate init|show|register|export``, and how ``up`` and ``campaign`` say an
+estate is invalid or not there."""
 
 from __future__ import annotations
 
@@ -95,3 +96,22 @@ def test_show_counts_what_a_fia_folder_holds(
     assert [kinds[f"SMETS2 {t}"]["devices"] for t in ("ESME", "GSME", "GPF")] == [11, 10, 10]
     assert sum(row["wrong_no"] for row in kinds.values()) == 120
     assert kinds["SMETS1 IOC ESME"] == {"devices": 110, "wrong_no": 33}
+
+
+def test_up_and_campaign_say_as_estate_show_does_an_estate_that_is_invalid_or_not_there(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """1 and one line for an estate read and found invalid, 2 for one that is not there;
+    nothing is started (no broker, no database) for either."""
+    (tmp_path / "estate.yaml").write_text("estate: 1\nname: x\nseed: y\nstart: soon\n")
+    (tmp_path / "registry.sqlite").touch()  # the campaign's folder check passes; the document fails
+    bad = f"{tmp_path / 'estate.yaml'}:4: estate.start: 'soon' is not an ISO 8601 date-time"
+    for command in ("up", "campaign"):
+        assert main([command, "--estate", str(tmp_path)]) == 1, command
+        assert capsys.readouterr().err == f"s1harness: error: {bad}\n", command
+    assert main(["up", "--estate", "no-such-thing"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "neither an estate file or folder nor a preset" in err
+    assert main(["campaign", "--estate", str(tmp_path / "nowhere")]) == 2
+    assert "not an estate folder" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["estate.yaml", "registry.sqlite"]
