@@ -233,7 +233,7 @@ async def campaign(
     estate = load(document)
     highest = counters_seen(folder)
     # Its time runs on from the last run's on the folder, as the DSP process's does (both keep
-    # it there every second): a resumed campaign's time goes back a second at most.
+    # it there every second): a resumed campaign's time goes back to its last tick at most.
     clock = KeptClock(estate.start, folder)
     system = build(estate, clock=clock, data_dir=folder)
     try:
