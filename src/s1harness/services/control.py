@@ -197,9 +197,10 @@ class RoleHost:
         """Each route's bus journal, by topic filter, when the roles keep their state on disk
         (a data dir): the DSP's in ``dsp.sqlite`` (its counters and requests in flight written
         in the same transaction), an S1SP's in its own database, the devices' in
-        ``devices.sqlite`` (the SMETS1 and SMETS2 devices' state). Control
-        channels have none but the DSP's (whose ``clock`` request sends E21s): a control request
-        to another role is answered at most once per run of ``up``."""
+        ``devices.sqlite`` (the SMETS1 and SMETS2 devices' state). The DSP's and the devices'
+        control channels are journaled too (a ``clock`` request's E21s go once, and a copy of
+        one handled before a restart sets no time back); an S1SP's, whose ``provision``
+        replaces the database its journal is in, is answered at most once per run of ``up``."""
         if self._data_dir is None:
             return {}
         out: dict[str, Journal] = {}
@@ -207,8 +208,9 @@ class RoleHost:
             journal = self.journal(role)
             if journal is not None:
                 out.update(dict.fromkeys(self._handlers[role], journal))
-        if "dsp" in self._journals:
-            out[control("dsp")] = self._journals["dsp"]  # a clock request's E21s included
+        for role in ("dsp", "devices"):
+            if role in self._journals:
+                out[control(role)] = self._journals[role]
         return out
 
     def journal(self, role: str) -> Journal | None:

@@ -1,6 +1,7 @@
 """The control channel's build side (``s1harness up``'s :class:`RoleHost`): each request is
 answered, a provisioning document replaces the role's emulator, a bad one is refused with the
-field it names, and what is not offered says so."""
+field it names, what is not offered says so, and a copy of a request the devices' build
+handled before a restart is not applied again."""
 
 from __future__ import annotations
 
@@ -20,6 +21,9 @@ from s1harness.services.control import (
     read_reply,
     request,
 )
+from s1harness.services.inmemory import InMemoryBus
+from s1harness.services.kept_clock import KeptClock
+from s1harness.services.runner import RoleRunner
 from s1harness.spec.bus import Envelope, Kind, control, control_replies
 from s1harness.spec.clock import RunningClock
 
@@ -99,3 +103,28 @@ def test_remediate_over_the_control_channel_checks_the_register_first(tmp_path: 
 
 def _iso(moment: datetime) -> str:
     return moment.isoformat().replace("+00:00", "Z")
+
+
+async def test_a_copy_of_a_devices_clock_request_handled_before_a_restart_sets_no_time_back(
+    tmp_path: Path,
+) -> None:
+    """With a data dir the devices' control channel is journaled in ``devices.sqlite``: the
+    broker's copy of a ``clock`` request the build handled before it was killed (handled, not
+    yet acknowledged) is acknowledged by the restarted build and not applied again."""
+    first = request("devices", "clock", now="2026-11-22T00:00:00Z")
+    later = request("devices", "clock", now="2026-11-23T00:00:00Z")
+    for run, sent in enumerate(([(first, "m1"), (later, "m2")], [(first, "m1")])):
+        clock = KeptClock(ESTATE.start, tmp_path)  # as `up` starts it on the folder
+        system = build(ESTATE, clock=clock, data_dir=tmp_path)
+        host = RoleHost(system, ["devices"], clock=clock, data_dir=tmp_path)
+        try:
+            async with (
+                InMemoryBus() as bus,
+                RoleRunner(bus, host.routes(), journals=host.journals()) as runner,
+            ):
+                for envelope, message_id in sent:
+                    await bus.publish(envelope, message_id=message_id)
+                await runner.settle()
+        finally:
+            system.close()
+        assert clock().date().isoformat() == "2026-11-23", f"run {run}"
