@@ -32,6 +32,7 @@ from s1harness.cli import (
     smki,
     up,
 )
+from s1harness.cli._output import EXIT_INTERNAL, EXIT_USAGE
 from s1harness.locations import commit
 from s1harness.spec.errors import HarnessError
 
@@ -103,10 +104,6 @@ app.command("init")(init.init)
 app.command("report")(report.report)
 app.command("remediate")(remediate.remediate_command)
 app.command("campaign")(campaign.campaign_command)
-
-EXIT_INVALID = 1
-EXIT_USAGE = 2
-EXIT_INTERNAL = 70
 
 
 def command() -> Any:

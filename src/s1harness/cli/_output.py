@@ -18,6 +18,8 @@ EXIT_INVALID = 1
 """Input that was read and found wrong (an invalid estate, a bad certificate)."""
 EXIT_USAGE = 2
 """A command that could not run as given (a bad argument, an estate that is not there)."""
+EXIT_INTERNAL = 70
+"""A fault of the program itself (reported in one line; ``S1HARNESS_DEBUG`` shows where)."""
 
 
 def emit(obj: dict[str, Any]) -> None:

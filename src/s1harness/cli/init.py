@@ -13,9 +13,7 @@ from typing import Annotated
 
 import typer
 
-from s1harness.cli._output import warn
-
-EXIT_INVALID = 1
+from s1harness.cli._output import EXIT_INVALID, warn
 
 EXAMPLE_FEATURE = """\
 @R1 @positive @IOC @ESME
