@@ -14,10 +14,10 @@ made with ``handled`` (the role runner's) is acknowledged only when its consumer
 handled the message; if the handler failed, the ID is forgotten and the next copy handled.
 
 The connection is made again after any failure, with a backoff, each time with a new
-``aiomqtt.Client`` (a reused one's ``messages`` generator broke: aiomqtt issues #268, #282);
-subscriptions are renewed and the outbox resent. Each subscription takes only the topics
-matching its own filter: the embedded amqtt broker (0.11, 0.12) pushes retained messages to
-clients that never subscribed to them.
+:class:`~s1harness.services.mqtt_client.MqttClient` (the project's own MQTT 3.1.1 client: one
+connection, nothing kept across); subscriptions are renewed and the outbox resent. Each
+subscription takes only the topics matching its own filter: the embedded amqtt broker (0.11,
+0.12) pushes retained messages to clients that never subscribed to them.
 """
 
 from __future__ import annotations
@@ -27,7 +27,6 @@ import contextlib
 import logging
 import os
 import secrets
-import socket
 import ssl
 import time
 import uuid
@@ -38,8 +37,7 @@ from pathlib import Path
 from types import TracebackType
 from urllib.parse import urlsplit
 
-import aiomqtt
-
+from s1harness.services.mqtt_client import ConnectRefusedError, MqttClient, MqttError
 from s1harness.services.topics import QueuedSubscription, TopicIndex
 from s1harness.spec.access import LOGINS
 from s1harness.spec.bus import DEFAULT_RUN, Envelope, consumer, off_wire, on_wire, run_id
@@ -58,9 +56,6 @@ from s1harness.spec.wire import (
 log = logging.getLogger("s1harness.bus")
 DEFAULT_PORT = 1883
 DEFAULT_TLS_PORT = 8883
-_NO_DELAY = ((socket.IPPROTO_TCP, socket.TCP_NODELAY, 1),)
-"""paho leaves Nagle's algorithm on: every small message would then wait for the peer's
-delayed ACK (~40 ms a hop)."""
 SEEN_LIMIT = 200_000
 """How many received message IDs a bus remembers to recognise repeats."""
 CLOSE_GRACE = 0.5
@@ -294,7 +289,7 @@ class MqttBus:
         """Message IDs handed to consumers that say when they are done, not yet done."""
         self._redo: OrderedDict[str, set[QueuedSubscription]] = OrderedDict()
         """Message IDs a consumer failed on, with the subscriptions that did handle them."""
-        self._client: aiomqtt.Client | None = None
+        self._client: MqttClient | None = None
         self._connected = asyncio.Event()
         self._pending_subscribes: set[asyncio.Task[None]] = set()
         self._acks_due: dict[str, list[str]] = {}
@@ -418,17 +413,15 @@ class MqttBus:
         backoff = 0.05
         while not self._closing:
             try:
-                async with aiomqtt.Client(
-                    self.host, self.port, identifier=self.client_id, clean_session=True,
-                    timeout=10.0, max_inflight_messages=100, socket_options=_NO_DELAY,
+                async with MqttClient(
+                    self.host, self.port, client_id=self.client_id, timeout=10.0,
                     username=self.access.username, password=self.access.password,
-                    tls_context=self._tls,
+                    tls=self._tls,
                 ) as client:  # fmt: skip
-                    client.pending_calls_threshold = 10_000
                     await self._on_connect(client)
                     backoff = 0.05
                     await self._serve(client)
-            except aiomqtt.MqttError as exc:
+            except MqttError as exc:
                 self.stats.last_error = str(exc).strip()
                 if self._connected.is_set():
                     log.warning("lost the MQTT broker at %s: %s", self.url, exc)
@@ -451,13 +444,13 @@ class MqttBus:
             return
         chain = (exc, exc.__cause__, exc.__context__)
         certificate = any(isinstance(e, ssl.SSLCertVerificationError) for e in chain) or (
-            "CERTIFICATE_VERIFY_FAILED" in str(exc)  # aiomqtt passes on only the message
+            "CERTIFICATE_VERIFY_FAILED" in str(exc)
         )
-        credentials = isinstance(exc, aiomqtt.MqttCodeError) and _code(exc.rc) in _REFUSALS
+        credentials = isinstance(exc, ConnectRefusedError) and exc.rc in _REFUSALS
         if certificate or credentials or isinstance(exc, SubscriptionRefusedError):
             self._first_outcome.set()
 
-    async def _on_connect(self, client: aiomqtt.Client) -> None:
+    async def _on_connect(self, client: MqttClient) -> None:
         for pattern in [
             acknowledgements(self.ack_topic, "+"),
             *(p for p, n in self._patterns.items() if n),
@@ -474,15 +467,15 @@ class MqttBus:
         self._connected.set()
         self._first_outcome.set()
 
-    async def _subscribe(self, client: aiomqtt.Client, pattern: str) -> None:
+    async def _subscribe(self, client: MqttClient, pattern: str) -> None:
         granted = await client.subscribe(on_wire(self.run, pattern), qos=1)
-        if any((_code(g) or 0) >= _SUBACK_FAILURE for g in granted or ()):
+        if any(code >= _SUBACK_FAILURE for code in granted):
             raise SubscriptionRefusedError(
                 f"the broker refused {self.login!r} a subscription to {pattern} "
                 "(not in that login's access list)"
             )
 
-    async def _serve(self, client: aiomqtt.Client) -> None:
+    async def _serve(self, client: MqttClient) -> None:
         """Read until the connection fails, or until the session is found lost (the heartbeat
         this bus sends itself no longer comes back): either way the connection loop connects
         again."""
@@ -502,19 +495,16 @@ class MqttBus:
             for task in [*watched, *helpers]:
                 await cancel_and_wait(task)
 
-    async def _read(self, client: aiomqtt.Client) -> None:
+    async def _read(self, client: MqttClient) -> None:
         async for message in client.messages:
-            payload = message.payload
-            if not isinstance(payload, bytes | bytearray):
-                continue
             try:
-                await self._receive(client, message.topic.value, bytes(payload))
+                await self._receive(client, message.topic, message.payload)
             except Exception as exc:  # noqa: BLE001 - one message never stops the bus
                 self.stats.undecodable += 1
                 log.warning("dropped a message on %s: %s: %s",
-                            message.topic.value, type(exc).__name__, exc)  # fmt: skip
+                            message.topic, type(exc).__name__, exc)  # fmt: skip
 
-    async def _heartbeat(self, client: aiomqtt.Client) -> None:
+    async def _heartbeat(self, client: MqttClient) -> None:
         """Send this bus an acknowledgement of no message of its own (``heartbeat``) every
         :data:`HEARTBEAT` seconds; when none has come back for :data:`SESSION_LOST` seconds the
         broker no longer delivers to this session (another client took its ID, a broker lost
@@ -527,9 +517,9 @@ class MqttBus:
             silent = time.monotonic() - self._heard
             if silent > SESSION_LOST:
                 self.stats.history.append(f"session lost: silent {silent:.0f} s")
-                raise aiomqtt.MqttError(f"no heartbeat for {silent:.0f} s: the session is lost")
+                raise MqttError(f"no heartbeat for {silent:.0f} s: the session is lost")
 
-    async def _send_loop(self, client: aiomqtt.Client) -> None:
+    async def _send_loop(self, client: MqttClient) -> None:
         """Hand each queued message to the client, in queue order, without waiting for the
         broker's PUBACK of the one before: QoS 1 publishes are pipelined (the client keeps up to
         ``max_inflight_messages`` unacknowledged), instead of one broker round trip each."""
@@ -560,11 +550,11 @@ class MqttBus:
                 task.cancel()  # each awaits only its PUBACK; the outbox still has the message
 
     async def _publish(
-        self, client: aiomqtt.Client, message_id: str, outgoing: _Outgoing, failed: asyncio.Event
+        self, client: MqttClient, message_id: str, outgoing: _Outgoing, failed: asyncio.Event
     ) -> None:
         try:
             await client.publish(outgoing.topic, outgoing.data, qos=1)
-        except aiomqtt.MqttError:
+        except MqttError:
             self._to_send.put_nowait(message_id)
             failed.set()
 
@@ -586,7 +576,7 @@ class MqttBus:
 
     # -- receiving -----------------------------------------------------------------------------
 
-    async def _ack_loop(self, client: aiomqtt.Client) -> None:
+    async def _ack_loop(self, client: MqttClient) -> None:
         """Acknowledge what arrived, batched per producer and consumer: one message each for
         what arrived within ``ack_delay`` of the first unacknowledged delivery, on
         ``<ack_to>/<consumer>`` (the consumer of the topic it arrived on)."""
@@ -601,7 +591,7 @@ class MqttBus:
                 # will be acknowledged as repeats then.
                 await client.publish(on_wire(self.run, topic), encode_ack(ids), qos=1)
 
-    async def _receive(self, client: aiomqtt.Client, wire_topic: str, data: bytes) -> None:
+    async def _receive(self, client: MqttClient, wire_topic: str, data: bytes) -> None:
         topic = off_wire(self.run, wire_topic)
         if topic is None:
             return  # another run's (amqtt's retained-message leak)
@@ -717,18 +707,13 @@ class MqttBus:
             self._seen.popitem(last=False)
 
 
-class SubscriptionRefusedError(aiomqtt.MqttError):
+class SubscriptionRefusedError(MqttError):
     """The broker refused a subscription (SUBACK 0x80): the login may not read that topic."""
 
 
 _SUBACK_FAILURE = 0x80
-_REFUSALS = frozenset({4, 5, 134, 135})
-"""CONNACK codes for bad credentials and not authorised (MQTT 3.1.1 and 5)."""
-
-
-def _code(rc: object) -> int | None:
-    value = getattr(rc, "value", rc)
-    return value if isinstance(value, int) else None
+_REFUSALS = frozenset({4, 5})
+"""CONNACK return codes for bad credentials and not authorised (MQTT 3.1.1 §3.2.2.3)."""
 
 
 async def cancel_and_wait(task: asyncio.Task[None], attempts: int = 50) -> None:
