@@ -44,6 +44,7 @@ from s1harness.estate.presets import preset
 from s1harness.registry.model import DeviceType, Smets
 from s1harness.roles.user import DccUser, Exchange
 from s1harness.services.buses import open_bus
+from s1harness.services.loop import run as run_loop
 from s1harness.services.runner import RoleRunner
 from s1harness.spec import codes
 from s1harness.spec.bus import Envelope, Kind, user_inbox
@@ -65,7 +66,7 @@ def run(
     progress: Callable[[], None] | None = None,
 ) -> dict[str, Any]:
     """Measure each bus; ``window`` round trips are kept in flight at once."""
-    return asyncio.run(_run(count, rounds, window, buses, progress))
+    return run_loop(_run(count, rounds, window, buses, progress))
 
 
 async def _run(

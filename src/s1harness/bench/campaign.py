@@ -24,6 +24,7 @@ from typing import Any
 from s1harness.bench.bus import bound_rate, summary
 from s1harness.campaign import CORRECTED, CampaignReport, campaign
 from s1harness.estate.fia import generate
+from s1harness.services.loop import run as run_loop
 
 DEVICES = 20_000
 SHARE = 0.3
@@ -52,7 +53,7 @@ def run(
         for index in range(rounds):
             folder = Path(scratch) / f"round-{index}"
             shutil.copytree(base, folder)
-            report = asyncio.run(campaign(folder, bus=bus, window=window))
+            report = run_loop(campaign(folder, bus=bus, window=window))
             shutil.rmtree(folder)
             corrected = report.total(CORRECTED)
             if report.total(CORRECTED) != sum(report.mismatched.values()):
@@ -115,7 +116,7 @@ def _counted(folder: Path, bus: str, limit: int) -> tuple[Counter[str], Campaign
 
     sys.setprofile(hook)
     try:
-        report = asyncio.run(campaign(folder, bus=bus, limit=limit))
+        report = run_loop(campaign(folder, bus=bus, limit=limit))
     finally:
         sys.setprofile(None)
     return counted, report

@@ -8,7 +8,6 @@ object); exits 1 when a device timed out or an emulated role failed, else 0.
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from typing import Annotated
 
@@ -27,6 +26,7 @@ from s1harness.campaign import (
 )
 from s1harness.cli._output import emit, estate_exit_status, progress_bar, warn
 from s1harness.estate.errors import EstateError
+from s1harness.services.loop import run as run_loop
 
 
 def campaign_command(
@@ -69,7 +69,7 @@ def campaign_command(
             bar.update(task, completed=done, total=total)
 
         try:
-            report = asyncio.run(
+            report = run_loop(
                 campaign(
                     estate, bus=bus, broker=broker, window=window, timeout=timeout,
                     limit=limit, progress=advance, dsp_process=dsp_process,

@@ -22,6 +22,7 @@ from rich.table import Table
 from s1harness.cli._output import estate_exit_status, warn
 from s1harness.estate.errors import EstateError
 from s1harness.estate.presets import resolve
+from s1harness.services.loop import run as run_loop
 from s1harness.services.mqtt import MqttBus
 from s1harness.services.up import READY, ROLES, Running, UpConfig, serve
 from s1harness.spec.bus import DEFAULT_RUN, run_id
@@ -79,7 +80,7 @@ def up(
         run=run_id(run),
     )
     _logging(interactive=sys.stdout.isatty())
-    asyncio.run(_main(config, interactive=sys.stdout.isatty()))
+    run_loop(_main(config, interactive=sys.stdout.isatty()))
     return 0
 
 

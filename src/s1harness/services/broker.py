@@ -43,6 +43,7 @@ from amqtt.contexts import Action
 from amqtt.plugins.base import BaseAuthPlugin
 from amqtt.session import Session
 
+from s1harness.services.loop import run as run_loop
 from s1harness.services.mqtt import BrokerAccess
 from s1harness.spec.access import ACCESS, LOGINS
 from s1harness.spec.errors import HarnessError, InputError
@@ -224,7 +225,7 @@ def serve() -> None:
     standard output, and serve until standard input ends; then exit at once."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     order = json.loads(sys.stdin.buffer.readline())
-    asyncio.run(_serve(order))
+    run_loop(_serve(order))
 
 
 async def _serve(order: dict[str, Any]) -> None:
