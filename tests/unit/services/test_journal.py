@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from s1harness.services.inmemory import InMemoryBus
-from s1harness.services.journal import Journal
+from s1harness.services.journal import ACKED_BATCH, Journal
 from s1harness.services.runner import RoleRunner
 from s1harness.spec.bus import Envelope, Kind
 
@@ -122,3 +122,50 @@ async def test_the_runner_handles_a_journaled_message_once_and_resends_the_outbo
             await runner.settle()
     assert calls == [message]
     assert journal.handled("m1") and journal.unsent() == []  # delivered: out of the outbox
+
+
+def _outbox(path: Path) -> list[str]:
+    with sqlite3.connect(path) as other:  # what another connection (a restart) would see
+        return [row[0] for row in other.execute("SELECT message_id FROM bus_outbox ORDER BY seq")]
+
+
+def test_an_acknowledged_output_leaves_the_outbox_with_the_next_unit(tmp_path: Path) -> None:
+    path = tmp_path / "role.sqlite"
+    db = _db(path)
+    journal = Journal(lambda: db)
+    with journal.unit():
+        first = journal.record("m1", [_envelope(1), _envelope(2)])
+    journal.sent(first[0])
+    assert [i for i, _ in journal.unsent()] == first[1:]  # gone for this journal at once
+    assert _outbox(path) == first  # on disk until the next transaction
+    with journal.unit():
+        second = journal.record("m2", [_envelope(3)])
+    assert _outbox(path) == [first[1], *second]
+
+
+def test_a_rolled_back_unit_keeps_the_acknowledgements_it_took(tmp_path: Path) -> None:
+    path = tmp_path / "role.sqlite"
+    db = _db(path)
+    journal = Journal(lambda: db)
+    with journal.unit():
+        ids = journal.record("m1", [_envelope(1)])
+    journal.sent(ids[0])
+    with pytest.raises(RuntimeError), journal.unit():
+        raise RuntimeError("the handler failed")
+    assert journal.unsent() == []
+    with journal.unit():
+        journal.record("m2", [])
+    assert _outbox(path) == []
+
+
+def test_acknowledgements_with_no_unit_to_take_them_leave_in_a_batch(tmp_path: Path) -> None:
+    path = tmp_path / "role.sqlite"
+    db = _db(path)
+    journal = Journal(lambda: db)
+    with journal.unit():
+        ids = journal.record("m1", [_envelope(n % 256) for n in range(ACKED_BATCH + 1)])
+    for message_id in ids[: ACKED_BATCH - 1]:
+        journal.sent(message_id)
+    assert len(_outbox(path)) == ACKED_BATCH + 1
+    journal.sent(ids[ACKED_BATCH - 1])
+    assert _outbox(path) == ids[ACKED_BATCH:]
