@@ -522,7 +522,7 @@ class MqttBus:
     async def _send_loop(self, client: MqttClient) -> None:
         """Hand each queued message to the client, in queue order, without waiting for the
         broker's PUBACK of the one before: QoS 1 publishes are pipelined (the client keeps up to
-        ``max_inflight_messages`` unacknowledged), instead of one broker round trip each."""
+        ``max_inflight`` unacknowledged), instead of one broker round trip each."""
         in_flight = self._in_flight
         failed = asyncio.Event()
         try:

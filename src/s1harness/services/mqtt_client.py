@@ -262,7 +262,8 @@ class MqttClient:
         start = 2 + size + (2 if qos else 0)
         if len(body) < start:
             raise MqttError("a malformed PUBLISH")
-        topic = body[2 : 2 + size].decode()
+        # A topic that is not UTF-8 (a broker should have refused it) matches no subscription.
+        topic = body[2 : 2 + size].decode(errors="replace")
         if qos:
             self._write(_PUBACK_HEAD + body[start - 2 : start])
         self._inbox.put_nowait(Message(topic, body[start:]))

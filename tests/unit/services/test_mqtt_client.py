@@ -210,3 +210,12 @@ async def test_round_trips_and_refusals_on_the_embedded_broker() -> None:
             ):
                 pass
         assert caught.value.rc in (4, 5)
+
+
+async def test_a_topic_that_is_not_utf8_is_taken_and_matches_nothing() -> None:
+    raw = _packet(0x32, b"\x00\x03t/\xff" + b"\x00\x05" + b"x")
+    async with _peer() as (peer, port), _client(port) as client:
+        assert peer.writer is not None
+        peer.writer.write(raw + _publish("t/ok", b"y", 6))
+        got = [await asyncio.wait_for(anext(client.messages), 5) for _ in range(2)]
+    assert got == [Message("t/\ufffd", b"x"), Message("t/ok", b"y")]
