@@ -10,7 +10,6 @@ in the same run after each round.
 
 from __future__ import annotations
 
-import asyncio
 import shutil
 import statistics
 import sys
@@ -93,7 +92,7 @@ def _calibrate(base: Path, folder: Path, bus: str) -> Counter[str]:
     counted, less a campaign of none (building the estate's keys signs too)."""
     shutil.copytree(base, folder)
     try:
-        asyncio.run(campaign(folder, bus=bus, limit=1))  # warm-up: schemas, caches
+        run_loop(campaign(folder, bus=bus, limit=1))  # warm-up: schemas, caches
         idle, _ = _counted(folder, bus, 0)
         busy, report = _counted(folder, bus, 1)
     finally:

@@ -191,7 +191,7 @@ class Journal:
         acked, self._acked = self._acked, []
         try:
             db = self._db
-            with db:  # one transaction (autocommit connection: sqlite3 opens it for the block)
+            with db:  # commits the transaction BEGIN opens (rolls it back on an error)
                 db.execute("BEGIN IMMEDIATE")
                 self._forget(db, acked)
         except sqlite3.Error as exc:

@@ -10,8 +10,9 @@ properties and byte-at-a-time reads (``s1harness bench bus`` over MQTT).
 
 What it does not do: QoS 2 (a QoS 2 delivery, which it never asks for, ends the connection as a
 protocol error), retained or will messages, MQTT 5. Any failure — the connection lost, a
-malformed packet, a PUBACK or SUBACK not come within ``timeout`` — raises :class:`MqttError`,
-and the bus connects again with a new client.
+malformed packet, a PUBACK or SUBACK not come within ``timeout`` — ends the connection and
+raises :class:`MqttError`, and the bus connects again with a new client. A delivery whose topic
+is not UTF-8 is acknowledged and dropped.
 """
 
 from __future__ import annotations
@@ -66,7 +67,7 @@ class MqttClient:
         client_id: The client identifier.
         username, password: The login (none: anonymous).
         tls: A TLS context (none: plain TCP).
-        keepalive: Seconds; a PINGREQ goes every half of it.
+        keepalive: Seconds; a PINGREQ goes every half of it (0: none).
         timeout: Seconds to connect, and to wait for a PUBACK or SUBACK.
         max_inflight: Publishes awaiting their PUBACK at once (more wait their turn).
     """
@@ -114,9 +115,9 @@ class MqttClient:
                 self._transport = transport
                 transport.write(self._connect_packet())
                 rc = await self._connack
-        except TimeoutError:
+        except TimeoutError:  # the connection or the CONNACK
             self._close()
-            raise MqttError(f"no CONNACK from {self.host}:{self.port} within "
+            raise MqttError(f"no connection to {self.host}:{self.port} and CONNACK within "
                             f"{self._timeout:g} s") from None  # fmt: skip
         except OSError as exc:  # refused, unreachable, TLS (ssl.SSLError is an OSError)
             self._close()
@@ -127,7 +128,8 @@ class MqttClient:
         if rc != 0:
             self._close()
             raise ConnectRefusedError(rc)
-        self._pinger = asyncio.create_task(self._ping_loop())
+        if self._keepalive:
+            self._pinger = asyncio.create_task(self._ping_loop())
         return self
 
     async def __aexit__(
@@ -138,7 +140,7 @@ class MqttClient:
         self._close()
         if self._pinger is not None:
             self._pinger.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
+            with contextlib.suppress(asyncio.CancelledError, MqttError):
                 await self._pinger
 
     def _close(self) -> None:
@@ -216,8 +218,13 @@ class MqttClient:
             async with asyncio.timeout(self._timeout):
                 return await future
         except TimeoutError:
-            self._waiting.pop(packet_id, None)
-            raise MqttError(f"no {what} within {self._timeout:g} s") from None
+            # A broker that let an acknowledgement go may let others go: the connection is
+            # given up (its packet IDs with it), and the bus connects again.
+            error = MqttError(f"no {what} within {self._timeout:g} s")
+            self._fail(error)
+            if self._transport is not None:
+                self._transport.close()
+            raise error from None
 
     def _write(self, data: bytes) -> None:
         if self._error is not None:
@@ -262,10 +269,12 @@ class MqttClient:
         start = 2 + size + (2 if qos else 0)
         if len(body) < start:
             raise MqttError("a malformed PUBLISH")
-        # A topic that is not UTF-8 (a broker should have refused it) matches no subscription.
-        topic = body[2 : 2 + size].decode(errors="replace")
         if qos:
             self._write(_PUBACK_HEAD + body[start - 2 : start])
+        try:
+            topic = body[2 : 2 + size].decode()
+        except UnicodeDecodeError:  # not a topic name (a broker should have refused it)
+            return
         self._inbox.put_nowait(Message(topic, body[start:]))
 
 
