@@ -144,8 +144,15 @@ class MqttClient:
                 await self._pinger
 
     def _close(self) -> None:
+        """Close the socket now. A transport's ``close()`` waits for its write buffer to
+        drain, which a broker that stopped reading never lets happen: the socket would stay
+        open until the transport is collected. What is still buffered is dropped (the bus
+        sends again whatever its consumer has not acknowledged)."""
         if self._transport is not None:
-            self._transport.close()
+            if self._transport.get_write_buffer_size():
+                self._transport.abort()
+            else:
+                self._transport.close()
         self._fail(MqttError("the client closed its connection"))
 
     def _fail(self, error: MqttError) -> None:
@@ -222,8 +229,7 @@ class MqttClient:
             # given up (its packet IDs with it), and the bus connects again.
             error = MqttError(f"no {what} within {self._timeout:g} s")
             self._fail(error)
-            if self._transport is not None:
-                self._transport.close()
+            self._close()
             raise error from None
 
     def _write(self, data: bytes) -> None:
@@ -304,8 +310,7 @@ class _Protocol(asyncio.Protocol):
         except (MqttError, UnicodeDecodeError, ValueError) as exc:
             error = exc if isinstance(exc, MqttError) else MqttError(f"a malformed packet: {exc}")
             self._client._fail(error)
-            if self._transport is not None:
-                self._transport.close()
+            self._client._close()
             return
         finally:
             del buffer[:start]

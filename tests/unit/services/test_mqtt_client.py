@@ -223,3 +223,27 @@ async def test_a_delivery_whose_topic_is_not_utf8_is_acknowledged_and_dropped() 
         await _until(lambda: sum(p[0] == 0x40 for p in peer.received) == 2)
     assert got == Message("t/ok", b"y")
     assert [p for p in peer.received if p[0] == 0x40] == [(0x40, b"\x00\x05"), (0x40, b"\x00\x06")]
+
+
+async def test_leaving_a_broker_that_stopped_reading_closes_the_socket_at_once() -> None:
+    """``close()`` on a transport waits for its buffer to drain; a broker that reads no more
+    never drains it, and the socket would stay open until collected."""
+    accepted: list[asyncio.StreamWriter] = []
+
+    async def stalled(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        accepted.append(writer)
+        await reader.read(1024)  # the CONNECT
+        writer.write(CONNACK_OK)  # and then it reads nothing
+
+    server = await asyncio.start_server(stalled, "127.0.0.1", 0)
+    try:
+        async with _client(server.sockets[0].getsockname()[1]) as client:
+            await client.publish("t", bytes(32 << 20), qos=0)  # more than the socket takes
+            assert client._transport is not None
+            sock = client._transport.get_extra_info("socket")
+        await asyncio.sleep(0.05)
+        assert sock.fileno() == -1
+    finally:
+        server.close()
+        for writer in accepted:
+            writer.transport.abort()
