@@ -143,17 +143,18 @@ class MqttClient:
             with contextlib.suppress(asyncio.CancelledError, MqttError):
                 await self._pinger
 
-    def _close(self) -> None:
-        """Close the socket now. A transport's ``close()`` waits for its write buffer to
-        drain, which a broker that stopped reading never lets happen: the socket would stay
-        open until the transport is collected. What is still buffered is dropped (the bus
-        sends again whatever its consumer has not acknowledged)."""
+    def _close(self, error: MqttError | None = None) -> None:
+        """End the connection (``error``: why, for everything waiting) and close the socket
+        now. A transport's ``close()`` waits for its write buffer to drain, which a broker that
+        stopped reading never lets happen: the socket would stay open until the transport is
+        collected. What is still buffered is dropped (the bus sends again whatever its consumer
+        has not acknowledged)."""
         if self._transport is not None:
             if self._transport.get_write_buffer_size():
                 self._transport.abort()
             else:
                 self._transport.close()
-        self._fail(MqttError("the client closed its connection"))
+        self._fail(error or MqttError("the client closed its connection"))
 
     def _fail(self, error: MqttError) -> None:
         """The connection is over: everything waiting learns it, once."""
@@ -228,8 +229,7 @@ class MqttClient:
             # A broker that let an acknowledgement go may let others go: the connection is
             # given up (its packet IDs with it), and the bus connects again.
             error = MqttError(f"no {what} within {self._timeout:g} s")
-            self._fail(error)
-            self._close()
+            self._close(error)
             raise error from None
 
     def _write(self, data: bytes) -> None:
@@ -290,10 +290,6 @@ class _Protocol(asyncio.Protocol):
     def __init__(self, client: MqttClient) -> None:
         self._client = client
         self._buffer = bytearray()
-        self._transport: asyncio.BaseTransport | None = None
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self._transport = transport
 
     def data_received(self, data: bytes) -> None:
         buffer = self._buffer
@@ -309,8 +305,7 @@ class _Protocol(asyncio.Protocol):
                 self._client._received(head & 0xF0, head & 0x0F, bytes(buffer[body_start:end]))
         except (MqttError, UnicodeDecodeError, ValueError) as exc:
             error = exc if isinstance(exc, MqttError) else MqttError(f"a malformed packet: {exc}")
-            self._client._fail(error)
-            self._client._close()
+            self._client._close(error)
             return
         finally:
             del buffer[:start]
