@@ -5,18 +5,12 @@ each role to its own topics. Bad access settings are one-line errors."""
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
-from brokers import forged_acknowledgements_change_nothing, secured_mosquitto
+from brokers import forged_acknowledgements_change_nothing, secured_mosquitto, tls_files
 from s1harness.services.mqtt import BrokerAccess, MqttBus
 from s1harness.spec.bus import Envelope, Kind, dsp_requests, s1sp_requests
 from s1harness.spec.errors import InputError
@@ -31,43 +25,10 @@ PASSWORDS = {
 }
 
 
-def _pem(cert: x509.Certificate) -> bytes:
-    return cert.public_bytes(serialization.Encoding.PEM)
-
-
-def _tls_files(name: str = "s1harness test broker CA") -> tuple[bytes, bytes, bytes]:
-    """(CA certificate, server certificate for 127.0.0.1, server key), PEM."""
-    now = datetime.now(UTC)
-    ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
-    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
-    ca = (
-        x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name)
-        .public_key(ca_key.public_key()).serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(hours=1)).not_valid_after(now + timedelta(days=1))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .sign(ca_key, hashes.SHA256())
-    )  # fmt: skip
-    server = (
-        x509.CertificateBuilder()
-        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")]))
-        .issuer_name(ca_name).public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(hours=1)).not_valid_after(now + timedelta(days=1))
-        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-                       critical=False)
-        .sign(ca_key, hashes.SHA256())
-    )  # fmt: skip
-    key_pem = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    )  # fmt: skip
-    return _pem(ca), _pem(server), key_pem
-
-
 @pytest.fixture(scope="module")
 def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     folder = tmp_path_factory.mktemp("secured")
-    ca, cert, key = _tls_files()
+    ca, cert, key = tls_files()
     with secured_mosquitto(folder, ca, cert, key, PASSWORDS) as url:
         yield url, folder / "ca.pem"
 
@@ -116,9 +77,6 @@ async def test_a_forged_acknowledgement_under_the_recipe_changes_nothing(
     await forged_acknowledgements_change_nothing(url, lambda login: _access(ca, login), "tls-3")
 
 
-# paho leaves the socket of a failed TLS handshake to the garbage collector (a ResourceWarning
-# per attempt, not an error of ours).
-@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 @pytest.mark.parametrize("who", ["wrong password", "no credentials", "untrusted CA"])
 async def test_a_client_the_broker_refuses_is_one_line_without_the_password(
     broker: tuple[str, Path], who: str, tmp_path: Path
@@ -130,7 +88,7 @@ async def test_a_client_the_broker_refuses_is_one_line_without_the_password(
         access = _access(ca, None)
     else:
         other = tmp_path / "other-ca.pem"
-        other.write_bytes(_tls_files("another CA")[0])
+        other.write_bytes(tls_files("another CA")[0])
         access = _access(other, "dsp")
     # Refused at once, not at the end of the connect wait: a client that kept trying would
     # reach the (much shorter) timeout below and fail.

@@ -30,6 +30,8 @@ _SUBSCRIBE, _SUBACK, _PINGREQ, _PINGRESP, _DISCONNECT = 0x82, 0x90, 0xC0, 0xD0, 
 _PING = bytes((_PINGREQ, 0))
 _BYE = bytes((_DISCONNECT, 0))
 _PUBACK_HEAD = bytes((_PUBACK, 2))
+_CLOSE_WAIT = 2.0
+"""Seconds a closing connection waits for its socket to close before it drops it."""
 _MAX_REMAINING = 268_435_455
 """The largest remaining length four length bytes can say (MQTT 3.1.1 §2.2.3)."""
 _CONNACK_REASONS = {
@@ -94,6 +96,8 @@ class MqttClient:
         """Packet ID → the PUBACK or SUBACK awaited (its body)."""
         self._next_id = 0
         self._connack: asyncio.Future[int] | None = None
+        self._lost: asyncio.Future[None] | None = None
+        """Done when the socket is closed (the protocol's ``connection_lost``)."""
         self._inbox: asyncio.Queue[Message | MqttError] = asyncio.Queue()
         self._error: MqttError | None = None
         self._pinger: asyncio.Task[None] | None = None
@@ -102,7 +106,7 @@ class MqttClient:
 
     async def __aenter__(self) -> MqttClient:
         loop = asyncio.get_running_loop()
-        self._connack = loop.create_future()
+        self._connack, self._lost = loop.create_future(), loop.create_future()
         try:
             async with asyncio.timeout(self._timeout):
                 transport, _ = await loop.create_connection(
@@ -116,17 +120,17 @@ class MqttClient:
                 transport.write(self._connect_packet())
                 rc = await self._connack
         except TimeoutError:  # the connection or the CONNACK
-            self._close()
+            await self._shut()
             raise MqttError(f"no connection to {self.host}:{self.port} and CONNACK within "
                             f"{self._timeout:g} s") from None  # fmt: skip
         except OSError as exc:  # refused, unreachable, TLS (ssl.SSLError is an OSError)
-            self._close()
+            await self._shut()
             raise MqttError(f"cannot connect to {self.host}:{self.port}: {exc}") from exc
         except BaseException:
-            self._close()
+            await self._shut()
             raise
         if rc != 0:
-            self._close()
+            await self._shut()
             raise ConnectRefusedError(rc)
         if self._keepalive:
             self._pinger = asyncio.create_task(self._ping_loop())
@@ -137,11 +141,34 @@ class MqttClient:
     ) -> None:
         if self._transport is not None and self._error is None:
             self._transport.write(_BYE)
+        try:
+            await self._shut()
+        finally:
+            if self._pinger is not None:
+                self._pinger.cancel()
+                with contextlib.suppress(asyncio.CancelledError, MqttError):
+                    await self._pinger
+
+    async def _shut(self) -> None:
+        """End the connection and return once its socket is closed. Closing a TLS connection
+        waits for the broker's close_notify (asyncio allows it half a minute): a loop that
+        ended before it came would leave the socket open. After ``_CLOSE_WAIT`` seconds, or when
+        the wait is cancelled, the socket is dropped at once."""
         self._close()
-        if self._pinger is not None:
-            self._pinger.cancel()
-            with contextlib.suppress(asyncio.CancelledError, MqttError):
-                await self._pinger
+        if self._transport is None or self._lost is None:
+            return
+        try:
+            async with asyncio.timeout(_CLOSE_WAIT):
+                await asyncio.shield(self._lost)
+        except TimeoutError:
+            pass
+        finally:
+            if not self._lost.done():
+                self._transport.abort()  # the socket closes in the loop's next step
+        if not self._lost.done():
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(_CLOSE_WAIT):
+                    await asyncio.shield(self._lost)
 
     def _close(self, error: MqttError | None = None) -> None:
         """End the connection (``error``: why, for everything waiting) and close the socket
@@ -313,6 +340,9 @@ class _Protocol(asyncio.Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         why = f": {exc}" if exc else ""
         self._client._fail(MqttError(f"the broker closed the connection{why}"))
+        lost = self._client._lost
+        if lost is not None and not lost.done():
+            lost.set_result(None)
 
 
 def _next_packet(buffer: bytearray, start: int) -> tuple[int, int, int] | None:

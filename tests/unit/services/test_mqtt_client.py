@@ -4,12 +4,18 @@ anyhow) and against the embedded broker."""
 from __future__ import annotations
 
 import asyncio
+import socket
+import ssl
 import struct
+import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 import pytest
 
+from brokers import tls_files
+from s1harness.services import mqtt_client
 from s1harness.services.broker import EmbeddedBroker
 from s1harness.services.mqtt_client import (
     ConnectRefusedError,
@@ -62,10 +68,12 @@ class _Peer:
 
 @asynccontextmanager
 async def _peer(
-    script: Callable[[int, bytes], bytes] = lambda first, body: b"", connack: bytes = CONNACK_OK
+    script: Callable[[int, bytes], bytes] = lambda first, body: b"",
+    connack: bytes = CONNACK_OK,
+    tls: ssl.SSLContext | None = None,
 ) -> AsyncIterator[tuple[_Peer, int]]:
     peer = _Peer(connack, script)
-    server = await asyncio.start_server(peer.serve, "127.0.0.1", 0)
+    server = await asyncio.start_server(peer.serve, "127.0.0.1", 0, ssl=tls)
     try:
         yield peer, server.sockets[0].getsockname()[1]
     finally:
@@ -247,3 +255,58 @@ async def test_leaving_a_broker_that_stopped_reading_closes_the_socket_at_once()
         server.close()
         for writer in accepted:
             writer.transport.abort()
+
+
+def _tls_server_context(folder: Path) -> tuple[ssl.SSLContext, ssl.SSLContext]:
+    """(server context for 127.0.0.1, client context trusting it)."""
+    ca, cert, key = tls_files()
+    (folder / "cert.pem").write_bytes(cert)
+    (folder / "key.pem").write_bytes(key)
+    server = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server.load_cert_chain(folder / "cert.pem", folder / "key.pem")
+    return server, ssl.create_default_context(cadata=ca.decode())
+
+
+async def test_leaving_a_tls_connection_returns_with_its_socket_closed(tmp_path: Path) -> None:
+    """A TLS close waits for the peer's close_notify; a loop that ended meanwhile (a test, a
+    command) would leave the socket open for the garbage collector to find."""
+    server_tls, client_tls = _tls_server_context(tmp_path)
+    async with _peer(tls=server_tls) as (peer, port):
+        async with MqttClient("127.0.0.1", port, client_id="c1", tls=client_tls) as client:
+            assert client._transport is not None
+            sock = client._transport.get_extra_info("socket")
+            assert sock.fileno() != -1
+        assert sock.fileno() == -1  # no loop step since: closed before the block was left
+        assert peer.received[-1] == (0xE0, b"")  # DISCONNECT, then the TLS close
+
+
+async def test_a_tls_peer_that_never_answers_the_close_is_dropped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A peer that stopped reading never sends its close_notify: the client waits
+    ``_CLOSE_WAIT`` for it (asyncio alone would wait half a minute), then drops the socket."""
+    monkeypatch.setattr(mqtt_client, "_CLOSE_WAIT", 0.2)
+    server_tls, client_tls = _tls_server_context(tmp_path)
+    done = threading.Event()
+
+    def silent(listener: socket.socket) -> None:
+        raw, _ = listener.accept()
+        with server_tls.wrap_socket(raw, server_side=True) as conn:
+            conn.recv(1024)  # the CONNECT
+            conn.sendall(CONNACK_OK)
+            done.wait(10)  # and then it reads nothing
+
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        thread = threading.Thread(target=silent, args=(listener,), daemon=True)
+        thread.start()
+        try:
+            port = listener.getsockname()[1]
+            client = MqttClient("127.0.0.1", port, client_id="c1", tls=client_tls)
+            async with asyncio.timeout(5):
+                async with client:
+                    assert client._transport is not None
+                    sock = client._transport.get_extra_info("socket")
+            assert sock.fileno() == -1
+        finally:
+            done.set()
+            thread.join(5)
