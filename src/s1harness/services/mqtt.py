@@ -492,6 +492,9 @@ class MqttBus:
             for task in done:
                 task.result()  # the failure that ended it, if any
         finally:
+            # A subscription made from now on waits for the next connection (leaving this one
+            # may take a moment: a TLS close waits for the broker's answer).
+            self._client = None
             for task in [*watched, *helpers]:
                 await cancel_and_wait(task)
 

@@ -126,8 +126,8 @@ class MqttClient:
         except OSError as exc:  # refused, unreachable, TLS (ssl.SSLError is an OSError)
             await self._shut()
             raise MqttError(f"cannot connect to {self.host}:{self.port}: {exc}") from exc
-        except BaseException:
-            await self._shut()
+        except BaseException as exc:  # cancelled: no waiting for a TLS close
+            await self._shut(at_once=isinstance(exc, asyncio.CancelledError))
             raise
         if rc != 0:
             await self._shut()
@@ -142,21 +142,23 @@ class MqttClient:
         if self._transport is not None and self._error is None:
             self._transport.write(_BYE)
         try:
-            await self._shut()
+            await self._shut(at_once=kind is not None and issubclass(kind, asyncio.CancelledError))
         finally:
             if self._pinger is not None:
                 self._pinger.cancel()
                 with contextlib.suppress(asyncio.CancelledError, MqttError):
                     await self._pinger
 
-    async def _shut(self) -> None:
+    async def _shut(self, *, at_once: bool = False) -> None:
         """End the connection and return once its socket is closed. Closing a TLS connection
         waits for the broker's close_notify (asyncio allows it half a minute): a loop that
-        ended before it came would leave the socket open. After ``_CLOSE_WAIT`` seconds, or when
-        the wait is cancelled, the socket is dropped at once."""
+        ended before it came would leave the socket open. After ``_CLOSE_WAIT`` seconds, when
+        the wait is cancelled, or ``at_once``, the socket is dropped instead."""
         self._close()
         if self._transport is None or self._lost is None:
             return
+        if at_once:
+            self._transport.abort()
         try:
             async with asyncio.timeout(_CLOSE_WAIT):
                 await asyncio.shield(self._lost)

@@ -8,8 +8,8 @@ import socket
 import ssl
 import struct
 import threading
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 
 import pytest
@@ -273,11 +273,38 @@ async def test_leaving_a_tls_connection_returns_with_its_socket_closed(tmp_path:
     server_tls, client_tls = _tls_server_context(tmp_path)
     async with _peer(tls=server_tls) as (peer, port):
         async with MqttClient("127.0.0.1", port, client_id="c1", tls=client_tls) as client:
-            assert client._transport is not None
-            sock = client._transport.get_extra_info("socket")
+            transport = client._transport
+            assert transport is not None
+            sock = transport.get_extra_info("socket")
             assert sock.fileno() != -1
+            aborted: list[bool] = []
+            transport.abort = lambda: aborted.append(True)  # type: ignore[method-assign]
         assert sock.fileno() == -1  # no loop step since: closed before the block was left
+        assert not aborted  # closed as TLS closes, not dropped
         assert peer.received[-1] == (0xE0, b"")  # DISCONNECT, then the TLS close
+
+
+@contextmanager
+def _silent_tls_peer(server_tls: ssl.SSLContext) -> Iterator[int]:
+    """A TLS peer (its port) that answers the CONNECT and then reads nothing, so never
+    answers a TLS close."""
+    done = threading.Event()
+
+    def silent(listener: socket.socket) -> None:
+        raw, _ = listener.accept()
+        with server_tls.wrap_socket(raw, server_side=True) as conn:
+            conn.recv(1024)  # the CONNECT
+            conn.sendall(CONNACK_OK)
+            done.wait(30)
+
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        thread = threading.Thread(target=silent, args=(listener,), daemon=True)
+        thread.start()
+        try:
+            yield listener.getsockname()[1]
+        finally:
+            done.set()
+            thread.join(30)
 
 
 async def test_a_tls_peer_that_never_answers_the_close_is_dropped(
@@ -287,26 +314,35 @@ async def test_a_tls_peer_that_never_answers_the_close_is_dropped(
     ``_CLOSE_WAIT`` for it (asyncio alone would wait half a minute), then drops the socket."""
     monkeypatch.setattr(mqtt_client, "_CLOSE_WAIT", 0.2)
     server_tls, client_tls = _tls_server_context(tmp_path)
-    done = threading.Event()
+    with _silent_tls_peer(server_tls) as port:
+        client = MqttClient("127.0.0.1", port, client_id="c1", tls=client_tls)
+        async with asyncio.timeout(20):
+            async with client:
+                assert client._transport is not None
+                sock = client._transport.get_extra_info("socket")
+        assert sock.fileno() == -1
 
-    def silent(listener: socket.socket) -> None:
-        raw, _ = listener.accept()
-        with server_tls.wrap_socket(raw, server_side=True) as conn:
-            conn.recv(1024)  # the CONNECT
-            conn.sendall(CONNACK_OK)
-            done.wait(10)  # and then it reads nothing
 
-    with socket.create_server(("127.0.0.1", 0)) as listener:
-        thread = threading.Thread(target=silent, args=(listener,), daemon=True)
-        thread.start()
-        try:
-            port = listener.getsockname()[1]
-            client = MqttClient("127.0.0.1", port, client_id="c1", tls=client_tls)
-            async with asyncio.timeout(5):
-                async with client:
-                    assert client._transport is not None
-                    sock = client._transport.get_extra_info("socket")
-            assert sock.fileno() == -1
-        finally:
-            done.set()
-            thread.join(5)
+async def test_a_cancelled_client_drops_its_tls_connection_without_waiting(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Cancelled (a command stopping, the bus closing): no wait for the peer's close_notify."""
+    monkeypatch.setattr(mqtt_client, "_CLOSE_WAIT", 120)
+    server_tls, client_tls = _tls_server_context(tmp_path)
+    inside = asyncio.Event()
+    with _silent_tls_peer(server_tls) as port:
+        client = MqttClient("127.0.0.1", port, client_id="c1", tls=client_tls)
+
+        async def use() -> None:
+            async with client:
+                inside.set()
+                await asyncio.sleep(120)
+
+        task = asyncio.create_task(use())
+        await inside.wait()
+        assert client._transport is not None
+        sock = client._transport.get_extra_info("socket")
+        task.cancel()
+        await asyncio.wait([task], timeout=20)  # not the two minutes of _CLOSE_WAIT
+        assert task.cancelled()
+        assert sock.fileno() == -1
