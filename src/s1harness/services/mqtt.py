@@ -418,9 +418,14 @@ class MqttBus:
                     username=self.access.username, password=self.access.password,
                     tls=self._tls,
                 ) as client:  # fmt: skip
-                    await self._on_connect(client)
-                    backoff = 0.05
-                    await self._serve(client)
+                    try:
+                        await self._on_connect(client)
+                        backoff = 0.05
+                        await self._serve(client)
+                    finally:
+                        # Before the client is left (a TLS close waits for the broker's answer):
+                        # a subscription made meanwhile waits for the next connection.
+                        self._client = None
             except MqttError as exc:
                 self.stats.last_error = str(exc).strip()
                 if self._connected.is_set():
@@ -431,7 +436,6 @@ class MqttBus:
                 log.error("the MQTT connection to %s failed: %s", self.url, self.stats.last_error)
                 self._refused(exc)
             finally:
-                self._client = None
                 self._connected.clear()
             await asyncio.sleep(backoff)
             backoff = min(backoff * 2, 2.0)
@@ -492,9 +496,6 @@ class MqttBus:
             for task in done:
                 task.result()  # the failure that ended it, if any
         finally:
-            # A subscription made from now on waits for the next connection (leaving this one
-            # may take a moment: a TLS close waits for the broker's answer).
-            self._client = None
             for task in [*watched, *helpers]:
                 await cancel_and_wait(task)
 

@@ -157,20 +157,19 @@ class MqttClient:
         self._close()
         if self._transport is None or self._lost is None:
             return
-        if at_once:
-            self._transport.abort()
         try:
-            async with asyncio.timeout(_CLOSE_WAIT):
-                await asyncio.shield(self._lost)
-        except TimeoutError:
-            pass
+            if not at_once:
+                await self._until_lost()
         finally:
             if not self._lost.done():
                 self._transport.abort()  # the socket closes in the loop's next step
-        if not self._lost.done():
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(_CLOSE_WAIT):
-                    await asyncio.shield(self._lost)
+        await self._until_lost()
+
+    async def _until_lost(self) -> None:
+        assert self._lost is not None
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(_CLOSE_WAIT):
+                await asyncio.shield(self._lost)
 
     def _close(self, error: MqttError | None = None) -> None:
         """End the connection (``error``: why, for everything waiting) and close the socket
